@@ -1,0 +1,93 @@
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Audit the interface VPC endpoints that EC2 Image Builder uses, and the S3
+/// access and logging they depend on, against what AWS documents.
+#[derive(Debug, Parser)]
+#[command(name = "ibaudit", version, about, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Audit a snapshot offline: no AWS credentials needed.
+    Audit(AuditArgs),
+    /// List the rules, one line each.
+    Rules,
+    /// Print a rule's full documentation.
+    Explain {
+        /// A rule id such as IB010.
+        rule: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// The snapshot file (`-` for standard input).
+    pub snapshot: PathBuf,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write the report to FILE (atomically) instead of standard output.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit 1 when a finding is at or above this severity (`none`: never).
+    #[arg(long, value_name = "SEVERITY", default_value = "high", value_parser = parse_fail_on)]
+    pub fail_on: FailOn,
+    /// AWSTOE bucket environment to check (repeatable; default prod).
+    #[arg(long = "environment", value_name = "ENV", value_parser = parse_environment)]
+    pub environments: Vec<String>,
+    /// TOML config: environments and suppressions.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// When to colour the table (`auto`: on a terminal, unless NO_COLOR is set).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Print less on standard error (warnings only).
+    #[arg(short, long, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Print more on standard error.
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Sarif,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FailOn(pub Option<ibaudit_rules::Severity>);
+
+fn parse_fail_on(s: &str) -> Result<FailOn, String> {
+    if s.eq_ignore_ascii_case("none") {
+        return Ok(FailOn(None));
+    }
+    s.parse().map(|sev| FailOn(Some(sev))).map_err(|e: String| format!("{e}, or none"))
+}
+
+fn parse_environment(s: &str) -> Result<String, String> {
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
+        Ok(s.to_string())
+    } else {
+        Err(format!("`{s}` is not an environment name such as prod, preprod or beta"))
+    }
+}

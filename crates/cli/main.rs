@@ -1,0 +1,20 @@
+//! `ibaudit`: parse arguments, run the command, map the outcome to an exit code.
+
+mod args;
+mod commands;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = args::Cli::parse();
+    match commands::run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(err) => {
+            eprintln!("ibaudit: error: {err:#}");
+            ExitCode::from(commands::EXIT_USAGE)
+        }
+    }
+}

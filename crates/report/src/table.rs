@@ -1,0 +1,124 @@
+//! The terminal table: one row per finding, most severe first, a summary
+//! line under it. Colour only when asked (a terminal without NO_COLOR);
+//! plain ASCII at a fixed width otherwise, so piped output is stable.
+
+use comfy_table::presets::{ASCII_FULL, UTF8_FULL};
+use comfy_table::{Attribute, Cell, Color, ContentArrangement, Table};
+use ibaudit_rules::{Finding, Severity};
+
+use crate::{Report, Summary};
+
+/// How the table is drawn.
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    /// Box-drawing characters and the terminal's width.
+    pub terminal: bool,
+    pub color: bool,
+    /// Used when not on a terminal (or when its width is unknown).
+    pub width: u16,
+}
+
+impl Default for Style {
+    fn default() -> Self {
+        Style { terminal: false, color: false, width: 120 }
+    }
+}
+
+fn severity_color(s: Severity) -> Color {
+    match s {
+        Severity::Critical => Color::Magenta,
+        Severity::High => Color::Red,
+        Severity::Medium => Color::Yellow,
+        Severity::Low => Color::Cyan,
+        Severity::Info => Color::Grey,
+    }
+}
+
+/// One line: "5 findings: 1 high, 2 medium, 2 low; 1 not assessed; 1 suppressed".
+pub fn summary_line(report: &Report) -> String {
+    let s = Summary::of(report);
+    let counted: usize = s.by_severity.iter().map(|(_, n)| n).sum();
+    let mut line = if counted == 0 {
+        "No findings".to_string()
+    } else {
+        let parts: Vec<String> = s.by_severity.iter().map(|(sev, n)| format!("{n} {sev}")).collect();
+        format!("{counted} finding{}: {}", if counted == 1 { "" } else { "s" }, parts.join(", "))
+    };
+    if s.not_assessed > 0 {
+        line.push_str(&format!("; {} not assessed (IB900): the audit is incomplete", s.not_assessed));
+    }
+    if s.suppressed > 0 {
+        line.push_str(&format!("; {} suppressed", s.suppressed));
+    }
+    line.push_str(&format!(
+        ". {} account{}, snapshot taken {}.",
+        report.accounts.len(),
+        if report.accounts.len() == 1 { "" } else { "s" },
+        report.collected_at
+    ));
+    line
+}
+
+pub fn render(report: &Report, style: Style) -> String {
+    let mut rows: Vec<&Finding> = report.findings.iter().filter(|f| f.suppressed.is_none()).collect();
+    rows.sort_by(|a, b| {
+        (std::cmp::Reverse(a.severity), a.rule, &a.account_id, &a.region, &a.resource_id).cmp(&(
+            std::cmp::Reverse(b.severity),
+            b.rule,
+            &b.account_id,
+            &b.region,
+            &b.resource_id,
+        ))
+    });
+    let mut out = String::new();
+    if !rows.is_empty() {
+        let many_accounts = report.accounts.len() > 1;
+        let mut table = Table::new();
+        if style.terminal {
+            table.load_style(UTF8_FULL.with_rounded_corners());
+        } else {
+            table.load_style(ASCII_FULL).force_no_tty();
+        }
+        if !style.terminal || table.width().is_none() {
+            table.set_width(style.width);
+        }
+        if style.color {
+            table.enforce_styling();
+        }
+        table.set_content_arrangement(ContentArrangement::Dynamic);
+        let mut header = vec!["Severity", "Rule", "Region", "Resource", "Message"];
+        if many_accounts {
+            header.insert(2, "Account");
+        }
+        table.set_header(header.into_iter().map(|h| {
+            let c = Cell::new(h);
+            if style.color {
+                c.add_attribute(Attribute::Bold)
+            } else {
+                c
+            }
+        }));
+        for f in rows {
+            let mut sev = Cell::new(f.severity.as_str());
+            if style.color {
+                sev = sev.fg(severity_color(f.severity));
+            }
+            let mut row = vec![
+                sev,
+                Cell::new(format!("{}\n{}", f.rule, f.name)),
+                Cell::new(&f.region),
+                Cell::new(&f.resource_id),
+                Cell::new(&f.message),
+            ];
+            if many_accounts {
+                row.insert(2, Cell::new(&f.account_id));
+            }
+            table.add_row(row);
+        }
+        out.push_str(&table.to_string());
+        out.push('\n');
+    }
+    out.push_str(&summary_line(report));
+    out.push('\n');
+    out
+}

@@ -1,0 +1,129 @@
+use sha2::{Digest, Sha256};
+
+use ibaudit_snapshot::Snapshot;
+
+use crate::config::{Config, Date};
+use crate::context::{AccountCtx, RegionCtx};
+use crate::finding::{Finding, Severity};
+use crate::registry::{registry, Raw, Sink};
+use crate::rules::not_assessed;
+
+/// What the audit needs besides the snapshot.
+#[derive(Debug, Clone)]
+pub struct AuditOptions {
+    pub config: Config,
+    /// AWSTOE bucket environments; `prod` when empty.
+    pub environments: Vec<String>,
+    /// Suppressions expire after this day.
+    pub today: Date,
+}
+
+/// The outcome of an audit: findings sorted by account, region, rule and
+/// resource, so output is deterministic.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub collected_at: String,
+    /// Every audited account, with or without findings.
+    pub accounts: Vec<String>,
+    pub findings: Vec<Finding>,
+    /// Things the user should know that are not findings (expired suppressions).
+    pub notes: Vec<String>,
+}
+
+/// How the run ended, as the exit code tells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Nothing at or above the threshold, everything assessed.
+    Clean,
+    /// A finding at or above the threshold.
+    Failed,
+    /// Nothing at or above the threshold, but some scope was not assessed.
+    Incomplete,
+}
+
+impl Report {
+    /// `fail_on` `None` never fails on findings; IB900 decides only `Incomplete`.
+    pub fn outcome(&self, fail_on: Option<Severity>) -> Outcome {
+        let active = self.findings.iter().filter(|f| f.suppressed.is_none());
+        let mut incomplete = false;
+        for f in active {
+            if f.is_not_assessed() {
+                incomplete = true;
+            } else if fail_on.is_some_and(|t| f.severity >= t) {
+                return Outcome::Failed;
+            }
+        }
+        if incomplete {
+            Outcome::Incomplete
+        } else {
+            Outcome::Clean
+        }
+    }
+}
+
+fn fingerprint(rule: &str, account: &str, region: &str, resource: &str, key: Option<&str>) -> String {
+    let mut h = Sha256::new();
+    for part in ["ibaudit-v1", rule, account, region, resource, key.unwrap_or("")] {
+        h.update(part.as_bytes());
+        h.update([0]);
+    }
+    h.finalize().iter().take(16).map(|b| format!("{b:02x}")).collect()
+}
+
+/// Runs every rule over every region of every account.
+pub fn audit(snapshot: &Snapshot, options: &AuditOptions) -> Report {
+    let default_env = ["prod".to_string()];
+    let environments: &[String] = if options.environments.is_empty() { &default_env } else { &options.environments };
+    let mut findings = Vec::new();
+    for account in &snapshot.accounts {
+        let account_ctx = AccountCtx::new(account);
+        for region in &account.regions {
+            let ctx = RegionCtx::new(&account_ctx, region, environments);
+            let mut blocked = Vec::new();
+            let mut raw: Vec<(&'static str, &'static str, Raw)> = Vec::new();
+            for rule in registry() {
+                let meta = rule.meta();
+                let mut sink = Sink::default();
+                if let Err(m) = rule.check(&ctx, &mut sink) {
+                    sink.not_assessed(m);
+                }
+                blocked.extend(sink.missing.into_iter().map(|m| (meta.id, m)));
+                raw.extend(sink.findings.into_iter().map(|f| (meta.id, meta.name, f)));
+            }
+            let na = &not_assessed::META;
+            raw.extend(not_assessed::findings(region, blocked).into_iter().map(|f| (na.id, na.name, f)));
+            for (rule, name, f) in raw {
+                findings.push(Finding {
+                    rule,
+                    name,
+                    severity: f.severity,
+                    account_id: account.account_id.clone(),
+                    region: region.region.clone(),
+                    resource_type: f.resource.kind.type_name(),
+                    resource_arn: f.resource.arn(&account.partition, &region.region, &account.account_id),
+                    fingerprint: fingerprint(rule, &account.account_id, &region.region, &f.resource.id, f.key.as_deref()),
+                    resource_id: f.resource.id,
+                    message: f.message,
+                    suppressed: None,
+                });
+            }
+        }
+    }
+    findings.sort_by(|a, b| {
+        (&a.account_id, &a.region, a.rule, &a.resource_id, &a.fingerprint).cmp(&(
+            &b.account_id,
+            &b.region,
+            b.rule,
+            &b.resource_id,
+            &b.fingerprint,
+        ))
+    });
+    findings.dedup_by(|a, b| a.fingerprint == b.fingerprint);
+    let notes = options.config.apply(&mut findings, options.today);
+    Report {
+        collected_at: snapshot.collected_at.clone(),
+        accounts: snapshot.accounts.iter().map(|a| a.account_id.clone()).collect(),
+        findings,
+        notes,
+    }
+}

@@ -1,0 +1,309 @@
+//! The `--config` file: AWSTOE environments and suppressions.
+//!
+//! ```toml
+//! environments = ["prod", "preprod"]
+//!
+//! [[suppress]]
+//! rule = "IB020"
+//! resource = "vpce-0a1b*"        # glob over the resource id or ARN
+//! reason = "custom policy reviewed in SEC-123"
+//! expires = 2027-06-30           # optional; the suppression stops applying after this day
+//! account = "111122223333"       # optional
+//! region = "us-east-1"           # optional
+//! ```
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::finding::{Finding, Suppressed};
+use crate::registry::rule_by_id;
+
+/// A calendar day (UTC).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Date {
+    pub year: i32,
+    pub month: u8,
+    pub day: u8,
+}
+
+impl Date {
+    /// Parses `YYYY-MM-DD`.
+    pub fn parse(s: &str) -> Option<Date> {
+        let mut it = s.split('-');
+        let (y, m, d) = (it.next()?, it.next()?, it.next()?);
+        if it.next().is_some() || y.len() != 4 || m.len() != 2 || d.len() != 2 {
+            return None;
+        }
+        let date = Date { year: y.parse().ok()?, month: m.parse().ok()?, day: d.parse().ok()? };
+        let leap = date.year % 4 == 0 && (date.year % 100 != 0 || date.year % 400 == 0);
+        let days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+        let valid = (1..=12).contains(&date.month) && date.day >= 1 && date.day <= days[date.month as usize - 1];
+        valid.then_some(date)
+    }
+
+    /// Today in UTC, from the system clock.
+    pub fn today() -> Date {
+        let secs = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+        Date::from_days((secs / 86_400) as i64)
+    }
+
+    /// Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
+    pub fn from_days(days: i64) -> Date {
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z.rem_euclid(146_097);
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+        let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
+        Date { year, month, day }
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+/// One accepted finding pattern.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suppression {
+    pub rule: String,
+    /// Glob (`*`, `?`) over the resource id or ARN.
+    pub resource: String,
+    pub reason: String,
+    pub expires: Option<Date>,
+    pub account: Option<String>,
+    pub region: Option<String>,
+}
+
+impl Suppression {
+    fn matches(&self, f: &Finding) -> bool {
+        self.rule.eq_ignore_ascii_case(f.rule)
+            && self.account.as_deref().is_none_or(|a| a == f.account_id)
+            && self.region.as_deref().is_none_or(|r| r == f.region)
+            && (glob(&self.resource, &f.resource_id) || f.resource_arn.as_deref().is_some_and(|arn| glob(&self.resource, arn)))
+    }
+
+    fn describe(&self) -> String {
+        format!("{} on `{}`", self.rule, self.resource)
+    }
+}
+
+/// `*` matches any run of characters (`/` and `:` included), `?` one.
+pub fn glob(pattern: &str, text: &str) -> bool {
+    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
+    let (mut pi, mut ti) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some((pi, ti));
+            pi += 1;
+        } else if let Some((sp, st)) = star {
+            pi = sp + 1;
+            ti = st + 1;
+            star = Some((sp, st + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|&c| c == '*')
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Config {
+    /// The file it came from, for messages.
+    pub source: Option<PathBuf>,
+    pub environments: Vec<String>,
+    pub suppressions: Vec<Suppression>,
+}
+
+/// A config file that cannot be used: where and why.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{}: cannot read: {source}", .path.display())]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{}:{line}:{column}: {message}", .path.display())]
+    Invalid { path: PathBuf, line: usize, column: usize, message: String },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    environments: Vec<Spanned<String>>,
+    #[serde(default)]
+    suppress: Vec<Spanned<RawSuppression>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSuppression {
+    rule: Spanned<String>,
+    resource: Spanned<String>,
+    reason: Spanned<String>,
+    #[serde(default)]
+    expires: Option<Spanned<toml::Value>>,
+    #[serde(default)]
+    account: Option<String>,
+    #[serde(default)]
+    region: Option<String>,
+}
+
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rfind('\n').map_or(before.len(), |i| before.len() - i - 1) + 1;
+    (line, column)
+}
+
+impl Config {
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io { path: path.to_path_buf(), source })?;
+        Config::parse(&text, path)
+    }
+
+    /// Parses and validates a config; `path` only names it in messages.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let invalid = |offset: usize, message: String| {
+            let (line, column) = line_column(text, offset);
+            ConfigError::Invalid { path: path.to_path_buf(), line, column, message }
+        };
+        let raw: RawConfig = toml::from_str(text).map_err(|e| {
+            let offset = e.span().map_or(0, |s| s.start);
+            invalid(offset, e.message().trim().to_string())
+        })?;
+        let mut config = Config { source: Some(path.to_path_buf()), ..Config::default() };
+        for env in raw.environments {
+            let ok = !env.get_ref().is_empty() && env.get_ref().bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+            if !ok {
+                return Err(invalid(env.span().start, format!("environment `{}` is not a lowercase name such as prod", env.get_ref())));
+            }
+            config.environments.push(env.into_inner());
+        }
+        for s in raw.suppress {
+            let s = s.into_inner();
+            let Some(rule) = rule_by_id(s.rule.get_ref()) else {
+                return Err(invalid(s.rule.span().start, format!("unknown rule `{}` (see `ibaudit rules`)", s.rule.get_ref())));
+            };
+            if s.reason.get_ref().trim().is_empty() {
+                return Err(invalid(s.reason.span().start, "a suppression needs a non-empty reason".into()));
+            }
+            if s.resource.get_ref().is_empty() {
+                return Err(invalid(s.resource.span().start, "resource must not be empty (use \"*\" for every resource)".into()));
+            }
+            let expires = match &s.expires {
+                None => None,
+                Some(v) => {
+                    let text = match v.get_ref() {
+                        toml::Value::String(x) => x.clone(),
+                        toml::Value::Datetime(d) if d.time.is_none() && d.offset.is_none() => d.to_string(),
+                        _ => String::new(),
+                    };
+                    Some(Date::parse(&text).ok_or_else(|| invalid(v.span().start, "expires must be a date such as 2027-06-30".into()))?)
+                }
+            };
+            config.suppressions.push(Suppression {
+                rule: rule.meta().id.to_string(),
+                resource: s.resource.into_inner(),
+                reason: s.reason.into_inner(),
+                expires,
+                account: s.account,
+                region: s.region,
+            });
+        }
+        Ok(config)
+    }
+
+    /// Marks the findings that an unexpired suppression covers; returns a
+    /// note for each suppression that has expired.
+    pub fn apply(&self, findings: &mut [Finding], today: Date) -> Vec<String> {
+        let name = self.source.as_ref().map_or_else(|| "config".to_string(), |p| p.display().to_string());
+        let mut notes = Vec::new();
+        let mut active = Vec::new();
+        for (i, s) in self.suppressions.iter().enumerate() {
+            match s.expires {
+                Some(day) if day < today => {
+                    let hits = findings.iter().filter(|f| s.matches(f)).count();
+                    notes.push(format!(
+                        "{name}: suppression #{} ({}) expired on {day} and no longer applies; {hits} finding(s) it matched count again",
+                        i + 1,
+                        s.describe()
+                    ));
+                }
+                _ => active.push(s),
+            }
+        }
+        for f in findings.iter_mut() {
+            if let Some(s) = active.iter().find(|s| s.matches(f)) {
+                f.suppressed = Some(Suppressed { reason: s.reason.clone(), expires: s.expires.map(|d| d.to_string()) });
+            }
+        }
+        notes
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs() {
+        assert!(glob("vpce-*", "vpce-0abc"));
+        assert!(glob("*", ""));
+        assert!(glob("arn:aws:ec2:*:vpc-endpoint/vpce-0?bc", "arn:aws:ec2:us-east-1:111122223333:vpc-endpoint/vpce-0abc"));
+        assert!(!glob("vpce-0?bc", "vpce-0abbc"));
+        assert!(glob("*a*b", "xxaxxb"));
+        assert!(!glob("vpce-1*", "vpce-0abc"));
+        assert!(!glob("vpce-0abc", "vpce-0abcd"));
+    }
+
+    #[test]
+    fn dates() {
+        assert_eq!(Date::from_days(0), Date { year: 1970, month: 1, day: 1 });
+        assert_eq!(Date::from_days(20_418), Date { year: 2025, month: 11, day: 26 });
+        assert_eq!(Date::parse("2024-02-29"), Some(Date { year: 2024, month: 2, day: 29 }));
+        assert_eq!(Date::parse("2025-02-29"), None);
+        assert_eq!(Date::parse("2025-13-01"), None);
+        assert_eq!(Date::parse("25-01-01"), None);
+        assert!(Date::parse("2026-01-02") > Date::parse("2025-12-31"));
+    }
+
+    #[test]
+    fn config_errors_name_line_and_column() {
+        let err = Config::parse("[[suppress]]\nrule = \"IB999\"\nresource = \"*\"\nreason = \"x\"\n", Path::new("c.toml")).unwrap_err();
+        assert_eq!(err.to_string(), "c.toml:2:8: unknown rule `IB999` (see `ibaudit rules`)");
+        let err = Config::parse("[[suppress]]\nrule = \"IB002\"\nresource = \"*\"\n", Path::new("c.toml")).unwrap_err();
+        assert!(err.to_string().starts_with("c.toml:1:1: missing field `reason`"), "{err}");
+        let err = Config::parse("[[suppress]]\nrule = \"IB002\"\nresource = \"*\"\nreason = \"  \"\n", Path::new("c.toml")).unwrap_err();
+        assert_eq!(err.to_string(), "c.toml:4:10: a suppression needs a non-empty reason");
+        let err = Config::parse("[[suppress]]\nrule = \"IB002\"\nresource = \"*\"\nreason = \"r\"\nexpires = \"soon\"\n", Path::new("c.toml"))
+            .unwrap_err();
+        assert_eq!(err.to_string(), "c.toml:5:11: expires must be a date such as 2027-06-30");
+        let err = Config::parse("colour = 1\n", Path::new("c.toml")).unwrap_err();
+        assert!(err.to_string().starts_with("c.toml:1:1: unknown field `colour`"), "{err}");
+    }
+
+    #[test]
+    fn config_parses_dates_as_toml_or_strings() {
+        let c = Config::parse(
+            "environments = [\"prod\", \"beta\"]\n[[suppress]]\nrule = \"ib020\"\nresource = \"vpce-*\"\nreason = \"ok\"\nexpires = 2027-06-30\n[[suppress]]\nrule = \"IB002\"\nresource = \"*\"\nreason = \"ok\"\nexpires = \"2027-01-01\"\n",
+            Path::new("c.toml"),
+        )
+        .unwrap();
+        assert_eq!(c.environments, ["prod", "beta"]);
+        assert_eq!(c.suppressions[0].rule, "IB020");
+        assert_eq!(c.suppressions[0].expires, Date::parse("2027-06-30"));
+        assert_eq!(c.suppressions[1].expires, Date::parse("2027-01-01"));
+    }
+}

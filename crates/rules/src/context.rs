@@ -1,0 +1,339 @@
+use std::collections::{BTreeSet, HashMap};
+
+use ibaudit_snapshot::aws::*;
+use ibaudit_snapshot::{Account, RegionSnapshot};
+
+use crate::cidr::Cidr;
+use crate::registry::Sink;
+
+/// Data a rule needed and did not get: an operation key absent from the
+/// snapshot, or a call recorded in `errors`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Missing {
+    pub operation: &'static str,
+    /// The resource the call was about; `None` for the whole region.
+    pub resource: Option<String>,
+    /// The AWS error code when the call failed; `None` when it was not made.
+    pub code: Option<String>,
+    pub message: Option<String>,
+}
+
+impl Missing {
+    fn new(operation: &'static str, resource: Option<&str>) -> Missing {
+        Missing { operation, resource: resource.map(str::to_string), code: None, message: None }
+    }
+
+    fn from_error(operation: &'static str, resource: Option<&str>, e: &CollectionError) -> Missing {
+        Missing {
+            operation,
+            resource: resource.map(str::to_string),
+            code: Some(e.code.clone()),
+            message: (!e.message.is_empty()).then(|| e.message.clone()),
+        }
+    }
+}
+
+/// States in which an endpoint no longer exists or never will carry traffic.
+pub fn is_gone(ep: &VpcEndpoint) -> bool {
+    ep.state
+        .as_deref()
+        .is_some_and(|s| ["deleted", "deleting"].iter().any(|x| s.eq_ignore_ascii_case(x)))
+}
+
+/// Whether an endpoint can carry traffic now or once it settles.
+pub fn is_usable(ep: &VpcEndpoint) -> bool {
+    !ep.state.as_deref().is_some_and(|s| {
+        ["deleted", "deleting", "failed", "rejected", "expired"]
+            .iter()
+            .any(|x| s.eq_ignore_ascii_case(x))
+    })
+}
+
+/// What the account's regions say about trails, looked up by ARN across all
+/// of them: a multi-region trail's status is collected once, in one region.
+pub struct AccountCtx<'a> {
+    pub account: &'a Account,
+    trail_status: HashMap<&'a str, &'a TrailStatus>,
+    event_selectors: HashMap<&'a str, &'a EventSelectorsResponse>,
+    errors: Vec<(&'a str, &'a CollectionError)>,
+}
+
+impl<'a> AccountCtx<'a> {
+    pub fn new(account: &'a Account) -> Self {
+        let mut ctx = AccountCtx { account, trail_status: HashMap::new(), event_selectors: HashMap::new(), errors: Vec::new() };
+        for r in &account.regions {
+            for (arn, s) in r.get_trail_status.iter().flatten() {
+                ctx.trail_status.insert(arn.as_str(), s);
+            }
+            for (arn, s) in r.get_event_selectors.iter().flatten() {
+                ctx.event_selectors.insert(arn.as_str(), s);
+            }
+            for e in &r.errors {
+                ctx.errors.push((r.region.as_str(), e));
+            }
+        }
+        ctx
+    }
+
+    fn missing_for_trail(&self, operation: &'static str, trail: &Trail) -> Missing {
+        let home = trail.home_region.as_deref();
+        let found = self
+            .errors
+            .iter()
+            .find(|(_, e)| e.operation == operation && e.resource.as_deref() == Some(trail.trail_arn.as_str()))
+            .or_else(|| {
+                self.errors
+                    .iter()
+                    .find(|(region, e)| e.operation == operation && e.resource.is_none() && Some(*region) == home)
+            });
+        match found {
+            Some((_, e)) => Missing::from_error(operation, Some(&trail.trail_arn), e),
+            None => Missing::new(operation, Some(&trail.trail_arn)),
+        }
+    }
+
+    pub fn trail_status(&self, trail: &Trail) -> Result<&'a TrailStatus, Missing> {
+        self.trail_status
+            .get(trail.trail_arn.as_str())
+            .copied()
+            .ok_or_else(|| self.missing_for_trail("GetTrailStatus", trail))
+    }
+
+    pub fn event_selectors(&self, trail: &Trail) -> Result<&'a EventSelectorsResponse, Missing> {
+        self.event_selectors
+            .get(trail.trail_arn.as_str())
+            .copied()
+            .ok_or_else(|| self.missing_for_trail("GetEventSelectors", trail))
+    }
+}
+
+/// One region of one account, indexed once and shared by every rule.
+pub struct RegionCtx<'a> {
+    pub account: &'a AccountCtx<'a>,
+    pub data: &'a RegionSnapshot,
+    /// AWSTOE bucket environments to check (`prod` unless configured).
+    pub environments: &'a [String],
+    endpoints_by_vpc: HashMap<&'a str, Vec<&'a VpcEndpoint>>,
+    vpcs: HashMap<&'a str, &'a Vpc>,
+    subnets: HashMap<&'a str, &'a Subnet>,
+    security_groups: HashMap<&'a str, &'a SecurityGroup>,
+    route_table_by_subnet: HashMap<&'a str, &'a RouteTable>,
+    main_route_table: HashMap<&'a str, &'a RouteTable>,
+    dns_support: HashMap<&'a str, bool>,
+    dns_hostnames: HashMap<&'a str, bool>,
+    prefix_list_names: HashMap<&'a str, &'a str>,
+}
+
+impl<'a> RegionCtx<'a> {
+    pub fn new(account: &'a AccountCtx<'a>, data: &'a RegionSnapshot, environments: &'a [String]) -> Self {
+        let mut ctx = RegionCtx {
+            account,
+            data,
+            environments,
+            endpoints_by_vpc: HashMap::new(),
+            vpcs: HashMap::new(),
+            subnets: HashMap::new(),
+            security_groups: HashMap::new(),
+            route_table_by_subnet: HashMap::new(),
+            main_route_table: HashMap::new(),
+            dns_support: HashMap::new(),
+            dns_hostnames: HashMap::new(),
+            prefix_list_names: HashMap::new(),
+        };
+        for ep in data.describe_vpc_endpoints.iter().flat_map(|r| &r.vpc_endpoints) {
+            ctx.endpoints_by_vpc.entry(ep.vpc_id.as_str()).or_default().push(ep);
+        }
+        for v in data.describe_vpcs.iter().flat_map(|r| &r.vpcs) {
+            ctx.vpcs.insert(&v.vpc_id, v);
+        }
+        for s in data.describe_subnets.iter().flat_map(|r| &r.subnets) {
+            ctx.subnets.insert(&s.subnet_id, s);
+        }
+        for g in data.describe_security_groups.iter().flat_map(|r| &r.security_groups) {
+            ctx.security_groups.insert(&g.group_id, g);
+        }
+        for rt in data.describe_route_tables.iter().flat_map(|r| &r.route_tables) {
+            for a in &rt.associations {
+                if a.main {
+                    ctx.main_route_table.insert(&rt.vpc_id, rt);
+                }
+                if let Some(s) = &a.subnet_id {
+                    ctx.route_table_by_subnet.insert(s, rt);
+                }
+            }
+        }
+        for a in data.describe_vpc_attribute.iter().flatten() {
+            if let Some(v) = &a.enable_dns_support {
+                ctx.dns_support.insert(&a.vpc_id, v.value);
+            }
+            if let Some(v) = &a.enable_dns_hostnames {
+                ctx.dns_hostnames.insert(&a.vpc_id, v.value);
+            }
+        }
+        for p in data.describe_prefix_lists.iter().flat_map(|r| &r.prefix_lists) {
+            ctx.prefix_list_names.insert(&p.prefix_list_id, &p.prefix_list_name);
+        }
+        ctx
+    }
+
+    pub fn region(&self) -> &'a str {
+        &self.data.region
+    }
+
+    pub fn partition(&self) -> &'a str {
+        &self.account.account.partition
+    }
+
+    /// `com.amazonaws.<region>.<service>`.
+    pub fn service_name(&self, service: &str) -> String {
+        format!("com.amazonaws.{}.{service}", self.data.region)
+    }
+
+    /// The error recorded for a whole operation in this region, if any.
+    fn region_error(&self, operation: &str) -> Option<&'a CollectionError> {
+        self.data.errors.iter().find(|e| e.operation == operation && e.resource.is_none())
+    }
+
+    fn resource_error(&self, operation: &str, resource: &str) -> Option<&'a CollectionError> {
+        self.data
+            .errors
+            .iter()
+            .find(|e| e.operation == operation && e.resource.as_deref() == Some(resource))
+            .or_else(|| self.region_error(operation))
+    }
+
+    /// An operation's response, unless it was not collected or failed.
+    fn op<T>(&self, operation: &'static str, value: &'a Option<T>) -> Result<&'a T, Missing> {
+        if let Some(e) = self.region_error(operation) {
+            return Err(Missing::from_error(operation, None, e));
+        }
+        value.as_ref().ok_or_else(|| Missing::new(operation, None))
+    }
+
+    fn missing_resource(&self, operation: &'static str, resource: &str) -> Missing {
+        match self.resource_error(operation, resource) {
+            Some(e) => Missing::from_error(operation, Some(resource), e),
+            None => Missing::new(operation, Some(resource)),
+        }
+    }
+
+    pub fn endpoints(&self) -> Result<&'a [VpcEndpoint], Missing> {
+        Ok(&self.op("DescribeVpcEndpoints", &self.data.describe_vpc_endpoints)?.vpc_endpoints)
+    }
+
+    /// Whether an endpoint is this region's Image Builder interface endpoint:
+    /// an exact service-name match, never a substring test.
+    pub fn is_imagebuilder_endpoint(&self, ep: &VpcEndpoint) -> bool {
+        ep.vpc_endpoint_type.eq_ignore_ascii_case("Interface")
+            && ep.service_name.strip_prefix("com.amazonaws.").and_then(|r| r.strip_suffix(".imagebuilder")) == Some(self.region())
+    }
+
+    /// Image Builder endpoints that still exist (not deleted or deleting).
+    pub fn imagebuilder_endpoints(&self) -> Result<Vec<&'a VpcEndpoint>, Missing> {
+        Ok(self.endpoints()?.iter().filter(|e| self.is_imagebuilder_endpoint(e) && !is_gone(e)).collect())
+    }
+
+    /// Endpoints in a VPC (requires DescribeVpcEndpoints).
+    pub fn endpoints_in_vpc(&self, vpc_id: &str) -> Result<&[&'a VpcEndpoint], Missing> {
+        self.endpoints()?;
+        Ok(self.endpoints_by_vpc.get(vpc_id).map_or(&[], Vec::as_slice))
+    }
+
+    /// Usable interface endpoints in the VPC for `com.amazonaws.<region>.<service>`.
+    pub fn has_interface_endpoint(&self, vpc_id: &str, service: &str) -> Result<bool, Missing> {
+        let name = self.service_name(service);
+        Ok(self
+            .endpoints_in_vpc(vpc_id)?
+            .iter()
+            .any(|e| e.vpc_endpoint_type.eq_ignore_ascii_case("Interface") && e.service_name == name && is_usable(e)))
+    }
+
+    /// The subnet ids of the region's Image Builder infrastructure
+    /// configurations, sorted and without repeats. A configuration listed but
+    /// not described is reported as not assessed through `out`.
+    pub fn build_subnet_ids(&self, out: &mut Sink) -> Result<Vec<&'a str>, Missing> {
+        let list = self.op("ListInfrastructureConfigurations", &self.data.list_infrastructure_configurations)?;
+        if list.infrastructure_configuration_summary_list.is_empty() {
+            return Ok(Vec::new());
+        }
+        let got = self.op("GetInfrastructureConfiguration", &self.data.get_infrastructure_configuration)?;
+        let by_arn: HashMap<&str, &InfrastructureConfiguration> =
+            got.iter().map(|g| (g.infrastructure_configuration.arn.as_str(), &g.infrastructure_configuration)).collect();
+        let mut subnets = BTreeSet::new();
+        for summary in &list.infrastructure_configuration_summary_list {
+            match by_arn.get(summary.arn.as_str()) {
+                Some(cfg) => subnets.extend(cfg.subnet_id.as_deref()),
+                None => out.not_assessed(self.missing_resource("GetInfrastructureConfiguration", &summary.arn)),
+            }
+        }
+        Ok(subnets.into_iter().collect())
+    }
+
+    pub fn subnet(&self, id: &str) -> Result<&'a Subnet, Missing> {
+        self.op("DescribeSubnets", &self.data.describe_subnets)?;
+        self.subnets.get(id).copied().ok_or_else(|| self.missing_resource("DescribeSubnets", id))
+    }
+
+    pub fn vpc(&self, id: &str) -> Result<&'a Vpc, Missing> {
+        self.op("DescribeVpcs", &self.data.describe_vpcs)?;
+        self.vpcs.get(id).copied().ok_or_else(|| self.missing_resource("DescribeVpcs", id))
+    }
+
+    pub fn security_group(&self, id: &str) -> Result<&'a SecurityGroup, Missing> {
+        self.op("DescribeSecurityGroups", &self.data.describe_security_groups)?;
+        self.security_groups
+            .get(id)
+            .copied()
+            .ok_or_else(|| self.missing_resource("DescribeSecurityGroups", id))
+    }
+
+    /// The subnet's route table: its explicit association, else the VPC's main table.
+    pub fn route_table(&self, subnet: &Subnet) -> Result<&'a RouteTable, Missing> {
+        self.op("DescribeRouteTables", &self.data.describe_route_tables)?;
+        self.route_table_by_subnet
+            .get(subnet.subnet_id.as_str())
+            .or_else(|| self.main_route_table.get(subnet.vpc_id.as_str()))
+            .copied()
+            .ok_or_else(|| self.missing_resource("DescribeRouteTables", &subnet.subnet_id))
+    }
+
+    /// An active route to 0.0.0.0/0 or ::/0 with a next hop, if any.
+    pub fn default_route(table: &'a RouteTable) -> Option<&'a Route> {
+        table.routes.iter().find(|r| {
+            r.is_active()
+                && r.target().is_some()
+                && [&r.destination_cidr_block, &r.destination_ipv6_cidr_block]
+                    .into_iter()
+                    .flatten()
+                    .any(|d| Cidr::is_default_route(d))
+        })
+    }
+
+    /// `enableDnsSupport` of a VPC.
+    pub fn dns_support(&self, vpc_id: &str) -> Result<bool, Missing> {
+        self.vpc_attribute(vpc_id, &self.dns_support)
+    }
+
+    /// `enableDnsHostnames` of a VPC.
+    pub fn dns_hostnames(&self, vpc_id: &str) -> Result<bool, Missing> {
+        self.vpc_attribute(vpc_id, &self.dns_hostnames)
+    }
+
+    fn vpc_attribute(&self, vpc_id: &str, index: &HashMap<&'a str, bool>) -> Result<bool, Missing> {
+        self.op("DescribeVpcAttribute", &self.data.describe_vpc_attribute)
+            .map_err(|mut m| {
+                m.resource = Some(vpc_id.to_string());
+                m
+            })?;
+        index.get(vpc_id).copied().ok_or_else(|| self.missing_resource("DescribeVpcAttribute", vpc_id))
+    }
+
+    /// The prefix list's name (`com.amazonaws.<region>.s3`), when collected.
+    pub fn prefix_list_name(&self, id: &str) -> Option<&'a str> {
+        self.prefix_list_names.get(id).copied()
+    }
+
+    pub fn trails(&self) -> Result<&'a [Trail], Missing> {
+        Ok(&self.op("DescribeTrails", &self.data.describe_trails)?.trail_list)
+    }
+}

@@ -1,0 +1,134 @@
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// Ordered from least to most severe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 5] = [Severity::Critical, Severity::High, Severity::Medium, Severity::Low, Severity::Info];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Severity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Severity::ALL
+            .into_iter()
+            .find(|x| x.as_str().eq_ignore_ascii_case(s))
+            .ok_or_else(|| format!("unknown severity `{s}` (expected critical, high, medium, low or info)"))
+    }
+}
+
+/// What a finding is about. The kind decides the CloudFormation-style type
+/// name and how the ARN is built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResourceKind {
+    VpcEndpoint,
+    Vpc,
+    Subnet,
+    SecurityGroup,
+    /// Identified by its ARN.
+    InfrastructureConfiguration,
+    /// Identified by its ARN.
+    Trail,
+    /// A whole region of an account.
+    Region,
+}
+
+impl ResourceKind {
+    pub fn type_name(self) -> &'static str {
+        match self {
+            ResourceKind::VpcEndpoint => "AWS::EC2::VPCEndpoint",
+            ResourceKind::Vpc => "AWS::EC2::VPC",
+            ResourceKind::Subnet => "AWS::EC2::Subnet",
+            ResourceKind::SecurityGroup => "AWS::EC2::SecurityGroup",
+            ResourceKind::InfrastructureConfiguration => "AWS::ImageBuilder::InfrastructureConfiguration",
+            ResourceKind::Trail => "AWS::CloudTrail::Trail",
+            ResourceKind::Region => "AWS::Region",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resource {
+    pub kind: ResourceKind,
+    pub id: String,
+}
+
+impl Resource {
+    pub fn new(kind: ResourceKind, id: impl Into<String>) -> Self {
+        Resource { kind, id: id.into() }
+    }
+
+    /// The resource's ARN, where it has one.
+    pub fn arn(&self, partition: &str, region: &str, account: &str) -> Option<String> {
+        let ec2 = |what: &str| format!("arn:{partition}:ec2:{region}:{account}:{what}/{}", self.id);
+        match self.kind {
+            ResourceKind::VpcEndpoint => Some(ec2("vpc-endpoint")),
+            ResourceKind::Vpc => Some(ec2("vpc")),
+            ResourceKind::Subnet => Some(ec2("subnet")),
+            ResourceKind::SecurityGroup => Some(ec2("security-group")),
+            ResourceKind::InfrastructureConfiguration | ResourceKind::Trail => {
+                self.id.starts_with("arn:").then(|| self.id.clone())
+            }
+            ResourceKind::Region => None,
+        }
+    }
+}
+
+/// Why a finding does not count: the matching suppression's reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Suppressed {
+    pub reason: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+}
+
+/// One problem on one resource. Knows nothing of output formats.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub rule: &'static str,
+    pub name: &'static str,
+    pub severity: Severity,
+    pub account_id: String,
+    pub region: String,
+    pub resource_type: &'static str,
+    pub resource_id: String,
+    pub resource_arn: Option<String>,
+    pub message: String,
+    /// Stable for the same rule, account, region, resource and key: never a
+    /// timestamp, never the message text.
+    pub fingerprint: String,
+    pub suppressed: Option<Suppressed>,
+}
+
+impl Finding {
+    pub fn is_not_assessed(&self) -> bool {
+        self.rule == crate::rules::not_assessed::META.id
+    }
+}

@@ -1,0 +1,93 @@
+//! IB900: what could not be assessed, and which rules it blocked.
+//!
+//! Rules report the data they needed and did not get; this rule turns those
+//! reports (and collection errors no rule could interpret) into one finding
+//! per operation and resource, naming the rules it blocked.
+
+use std::collections::BTreeMap;
+
+use ibaudit_snapshot::RegionSnapshot;
+
+use crate::context::{Missing, RegionCtx};
+use crate::finding::{Resource, ResourceKind, Severity};
+use crate::registry::{rule_meta, Raw, Rule, RuleMeta, Sink};
+
+rule_meta!("IB900", "not-assessed", High);
+
+pub struct NotAssessed;
+
+impl Rule for NotAssessed {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    /// Collection errors for operations no rule reads are still gaps in the
+    /// snapshot: report them, since nothing else will.
+    fn check(&self, ctx: &RegionCtx<'_>, out: &mut Sink) -> Result<(), Missing> {
+        for e in ctx.data.errors.iter().filter(|e| !ibaudit_snapshot::OPERATIONS.contains(&e.operation.as_str())) {
+            out.report_keyed(
+                Severity::High,
+                scope(ctx.data, e.resource.as_deref()),
+                e.operation.clone(),
+                format!(
+                    "{} failed in {}{} ({}{}); no rule could use what it would have returned",
+                    e.operation,
+                    ctx.region(),
+                    e.resource.as_deref().map(|r| format!(" for {r}")).unwrap_or_default(),
+                    e.code,
+                    if e.message.is_empty() { String::new() } else { format!(": {}", e.message) }
+                ),
+            );
+        }
+        Ok(())
+    }
+}
+
+fn scope(region: &RegionSnapshot, resource: Option<&str>) -> Resource {
+    match resource {
+        None => Resource::new(ResourceKind::Region, region.region.clone()),
+        Some(r) if r.starts_with("vpce-") => Resource::new(ResourceKind::VpcEndpoint, r),
+        Some(r) if r.starts_with("vpc-") => Resource::new(ResourceKind::Vpc, r),
+        Some(r) if r.starts_with("subnet-") => Resource::new(ResourceKind::Subnet, r),
+        Some(r) if r.starts_with("sg-") => Resource::new(ResourceKind::SecurityGroup, r),
+        Some(r) if r.contains(":cloudtrail:") => Resource::new(ResourceKind::Trail, r),
+        Some(r) if r.contains(":imagebuilder:") => Resource::new(ResourceKind::InfrastructureConfiguration, r),
+        Some(r) => Resource::new(ResourceKind::Region, format!("{}/{r}", region.region)),
+    }
+}
+
+/// One IB900 finding per (operation, resource), naming every rule it blocked.
+pub(crate) fn findings(region: &RegionSnapshot, blocked: Vec<(&'static str, Missing)>) -> Vec<Raw> {
+    let mut grouped: BTreeMap<(&'static str, Option<String>), (Missing, Vec<&'static str>)> = BTreeMap::new();
+    for (rule, m) in blocked {
+        let entry = grouped.entry((m.operation, m.resource.clone())).or_insert_with(|| (m.clone(), Vec::new()));
+        // Keep the most informative report: one with an error code beats "not collected".
+        if entry.0.code.is_none() && m.code.is_some() {
+            entry.0 = m;
+        }
+        if !entry.1.contains(&rule) {
+            entry.1.push(rule);
+        }
+    }
+    grouped
+        .into_values()
+        .map(|(m, mut rules)| {
+            rules.sort_unstable();
+            let what = match &m.resource {
+                Some(r) => format!("{} for {r} in {}", m.operation, region.region),
+                None => format!("{} in {}", m.operation, region.region),
+            };
+            let why = match (&m.code, &m.message) {
+                (Some(code), Some(msg)) => format!("failed ({code}: {msg})"),
+                (Some(code), None) => format!("failed ({code})"),
+                (None, _) => "was not collected (absent from the snapshot)".to_string(),
+            };
+            Raw {
+                severity: Severity::High,
+                resource: scope(region, m.resource.as_deref()),
+                message: format!("{what} {why}; not assessed: {}", rules.join(", ")),
+                key: Some(m.operation.to_string()),
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,458 @@
+//! AWS response shapes, exactly as the AWS CLI prints them with `--output json`.
+//!
+//! Only the fields the rules read are modelled; unknown fields are ignored on
+//! read. Identifiers AWS always returns are required, so a hand-written snapshot
+//! that forgets one fails with a JSON path instead of auditing something else.
+
+use serde::{Deserialize, Serialize};
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeVpcEndpointsResponse {
+    #[serde(rename = "VpcEndpoints")]
+    pub vpc_endpoints: Vec<VpcEndpoint>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct VpcEndpoint {
+    pub vpc_endpoint_id: String,
+    pub vpc_endpoint_type: String,
+    pub vpc_id: String,
+    pub service_name: String,
+    /// As AWS sends it (`available`, `pendingAcceptance`, ...): compare case-insensitively.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    /// The policy as the JSON string AWS returns; never re-encoded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy_document: Option<String>,
+    #[serde(default)]
+    pub route_table_ids: Vec<String>,
+    #[serde(default)]
+    pub subnet_ids: Vec<String>,
+    #[serde(default)]
+    pub groups: Vec<SecurityGroupIdentifier>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub private_dns_enabled: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requester_managed: Option<bool>,
+    #[serde(default)]
+    pub network_interface_ids: Vec<String>,
+    #[serde(default)]
+    pub dns_entries: Vec<DnsEntry>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub creation_timestamp: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<Tag>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SecurityGroupIdentifier {
+    pub group_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DnsEntry {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dns_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hosted_zone_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Tag {
+    pub key: String,
+    #[serde(default)]
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeVpcsResponse {
+    #[serde(rename = "Vpcs")]
+    pub vpcs: Vec<Vpc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Vpc {
+    pub vpc_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cidr_block: Option<String>,
+    #[serde(default)]
+    pub cidr_block_association_set: Vec<CidrBlockAssociation>,
+    #[serde(default)]
+    pub ipv6_cidr_block_association_set: Vec<Ipv6CidrBlockAssociation>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_default: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CidrBlockAssociation {
+    pub cidr_block: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cidr_block_state: Option<CidrBlockState>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Ipv6CidrBlockAssociation {
+    pub ipv6_cidr_block: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ipv6_cidr_block_state: Option<CidrBlockState>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CidrBlockState {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+}
+
+/// One DescribeVpcAttribute response: the VPC id and the one attribute asked for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct VpcAttributeResponse {
+    pub vpc_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enable_dns_support: Option<AttributeBooleanValue>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enable_dns_hostnames: Option<AttributeBooleanValue>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AttributeBooleanValue {
+    pub value: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeSubnetsResponse {
+    #[serde(rename = "Subnets")]
+    pub subnets: Vec<Subnet>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Subnet {
+    pub subnet_id: String,
+    pub vpc_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub availability_zone: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub availability_zone_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cidr_block: Option<String>,
+    #[serde(default)]
+    pub ipv6_cidr_block_association_set: Vec<Ipv6CidrBlockAssociation>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeSecurityGroupsResponse {
+    #[serde(rename = "SecurityGroups")]
+    pub security_groups: Vec<SecurityGroup>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SecurityGroup {
+    pub group_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vpc_id: Option<String>,
+    /// Inbound rules.
+    #[serde(default)]
+    pub ip_permissions: Vec<IpPermission>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct IpPermission {
+    /// `tcp`, `udp`, `icmp`, a protocol number such as `6`, or `-1` for all.
+    pub ip_protocol: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_port: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_port: Option<i32>,
+    #[serde(default)]
+    pub ip_ranges: Vec<IpRange>,
+    #[serde(default)]
+    pub ipv6_ranges: Vec<Ipv6Range>,
+    #[serde(default)]
+    pub prefix_list_ids: Vec<PrefixListId>,
+    #[serde(default)]
+    pub user_id_group_pairs: Vec<UserIdGroupPair>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct IpRange {
+    pub cidr_ip: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Ipv6Range {
+    pub cidr_ipv6: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PrefixListId {
+    pub prefix_list_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UserIdGroupPair {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeRouteTablesResponse {
+    #[serde(rename = "RouteTables")]
+    pub route_tables: Vec<RouteTable>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RouteTable {
+    pub route_table_id: String,
+    pub vpc_id: String,
+    #[serde(default)]
+    pub associations: Vec<RouteTableAssociation>,
+    #[serde(default)]
+    pub routes: Vec<Route>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RouteTableAssociation {
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub main: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subnet_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gateway_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route_table_association_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Route {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destination_cidr_block: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destination_ipv6_cidr_block: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destination_prefix_list_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gateway_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nat_gateway_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transit_gateway_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub egress_only_internet_gateway_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network_interface_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vpc_peering_connection_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub carrier_gateway_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub local_gateway_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub core_network_arn: Option<String>,
+    /// `active` or `blackhole`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
+}
+
+impl Route {
+    /// The route's next hop, whatever its kind; `None` for a route with none.
+    pub fn target(&self) -> Option<&str> {
+        [
+            &self.gateway_id,
+            &self.nat_gateway_id,
+            &self.transit_gateway_id,
+            &self.egress_only_internet_gateway_id,
+            &self.network_interface_id,
+            &self.instance_id,
+            &self.vpc_peering_connection_id,
+            &self.carrier_gateway_id,
+            &self.local_gateway_id,
+            &self.core_network_arn,
+        ]
+        .into_iter()
+        .flatten()
+        .map(String::as_str)
+        .next()
+    }
+
+    /// A route is usable unless AWS marks it `blackhole` (next hop gone).
+    pub fn is_active(&self) -> bool {
+        !self
+            .state
+            .as_deref()
+            .is_some_and(|s| s.eq_ignore_ascii_case("blackhole"))
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribePrefixListsResponse {
+    #[serde(rename = "PrefixLists")]
+    pub prefix_lists: Vec<PrefixList>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PrefixList {
+    pub prefix_list_id: String,
+    pub prefix_list_name: String,
+    #[serde(default)]
+    pub cidrs: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeTrailsResponse {
+    #[serde(rename = "trailList")]
+    pub trail_list: Vec<Trail>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Trail {
+    pub name: String,
+    #[serde(rename = "TrailARN")]
+    pub trail_arn: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub home_region: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_multi_region_trail: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_organization_trail: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub s3_bucket_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TrailStatus {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_logging: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct EventSelectorsResponse {
+    #[serde(rename = "TrailARN", default, skip_serializing_if = "Option::is_none")]
+    pub trail_arn: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_selectors: Option<Vec<EventSelector>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub advanced_event_selectors: Option<Vec<AdvancedEventSelector>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct EventSelector {
+    /// `ReadOnly`, `WriteOnly` or `All` (AWS's default when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_write_type: Option<String>,
+    /// AWS's default when absent is `true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub include_management_events: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AdvancedEventSelector {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub field_selectors: Vec<AdvancedFieldSelector>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AdvancedFieldSelector {
+    pub field: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub equals: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_equals: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub starts_with: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_starts_with: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ends_with: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_ends_with: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListInfrastructureConfigurationsResponse {
+    pub infrastructure_configuration_summary_list: Vec<InfrastructureConfigurationSummary>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InfrastructureConfigurationSummary {
+    pub arn: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GetInfrastructureConfigurationResponse {
+    pub infrastructure_configuration: InfrastructureConfiguration,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InfrastructureConfiguration {
+    pub arn: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Absent: Image Builder launches build instances in the default VPC.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subnet_id: Option<String>,
+    #[serde(default)]
+    pub security_group_ids: Vec<String>,
+}
+
+/// A call that failed for good after retries.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CollectionError {
+    pub operation: String,
+    pub code: String,
+    #[serde(default)]
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
+}

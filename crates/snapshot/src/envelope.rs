@@ -1,0 +1,366 @@
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::de::{self, MapAccess, Visitor};
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::Value;
+
+use crate::aws::*;
+
+/// The only snapshot format version this build reads and writes.
+pub const SNAPSHOT_VERSION: u64 = 1;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Snapshot {
+    /// RFC 3339, UTC.
+    pub collected_at: String,
+    pub collector: Option<Collector>,
+    pub accounts: Vec<Account>,
+    /// Envelope keys this version does not know, kept for round-trips.
+    pub extra: BTreeMap<String, Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Collector {
+    pub name: String,
+    pub version: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Account {
+    /// Twelve digits.
+    pub account_id: String,
+    /// `aws`, `aws-cn`, `aws-us-gov`, ...: used when building ARNs.
+    pub partition: String,
+    pub regions: Vec<RegionSnapshot>,
+    pub extra: BTreeMap<String, Value>,
+}
+
+/// Reads a value through a newtype that validates it, so that the error's JSON
+/// path names the offending field.
+fn next_checked<'de, A, T>(map: &mut A, check: fn(&T) -> Result<(), String>) -> Result<T, A::Error>
+where
+    A: MapAccess<'de>,
+    T: Deserialize<'de>,
+{
+    struct Checked<T>(T);
+    // The check runs inside the value's own deserialisation so the path
+    // tracker attributes the failure to this key.
+    struct Seed<T>(fn(&T) -> Result<(), String>);
+    impl<'de, T: Deserialize<'de>> de::DeserializeSeed<'de> for Seed<T> {
+        type Value = Checked<T>;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            let v = T::deserialize(d)?;
+            (self.0)(&v).map_err(de::Error::custom)?;
+            Ok(Checked(v))
+        }
+    }
+    map.next_value_seed(Seed(check)).map(|c| c.0)
+}
+
+fn check_version(v: &Value) -> Result<(), String> {
+    match v.as_u64() {
+        Some(SNAPSHOT_VERSION) => Ok(()),
+        _ => Err(version_message(v)),
+    }
+}
+
+pub(crate) fn version_message(found: &Value) -> String {
+    format!(
+        "unsupported snapshot version {found}: this ibaudit reads version {SNAPSHOT_VERSION}"
+    )
+}
+
+fn check_timestamp(s: &String) -> Result<(), String> {
+    // RFC 3339 in UTC: 2026-11-26T07:00:00Z, optionally with fractional seconds.
+    let b = s.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|x| x.iter().all(u8::is_ascii_digit));
+    let ok = b.len() >= 20
+        && digits(0..4)
+        && b[4] == b'-'
+        && digits(5..7)
+        && b[7] == b'-'
+        && digits(8..10)
+        && (b[10] == b'T' || b[10] == b't')
+        && digits(11..13)
+        && b[13] == b':'
+        && digits(14..16)
+        && b[16] == b':'
+        && digits(17..19)
+        && {
+            let rest = &s[19..];
+            let rest = rest
+                .strip_prefix('.')
+                .map(|r| r.trim_start_matches(|c: char| c.is_ascii_digit()))
+                .unwrap_or(rest);
+            rest == "Z" || rest == "z" || rest == "+00:00"
+        };
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("`{s}` is not an RFC 3339 UTC timestamp such as 2026-11-26T07:00:00Z"))
+    }
+}
+
+fn check_account_id(s: &String) -> Result<(), String> {
+    if s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(())
+    } else {
+        Err(format!("account id `{s}` is not 12 digits"))
+    }
+}
+
+const PARTITIONS: &[&str] = &["aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc"];
+
+fn check_partition(s: &String) -> Result<(), String> {
+    if PARTITIONS.contains(&s.as_str()) {
+        Ok(())
+    } else {
+        Err(format!("unknown partition `{s}` (expected one of {})", PARTITIONS.join(", ")))
+    }
+}
+
+fn check_region(s: &String) -> Result<(), String> {
+    // us-east-1, ap-southeast-4, us-gov-west-1, cn-north-1, eusc-de-east-1
+    let parts: Vec<&str> = s.split('-').collect();
+    let ok = parts.len() >= 3
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
+        && parts[parts.len() - 1].bytes().all(|b| b.is_ascii_digit())
+        && !parts[parts.len() - 1].is_empty();
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("`{s}` is not an AWS region name such as us-east-1"))
+    }
+}
+
+fn no_check<T>(_: &T) -> Result<(), String> {
+    Ok(())
+}
+
+impl Serialize for Snapshot {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("ibaudit_snapshot", &SNAPSHOT_VERSION)?;
+        m.serialize_entry("collected_at", &self.collected_at)?;
+        if let Some(c) = &self.collector {
+            m.serialize_entry("collector", c)?;
+        }
+        m.serialize_entry("accounts", &self.accounts)?;
+        for (k, v) in &self.extra {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Snapshot {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Snapshot;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an ibaudit snapshot object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Snapshot, A::Error> {
+                let mut version = None;
+                let mut collected_at = None;
+                let mut collector = None;
+                let mut accounts = None;
+                let mut extra = BTreeMap::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "ibaudit_snapshot" => version = Some(next_checked::<_, Value>(&mut map, check_version)?),
+                        "collected_at" => collected_at = Some(next_checked(&mut map, check_timestamp)?),
+                        "collector" => collector = map.next_value::<Option<Collector>>()?,
+                        "accounts" => accounts = Some(next_checked::<_, Vec<Account>>(&mut map, check_unique_accounts)?),
+                        _ => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                version.ok_or_else(|| de::Error::missing_field("ibaudit_snapshot"))?;
+                Ok(Snapshot {
+                    collected_at: collected_at.ok_or_else(|| de::Error::missing_field("collected_at"))?,
+                    collector,
+                    accounts: accounts.ok_or_else(|| de::Error::missing_field("accounts"))?,
+                    extra,
+                })
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+fn check_unique_accounts(accounts: &Vec<Account>) -> Result<(), String> {
+    let mut seen = std::collections::HashSet::new();
+    for a in accounts {
+        if !seen.insert(a.account_id.as_str()) {
+            return Err(format!("account {} appears more than once", a.account_id));
+        }
+    }
+    Ok(())
+}
+
+fn check_unique_regions(regions: &Vec<RegionSnapshot>) -> Result<(), String> {
+    let mut seen = std::collections::HashSet::new();
+    for r in regions {
+        if !seen.insert(r.region.as_str()) {
+            return Err(format!("region {} appears more than once", r.region));
+        }
+    }
+    Ok(())
+}
+
+impl Serialize for Account {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("account_id", &self.account_id)?;
+        m.serialize_entry("partition", &self.partition)?;
+        m.serialize_entry("regions", &self.regions)?;
+        for (k, v) in &self.extra {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Account {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Account;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an account object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Account, A::Error> {
+                let mut account_id = None;
+                let mut partition = None;
+                let mut regions = None;
+                let mut extra = BTreeMap::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "account_id" => account_id = Some(next_checked(&mut map, check_account_id)?),
+                        "partition" => partition = Some(next_checked(&mut map, check_partition)?),
+                        "regions" => regions = Some(next_checked(&mut map, check_unique_regions)?),
+                        _ => {
+                            extra.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(Account {
+                    account_id: account_id.ok_or_else(|| de::Error::missing_field("account_id"))?,
+                    partition: partition.unwrap_or_else(|| "aws".to_string()),
+                    regions: regions.ok_or_else(|| de::Error::missing_field("regions"))?,
+                    extra,
+                })
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+macro_rules! region_operations {
+    ($( $field:ident : $ty:ty = $key:literal ),* $(,)?) => {
+        /// One region's collected data. `None` for an operation means "not
+        /// collected": rules that need it report the region as not assessed.
+        #[derive(Debug, Clone, PartialEq, Default)]
+        pub struct RegionSnapshot {
+            pub region: String,
+            $( pub $field: Option<$ty>, )*
+            /// Calls that failed for good after retries.
+            pub errors: Vec<CollectionError>,
+            /// Operation keys this version does not know, kept for round-trips.
+            pub extra: BTreeMap<String, Value>,
+        }
+
+        impl RegionSnapshot {
+            /// An empty region: nothing collected.
+            pub fn new(region: impl Into<String>) -> Self {
+                RegionSnapshot { region: region.into(), ..Default::default() }
+            }
+
+            /// Whether the operation's key is present.
+            pub fn has(&self, operation: &str) -> bool {
+                match operation {
+                    $( $key => self.$field.is_some(), )*
+                    other => self.extra.contains_key(other),
+                }
+            }
+        }
+
+        impl Serialize for RegionSnapshot {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut m = s.serialize_map(None)?;
+                m.serialize_entry("region", &self.region)?;
+                $( if let Some(v) = &self.$field { m.serialize_entry($key, v)?; } )*
+                if !self.errors.is_empty() {
+                    m.serialize_entry("errors", &self.errors)?;
+                }
+                for (k, v) in &self.extra {
+                    m.serialize_entry(k, v)?;
+                }
+                m.end()
+            }
+        }
+
+        impl<'de> Deserialize<'de> for RegionSnapshot {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct V;
+                impl<'de> Visitor<'de> for V {
+                    type Value = RegionSnapshot;
+                    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                        f.write_str("a region object")
+                    }
+                    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RegionSnapshot, A::Error> {
+                        let mut r = RegionSnapshot::default();
+                        let mut region = None;
+                        while let Some(key) = map.next_key::<String>()? {
+                            match key.as_str() {
+                                "region" => region = Some(next_checked(&mut map, check_region)?),
+                                $( $key => {
+                                    if r.$field.is_some() {
+                                        return Err(de::Error::duplicate_field($key));
+                                    }
+                                    r.$field = Some(next_checked(&mut map, no_check)?);
+                                } )*
+                                "errors" => r.errors = map.next_value()?,
+                                _ => {
+                                    r.extra.insert(key, map.next_value()?);
+                                }
+                            }
+                        }
+                        r.region = region.ok_or_else(|| de::Error::missing_field("region"))?;
+                        Ok(r)
+                    }
+                }
+                d.deserialize_map(V)
+            }
+        }
+    };
+}
+
+region_operations! {
+    describe_vpc_endpoints: DescribeVpcEndpointsResponse = "DescribeVpcEndpoints",
+    describe_vpcs: DescribeVpcsResponse = "DescribeVpcs",
+    describe_vpc_attribute: Vec<VpcAttributeResponse> = "DescribeVpcAttribute",
+    describe_subnets: DescribeSubnetsResponse = "DescribeSubnets",
+    describe_security_groups: DescribeSecurityGroupsResponse = "DescribeSecurityGroups",
+    describe_route_tables: DescribeRouteTablesResponse = "DescribeRouteTables",
+    describe_prefix_lists: DescribePrefixListsResponse = "DescribePrefixLists",
+    describe_trails: DescribeTrailsResponse = "DescribeTrails",
+    get_trail_status: BTreeMap<String, TrailStatus> = "GetTrailStatus",
+    get_event_selectors: BTreeMap<String, EventSelectorsResponse> = "GetEventSelectors",
+    list_infrastructure_configurations: ListInfrastructureConfigurationsResponse = "ListInfrastructureConfigurations",
+    get_infrastructure_configuration: Vec<GetInfrastructureConfigurationResponse> = "GetInfrastructureConfiguration",
+}
+
+/// Reads only the version key, skipping everything else without allocating:
+/// used to explain a failed read of a snapshot from another version.
+#[derive(Deserialize)]
+pub(crate) struct VersionProbe {
+    pub ibaudit_snapshot: Option<Value>,
+}

@@ -1,0 +1,30 @@
+//! The ibaudit snapshot, format version 1: everything an audit needs to know
+//! about one or more AWS accounts, read without credentials.
+//!
+//! Inside a region every value is an AWS API response body in the AWS CLI's
+//! JSON shape (see [`aws`]); the envelope around it is ibaudit's own. Unknown
+//! envelope and operation keys are kept, so a snapshot written by a newer
+//! collector survives a read and write by this one.
+
+pub mod aws;
+mod envelope;
+mod load;
+
+pub use envelope::{Account, Collector, RegionSnapshot, Snapshot, SNAPSHOT_VERSION};
+pub use load::{from_slice, load, LoadError};
+
+/// The operation keys of a region, in the order they are written.
+pub const OPERATIONS: &[&str] = &[
+    "DescribeVpcEndpoints",
+    "DescribeVpcs",
+    "DescribeVpcAttribute",
+    "DescribeSubnets",
+    "DescribeSecurityGroups",
+    "DescribeRouteTables",
+    "DescribePrefixLists",
+    "DescribeTrails",
+    "GetTrailStatus",
+    "GetEventSelectors",
+    "ListInfrastructureConfigurations",
+    "GetInfrastructureConfiguration",
+];
