@@ -81,13 +81,20 @@ fn parse_fail_on(s: &str) -> Result<FailOn, String> {
     if s.eq_ignore_ascii_case("none") {
         return Ok(FailOn(None));
     }
-    s.parse().map(|sev| FailOn(Some(sev))).map_err(|e: String| format!("{e}, or none"))
+    s.parse()
+        .map(|sev| FailOn(Some(sev)))
+        .map_err(|e: String| format!("{e}, or none"))
 }
 
 fn parse_environment(s: &str) -> Result<String, String> {
-    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
+    if !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
         Ok(s.to_string())
     } else {
-        Err(format!("`{s}` is not an environment name such as prod, preprod or beta"))
+        Err(format!(
+            "`{s}` is not an environment name such as prod, preprod or beta"
+        ))
     }
 }

@@ -5,7 +5,7 @@ use anyhow::{bail, Result};
 use ibaudit_report::{json, sarif, table};
 use ibaudit_rules::{audit, registry, rule_by_id, AuditOptions, Config, Date, Outcome};
 
-use crate::args::{AuditArgs, ColorChoice, Cli, Command, Format};
+use crate::args::{AuditArgs, Cli, ColorChoice, Command, Format};
 use crate::output::write_report;
 
 pub const EXIT_CLEAN: u8 = 0;
@@ -20,7 +20,13 @@ pub fn run(cli: Cli) -> Result<u8> {
             let mut text = String::new();
             for rule in registry() {
                 let m = rule.meta();
-                text.push_str(&format!("{:<6} {:<8} {:<30} {}\n", m.id, m.severity.as_str(), m.name, m.doc_page().summary));
+                text.push_str(&format!(
+                    "{:<6} {:<8} {:<30} {}\n",
+                    m.id,
+                    m.severity.as_str(),
+                    m.name,
+                    m.doc_page().summary
+                ));
             }
             write_report(&text, None)?;
             Ok(EXIT_CLEAN)
@@ -50,7 +56,8 @@ fn color_enabled(choice: ColorChoice) -> bool {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => {
-            std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         }
     }
 }
@@ -62,8 +69,16 @@ fn run_audit(args: AuditArgs) -> Result<u8> {
         None => Config::default(),
     };
     let snapshot = read_snapshot(&args.snapshot)?;
-    let environments = if out.environments.is_empty() { config.environments.clone() } else { out.environments.clone() };
-    let options = AuditOptions { config, environments, today: Date::today() };
+    let environments = if out.environments.is_empty() {
+        config.environments.clone()
+    } else {
+        out.environments.clone()
+    };
+    let options = AuditOptions {
+        config,
+        environments,
+        today: Date::today(),
+    };
     let report = audit(&snapshot, &options);
     drop(snapshot);
 
@@ -90,7 +105,11 @@ fn run_audit(args: AuditArgs) -> Result<u8> {
     }
     write_report(&text, out.output.as_deref())?;
     if let (Some(path), false) = (&out.output, out.quiet) {
-        eprintln!("ibaudit: wrote {}: {}", path.display(), table::summary_line(&report));
+        eprintln!(
+            "ibaudit: wrote {}: {}",
+            path.display(),
+            table::summary_line(&report)
+        );
     }
     Ok(match report.outcome(out.fail_on.0) {
         Outcome::Clean => EXIT_CLEAN,

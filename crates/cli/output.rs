@@ -25,11 +25,19 @@ pub fn write_report(text: &str, path: Option<&Path>) -> Result<()> {
                 .prefix(".ibaudit-")
                 .suffix(".tmp")
                 .tempfile_in(dir)
-                .with_context(|| format!("{}: cannot create a file in {}", path.display(), dir.display()))?;
+                .with_context(|| {
+                    format!(
+                        "{}: cannot create a file in {}",
+                        path.display(),
+                        dir.display()
+                    )
+                })?;
             tmp.write_all(text.as_bytes())
                 .and_then(|()| tmp.as_file().sync_all())
                 .with_context(|| format!("{}: cannot write", path.display()))?;
-            tmp.persist(path).map_err(|e| e.error).with_context(|| format!("{}: cannot replace", path.display()))?;
+            tmp.persist(path)
+                .map_err(|e| e.error)
+                .with_context(|| format!("{}: cannot replace", path.display()))?;
             Ok(())
         }
     }

@@ -48,7 +48,11 @@ pub struct Policy {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ParseError {
     /// Not JSON; line and column are 1-based as serde_json reports them.
-    Json { line: usize, column: usize, message: String },
+    Json {
+        line: usize,
+        column: usize,
+        message: String,
+    },
     /// JSON, but not a policy; `at` names the element.
     Shape { at: String, message: String },
 }
@@ -56,8 +60,15 @@ pub enum ParseError {
 impl std::fmt::Display for ParseError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            ParseError::Json { line, column, message } => {
-                write!(f, "not valid JSON at line {line}, column {column}: {message}")
+            ParseError::Json {
+                line,
+                column,
+                message,
+            } => {
+                write!(
+                    f,
+                    "not valid JSON at line {line}, column {column}: {message}"
+                )
             }
             ParseError::Shape { at, message } => write!(f, "{at}: {message}"),
         }
@@ -67,7 +78,10 @@ impl std::fmt::Display for ParseError {
 impl std::error::Error for ParseError {}
 
 fn shape(at: impl Into<String>, message: impl Into<String>) -> ParseError {
-    ParseError::Shape { at: at.into(), message: message.into() }
+    ParseError::Shape {
+        at: at.into(),
+        message: message.into(),
+    }
 }
 
 fn strings(v: &Value, at: &str) -> Result<Strings, ParseError> {
@@ -93,7 +107,10 @@ fn principal(v: &Value, at: &str) -> Result<Principal, ParseError> {
             .map(|(k, x)| Ok((k.clone(), strings(x, &format!("{at}.{k}"))?)))
             .collect::<Result<_, _>>()
             .map(Principal::Map),
-        _ => Err(shape(at, "expected \"*\" or an object such as {\"AWS\": ...}")),
+        _ => Err(shape(
+            at,
+            "expected \"*\" or an object such as {\"AWS\": ...}",
+        )),
     }
 }
 
@@ -101,8 +118,14 @@ fn principal(v: &Value, at: &str) -> Result<Principal, ParseError> {
 pub fn parse(document: &str) -> Result<Policy, ParseError> {
     let value: Value = serde_json::from_str(document).map_err(|e| {
         let message = e.to_string();
-        let message = message.rfind(" at line ").map_or(message.clone(), |i| message[..i].to_string());
-        ParseError::Json { line: e.line(), column: e.column(), message }
+        let message = message
+            .rfind(" at line ")
+            .map_or(message.clone(), |i| message[..i].to_string());
+        ParseError::Json {
+            line: e.line(),
+            column: e.column(),
+            message,
+        }
     })?;
     let Value::Object(top) = value else {
         return Err(shape("policy", "expected a JSON object"));
@@ -116,14 +139,22 @@ pub fn parse(document: &str) -> Result<Policy, ParseError> {
         None => Vec::new(),
         Some(Value::Array(items)) => items.iter().collect(),
         Some(v @ Value::Object(_)) => vec![v],
-        Some(_) => return Err(shape("Statement", "expected an object or an array of objects")),
+        Some(_) => {
+            return Err(shape(
+                "Statement",
+                "expected an object or an array of objects",
+            ))
+        }
     };
     let statements = raw
         .into_iter()
         .enumerate()
         .map(|(i, s)| statement(s, &format!("Statement[{i}]")))
         .collect::<Result<_, _>>()?;
-    Ok(Policy { version, statements })
+    Ok(Policy {
+        version,
+        statements,
+    })
 }
 
 fn statement(v: &Value, at: &str) -> Result<Statement, ParseError> {
@@ -133,11 +164,24 @@ fn statement(v: &Value, at: &str) -> Result<Statement, ParseError> {
     let effect = match m.get("Effect") {
         Some(Value::String(s)) if s == "Allow" => Effect::Allow,
         Some(Value::String(s)) if s == "Deny" => Effect::Deny,
-        Some(_) => return Err(shape(format!("{at}.Effect"), "must be \"Allow\" or \"Deny\"")),
+        Some(_) => {
+            return Err(shape(
+                format!("{at}.Effect"),
+                "must be \"Allow\" or \"Deny\"",
+            ))
+        }
         None => return Err(shape(at, "has no Effect")),
     };
-    let opt_strings = |k: &str| m.get(k).map(|x| strings(x, &format!("{at}.{k}"))).transpose();
-    let opt_principal = |k: &str| m.get(k).map(|x| principal(x, &format!("{at}.{k}"))).transpose();
+    let opt_strings = |k: &str| {
+        m.get(k)
+            .map(|x| strings(x, &format!("{at}.{k}")))
+            .transpose()
+    };
+    let opt_principal = |k: &str| {
+        m.get(k)
+            .map(|x| principal(x, &format!("{at}.{k}")))
+            .transpose()
+    };
     let condition = match m.get("Condition") {
         None => None,
         Some(Value::Object(c)) => Some(c.clone()),

@@ -58,8 +58,14 @@ pub fn render(report: &Report) -> String {
     let summary = Summary::of(report);
     let doc = ReportV1 {
         ibaudit_report: 1,
-        tool: Tool { name: TOOL_NAME, version: TOOL_VERSION },
-        snapshot: SnapshotV1 { collected_at: &report.collected_at, accounts: &report.accounts },
+        tool: Tool {
+            name: TOOL_NAME,
+            version: TOOL_VERSION,
+        },
+        snapshot: SnapshotV1 {
+            collected_at: &report.collected_at,
+            accounts: &report.accounts,
+        },
         findings: report
             .findings
             .iter()
@@ -79,7 +85,11 @@ pub fn render(report: &Report) -> String {
             .collect(),
         summary: SummaryV1 {
             total: summary.total,
-            by_severity: summary.by_severity.iter().map(|(s, n)| (s.as_str(), *n)).collect(),
+            by_severity: summary
+                .by_severity
+                .iter()
+                .map(|(s, n)| (s.as_str(), *n))
+                .collect(),
             not_assessed: summary.not_assessed,
             suppressed: summary.suppressed,
         },

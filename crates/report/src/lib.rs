@@ -27,7 +27,10 @@ pub struct Summary {
 
 impl Summary {
     pub fn of(report: &Report) -> Summary {
-        let mut s = Summary { total: report.findings.len(), ..Summary::default() };
+        let mut s = Summary {
+            total: report.findings.len(),
+            ..Summary::default()
+        };
         for sev in ibaudit_rules::Severity::ALL {
             let n = report
                 .findings
@@ -38,8 +41,16 @@ impl Summary {
                 s.by_severity.push((sev, n));
             }
         }
-        s.not_assessed = report.findings.iter().filter(|f| f.suppressed.is_none() && f.is_not_assessed()).count();
-        s.suppressed = report.findings.iter().filter(|f| f.suppressed.is_some()).count();
+        s.not_assessed = report
+            .findings
+            .iter()
+            .filter(|f| f.suppressed.is_none() && f.is_not_assessed())
+            .count();
+        s.suppressed = report
+            .findings
+            .iter()
+            .filter(|f| f.suppressed.is_some())
+            .count();
         s
     }
 }

@@ -8,9 +8,10 @@ use std::io::Write;
 use ibaudit_rules::{registry, Finding, Severity};
 use serde_json::json;
 use serde_sarif::sarif::{
-    ArtifactLocation, Location, LogicalLocation, Message, MultiformatMessageString, PhysicalLocation, PropertyBag, Region,
-    ReportingConfiguration, ReportingDescriptor, Result as SarifResult, ResultLevel, Run, RunAutomationDetails, Sarif,
-    Suppression, Tool, ToolComponent,
+    ArtifactLocation, Location, LogicalLocation, Message, MultiformatMessageString,
+    PhysicalLocation, PropertyBag, Region, ReportingConfiguration, ReportingDescriptor,
+    Result as SarifResult, ResultLevel, Run, RunAutomationDetails, Sarif, Suppression, Tool,
+    ToolComponent,
 };
 
 use crate::{Report, INFORMATION_URI, TOOL_NAME, TOOL_VERSION};
@@ -27,7 +28,11 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { results_per_run: 25_000, runs_per_file: 20, gzipped_bytes: 10 * 1000 * 1000 }
+        Limits {
+            results_per_run: 25_000,
+            runs_per_file: 20,
+            gzipped_bytes: 10 * 1000 * 1000,
+        }
     }
 }
 
@@ -72,7 +77,12 @@ fn encode_segment(s: &str) -> String {
 
 /// `aws/<account>/<region>/<resource-id>`: relative, no scheme.
 pub fn location_uri(f: &Finding) -> String {
-    format!("aws/{}/{}/{}", f.account_id, f.region, encode_segment(&f.resource_id))
+    format!(
+        "aws/{}/{}/{}",
+        f.account_id,
+        f.region,
+        encode_segment(&f.resource_id)
+    )
 }
 
 fn rule_descriptors() -> Vec<ReportingDescriptor> {
@@ -83,23 +93,51 @@ fn rule_descriptors() -> Vec<ReportingDescriptor> {
             let page = meta.doc_page();
             let mut props = BTreeMap::new();
             props.insert("precision".to_string(), json!("high"));
-            props.insert("security-severity".to_string(), json!(security_severity(meta.severity)));
-            props.insert("problem.severity".to_string(), json!(match meta.severity {
-                Severity::Critical | Severity::High => "error",
-                Severity::Medium => "warning",
-                _ => "recommendation",
-            }));
+            props.insert(
+                "security-severity".to_string(),
+                json!(security_severity(meta.severity)),
+            );
+            props.insert(
+                "problem.severity".to_string(),
+                json!(match meta.severity {
+                    Severity::Critical | Severity::High => "error",
+                    Severity::Medium => "warning",
+                    _ => "recommendation",
+                }),
+            );
             ReportingDescriptor::builder()
                 .id(meta.id)
                 .name(meta.name)
-                .short_description(MultiformatMessageString::builder().text(page.summary).build())
-                .full_description(MultiformatMessageString::builder().text(page.section("What it checks")).build())
-                .help(MultiformatMessageString::builder().text(page.text).markdown(page.text).build())
+                .short_description(
+                    MultiformatMessageString::builder()
+                        .text(page.summary)
+                        .build(),
+                )
+                .full_description(
+                    MultiformatMessageString::builder()
+                        .text(page.section("What it checks"))
+                        .build(),
+                )
+                .help(
+                    MultiformatMessageString::builder()
+                        .text(page.text)
+                        .markdown(page.text)
+                        .build(),
+                )
                 .help_uri(format!("{INFORMATION_URI}/blob/main/rules/{}.md", meta.id))
-                .default_configuration(ReportingConfiguration::builder().level(json!(level_name(meta.severity))).build())
+                .default_configuration(
+                    ReportingConfiguration::builder()
+                        .level(json!(level_name(meta.severity)))
+                        .build(),
+                )
                 .properties(
                     PropertyBag::builder()
-                        .tags(vec!["security".to_string(), "aws".to_string(), "privatelink".to_string(), "imagebuilder".to_string()])
+                        .tags(vec![
+                            "security".to_string(),
+                            "aws".to_string(),
+                            "privatelink".to_string(),
+                            "imagebuilder".to_string(),
+                        ])
                         .additional_properties(props)
                         .build(),
                 )
@@ -117,11 +155,19 @@ fn level_name(s: Severity) -> &'static str {
 }
 
 fn result(f: &Finding, rule_index: Option<usize>) -> SarifResult {
-    let arn_text = f.resource_arn.as_deref().map(|a| format!(" ({a})")).unwrap_or_default();
+    let arn_text = f
+        .resource_arn
+        .as_deref()
+        .map(|a| format!(" ({a})"))
+        .unwrap_or_default();
     let text = format!("{}{}: {}", f.resource_id, arn_text, f.message);
     let logical = LogicalLocation::builder()
         .name(f.resource_id.clone())
-        .fully_qualified_name(f.resource_arn.clone().unwrap_or_else(|| format!("{}/{}/{}", f.account_id, f.region, f.resource_id)))
+        .fully_qualified_name(
+            f.resource_arn
+                .clone()
+                .unwrap_or_else(|| format!("{}/{}/{}", f.account_id, f.region, f.resource_id)),
+        )
         .kind("resource")
         .build();
     let location = Location::builder()
@@ -140,7 +186,10 @@ fn result(f: &Finding, rule_index: Option<usize>) -> SarifResult {
     props.insert("resource_type".to_string(), json!(f.resource_type));
     props.insert("resource_id".to_string(), json!(f.resource_id));
     let mut partial = BTreeMap::new();
-    partial.insert("primaryLocationLineHash".to_string(), format!("{}:1", &f.fingerprint[..f.fingerprint.len().min(16)]));
+    partial.insert(
+        "primaryLocationLineHash".to_string(),
+        format!("{}:1", &f.fingerprint[..f.fingerprint.len().min(16)]),
+    );
     let mut fingerprints = BTreeMap::new();
     fingerprints.insert("ibaudit/v1".to_string(), f.fingerprint.clone());
     let mut r = SarifResult::builder()
@@ -164,7 +213,11 @@ fn result(f: &Finding, rule_index: Option<usize>) -> SarifResult {
 }
 
 fn run(account: &str, findings: &[&Finding], rules: &[ReportingDescriptor]) -> Run {
-    let index: BTreeMap<&str, usize> = rules.iter().enumerate().map(|(i, r)| (r.id.as_str(), i)).collect();
+    let index: BTreeMap<&str, usize> = rules
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id.as_str(), i))
+        .collect();
     let driver = ToolComponent::builder()
         .name(TOOL_NAME)
         .semantic_version(TOOL_VERSION)
@@ -174,14 +227,29 @@ fn run(account: &str, findings: &[&Finding], rules: &[ReportingDescriptor]) -> R
         .build();
     Run::builder()
         .tool(Tool::builder().driver(driver).build())
-        .automation_details(RunAutomationDetails::builder().id(format!("ibaudit/{account}/")).build())
-        .results(findings.iter().map(|f| result(f, index.get(f.rule).copied())).collect::<Vec<_>>())
+        .automation_details(
+            RunAutomationDetails::builder()
+                .id(format!("ibaudit/{account}/"))
+                .build(),
+        )
+        .results(
+            findings
+                .iter()
+                .map(|f| result(f, index.get(f.rule).copied()))
+                .collect::<Vec<_>>(),
+        )
         .build()
 }
 
 /// Most severe first; unsuppressed before suppressed; otherwise report order.
 fn keep_order(findings: &mut [&Finding]) {
-    findings.sort_by_key(|f| (std::cmp::Reverse(f.severity), f.suppressed.is_some(), f.is_not_assessed()));
+    findings.sort_by_key(|f| {
+        (
+            std::cmp::Reverse(f.severity),
+            f.suppressed.is_some(),
+            f.is_not_assessed(),
+        )
+    });
 }
 
 fn gzipped_len(text: &str) -> usize {
@@ -207,16 +275,32 @@ pub fn render_with_limits(report: &Report, limits: Limits) -> Rendered {
     let mut per_account: Vec<(&str, Vec<&Finding>)> = report
         .accounts
         .iter()
-        .map(|a| (a.as_str(), report.findings.iter().filter(|f| &f.account_id == a).collect()))
+        .map(|a| {
+            (
+                a.as_str(),
+                report
+                    .findings
+                    .iter()
+                    .filter(|f| &f.account_id == a)
+                    .collect(),
+            )
+        })
         .collect();
     if per_account.len() > limits.runs_per_file {
         // Keep the accounts with the most severe unsuppressed findings.
         let worst = |fs: &Vec<&Finding>| {
-            let top = fs.iter().filter(|f| f.suppressed.is_none()).map(|f| f.severity).max();
+            let top = fs
+                .iter()
+                .filter(|f| f.suppressed.is_none())
+                .map(|f| f.severity)
+                .max();
             (std::cmp::Reverse(top), std::cmp::Reverse(fs.len()))
         };
         per_account.sort_by_key(|(_, fs)| worst(fs));
-        let dropped: Vec<&str> = per_account[limits.runs_per_file..].iter().map(|(a, _)| *a).collect();
+        let dropped: Vec<&str> = per_account[limits.runs_per_file..]
+            .iter()
+            .map(|(a, _)| *a)
+            .collect();
         notes.push(format!(
             "SARIF: GitHub accepts at most {} runs per file; left out {} account(s) with the least severe findings: {} (split the scan or use --format json)",
             limits.runs_per_file,
@@ -242,7 +326,12 @@ pub fn render_with_limits(report: &Report, limits: Limits) -> Rendered {
         let sarif = Sarif::builder()
             .schema(SCHEMA_URI)
             .version(json!("2.1.0"))
-            .runs(per_account.iter().map(|(a, fs)| run(a, fs, &rules)).collect::<Vec<_>>())
+            .runs(
+                per_account
+                    .iter()
+                    .map(|(a, fs)| run(a, fs, &rules))
+                    .collect::<Vec<_>>(),
+            )
             .build();
         let text = serialise(&sarif);
         let size = gzipped_len(&text);
@@ -255,10 +344,16 @@ pub fn render_with_limits(report: &Report, limits: Limits) -> Rendered {
         }
         // Drop the least severe tenth of all results and try again.
         let drop = total.div_ceil(10);
-        let mut all: Vec<(usize, &Finding)> =
-            per_account.iter().enumerate().flat_map(|(i, (_, fs))| fs.iter().map(move |f| (i, *f))).collect();
+        let mut all: Vec<(usize, &Finding)> = per_account
+            .iter()
+            .enumerate()
+            .flat_map(|(i, (_, fs))| fs.iter().map(move |f| (i, *f)))
+            .collect();
         all.sort_by_key(|(_, f)| (f.severity, std::cmp::Reverse(f.suppressed.is_some())));
-        let gone: std::collections::HashSet<*const Finding> = all[..drop].iter().map(|(_, f)| *f as *const Finding).collect();
+        let gone: std::collections::HashSet<*const Finding> = all[..drop]
+            .iter()
+            .map(|(_, f)| *f as *const Finding)
+            .collect();
         for (_, fs) in per_account.iter_mut() {
             fs.retain(|f| !gone.contains(&(*f as *const Finding)));
         }
@@ -270,5 +365,11 @@ pub fn render_with_limits(report: &Report, limits: Limits) -> Rendered {
 }
 
 fn restore_report_order(fs: &mut [&Finding]) {
-    fs.sort_by(|a, b| (a.region.as_str(), a.rule, a.resource_id.as_str()).cmp(&(b.region.as_str(), b.rule, b.resource_id.as_str())));
+    fs.sort_by(|a, b| {
+        (a.region.as_str(), a.rule, a.resource_id.as_str()).cmp(&(
+            b.region.as_str(),
+            b.rule,
+            b.resource_id.as_str(),
+        ))
+    });
 }

@@ -20,7 +20,11 @@ pub struct Style {
 
 impl Default for Style {
     fn default() -> Self {
-        Style { terminal: false, color: false, width: 120 }
+        Style {
+            terminal: false,
+            color: false,
+            width: 120,
+        }
     }
 }
 
@@ -41,11 +45,22 @@ pub fn summary_line(report: &Report) -> String {
     let mut line = if counted == 0 {
         "No findings".to_string()
     } else {
-        let parts: Vec<String> = s.by_severity.iter().map(|(sev, n)| format!("{n} {sev}")).collect();
-        format!("{counted} finding{}: {}", if counted == 1 { "" } else { "s" }, parts.join(", "))
+        let parts: Vec<String> = s
+            .by_severity
+            .iter()
+            .map(|(sev, n)| format!("{n} {sev}"))
+            .collect();
+        format!(
+            "{counted} finding{}: {}",
+            if counted == 1 { "" } else { "s" },
+            parts.join(", ")
+        )
     };
     if s.not_assessed > 0 {
-        line.push_str(&format!("; {} not assessed (IB900): the audit is incomplete", s.not_assessed));
+        line.push_str(&format!(
+            "; {} not assessed (IB900): the audit is incomplete",
+            s.not_assessed
+        ));
     }
     if s.suppressed > 0 {
         line.push_str(&format!("; {} suppressed", s.suppressed));
@@ -60,15 +75,26 @@ pub fn summary_line(report: &Report) -> String {
 }
 
 pub fn render(report: &Report, style: Style) -> String {
-    let mut rows: Vec<&Finding> = report.findings.iter().filter(|f| f.suppressed.is_none()).collect();
+    let mut rows: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| f.suppressed.is_none())
+        .collect();
     rows.sort_by(|a, b| {
-        (std::cmp::Reverse(a.severity), a.rule, &a.account_id, &a.region, &a.resource_id).cmp(&(
-            std::cmp::Reverse(b.severity),
-            b.rule,
-            &b.account_id,
-            &b.region,
-            &b.resource_id,
-        ))
+        (
+            std::cmp::Reverse(a.severity),
+            a.rule,
+            &a.account_id,
+            &a.region,
+            &a.resource_id,
+        )
+            .cmp(&(
+                std::cmp::Reverse(b.severity),
+                b.rule,
+                &b.account_id,
+                &b.region,
+                &b.resource_id,
+            ))
     });
     let mut out = String::new();
     if !rows.is_empty() {

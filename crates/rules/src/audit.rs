@@ -61,19 +61,40 @@ impl Report {
     }
 }
 
-fn fingerprint(rule: &str, account: &str, region: &str, resource: &str, key: Option<&str>) -> String {
+fn fingerprint(
+    rule: &str,
+    account: &str,
+    region: &str,
+    resource: &str,
+    key: Option<&str>,
+) -> String {
     let mut h = Sha256::new();
-    for part in ["ibaudit-v1", rule, account, region, resource, key.unwrap_or("")] {
+    for part in [
+        "ibaudit-v1",
+        rule,
+        account,
+        region,
+        resource,
+        key.unwrap_or(""),
+    ] {
         h.update(part.as_bytes());
         h.update([0]);
     }
-    h.finalize().iter().take(16).map(|b| format!("{b:02x}")).collect()
+    h.finalize()
+        .iter()
+        .take(16)
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Runs every rule over every region of every account.
 pub fn audit(snapshot: &Snapshot, options: &AuditOptions) -> Report {
     let default_env = ["prod".to_string()];
-    let environments: &[String] = if options.environments.is_empty() { &default_env } else { &options.environments };
+    let environments: &[String] = if options.environments.is_empty() {
+        &default_env
+    } else {
+        &options.environments
+    };
     let mut findings = Vec::new();
     for account in &snapshot.accounts {
         let account_ctx = AccountCtx::new(account);
@@ -91,7 +112,11 @@ pub fn audit(snapshot: &Snapshot, options: &AuditOptions) -> Report {
                 raw.extend(sink.findings.into_iter().map(|f| (meta.id, meta.name, f)));
             }
             let na = &not_assessed::META;
-            raw.extend(not_assessed::findings(region, blocked).into_iter().map(|f| (na.id, na.name, f)));
+            raw.extend(
+                not_assessed::findings(region, blocked)
+                    .into_iter()
+                    .map(|f| (na.id, na.name, f)),
+            );
             for (rule, name, f) in raw {
                 findings.push(Finding {
                     rule,
@@ -100,8 +125,18 @@ pub fn audit(snapshot: &Snapshot, options: &AuditOptions) -> Report {
                     account_id: account.account_id.clone(),
                     region: region.region.clone(),
                     resource_type: f.resource.kind.type_name(),
-                    resource_arn: f.resource.arn(&account.partition, &region.region, &account.account_id),
-                    fingerprint: fingerprint(rule, &account.account_id, &region.region, &f.resource.id, f.key.as_deref()),
+                    resource_arn: f.resource.arn(
+                        &account.partition,
+                        &region.region,
+                        &account.account_id,
+                    ),
+                    fingerprint: fingerprint(
+                        rule,
+                        &account.account_id,
+                        &region.region,
+                        &f.resource.id,
+                        f.key.as_deref(),
+                    ),
                     resource_id: f.resource.id,
                     message: f.message,
                     suppressed: None,
@@ -110,19 +145,30 @@ pub fn audit(snapshot: &Snapshot, options: &AuditOptions) -> Report {
         }
     }
     findings.sort_by(|a, b| {
-        (&a.account_id, &a.region, a.rule, &a.resource_id, &a.fingerprint).cmp(&(
-            &b.account_id,
-            &b.region,
-            b.rule,
-            &b.resource_id,
-            &b.fingerprint,
-        ))
+        (
+            &a.account_id,
+            &a.region,
+            a.rule,
+            &a.resource_id,
+            &a.fingerprint,
+        )
+            .cmp(&(
+                &b.account_id,
+                &b.region,
+                b.rule,
+                &b.resource_id,
+                &b.fingerprint,
+            ))
     });
     findings.dedup_by(|a, b| a.fingerprint == b.fingerprint);
     let notes = options.config.apply(&mut findings, options.today);
     Report {
         collected_at: snapshot.collected_at.clone(),
-        accounts: snapshot.accounts.iter().map(|a| a.account_id.clone()).collect(),
+        accounts: snapshot
+            .accounts
+            .iter()
+            .map(|a| a.account_id.clone())
+            .collect(),
         findings,
         notes,
     }

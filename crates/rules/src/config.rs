@@ -38,16 +38,38 @@ impl Date {
         if it.next().is_some() || y.len() != 4 || m.len() != 2 || d.len() != 2 {
             return None;
         }
-        let date = Date { year: y.parse().ok()?, month: m.parse().ok()?, day: d.parse().ok()? };
+        let date = Date {
+            year: y.parse().ok()?,
+            month: m.parse().ok()?,
+            day: d.parse().ok()?,
+        };
         let leap = date.year % 4 == 0 && (date.year % 100 != 0 || date.year % 400 == 0);
-        let days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-        let valid = (1..=12).contains(&date.month) && date.day >= 1 && date.day <= days[date.month as usize - 1];
+        let days = [
+            31,
+            if leap { 29 } else { 28 },
+            31,
+            30,
+            31,
+            30,
+            31,
+            31,
+            30,
+            31,
+            30,
+            31,
+        ];
+        let valid = (1..=12).contains(&date.month)
+            && date.day >= 1
+            && date.day <= days[date.month as usize - 1];
         valid.then_some(date)
     }
 
     /// Today in UTC, from the system clock.
     pub fn today() -> Date {
-        let secs = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+        let secs = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
         Date::from_days((secs / 86_400) as i64)
     }
 
@@ -89,7 +111,10 @@ impl Suppression {
         self.rule.eq_ignore_ascii_case(f.rule)
             && self.account.as_deref().is_none_or(|a| a == f.account_id)
             && self.region.as_deref().is_none_or(|r| r == f.region)
-            && (glob(&self.resource, &f.resource_id) || f.resource_arn.as_deref().is_some_and(|arn| glob(&self.resource, arn)))
+            && (glob(&self.resource, &f.resource_id)
+                || f.resource_arn
+                    .as_deref()
+                    .is_some_and(|arn| glob(&self.resource, arn)))
     }
 
     fn describe(&self) -> String {
@@ -132,9 +157,17 @@ pub struct Config {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("{}: cannot read: {source}", .path.display())]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{}:{line}:{column}: {message}", .path.display())]
-    Invalid { path: PathBuf, line: usize, column: usize, message: String },
+    Invalid {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
 }
 
 #[derive(Deserialize)]
@@ -163,13 +196,19 @@ struct RawSuppression {
 fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
-    let column = before.rfind('\n').map_or(before.len(), |i| before.len() - i - 1) + 1;
+    let column = before
+        .rfind('\n')
+        .map_or(before.len(), |i| before.len() - i - 1)
+        + 1;
     (line, column)
 }
 
 impl Config {
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io { path: path.to_path_buf(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
         Config::parse(&text, path)
     }
 
@@ -177,40 +216,74 @@ impl Config {
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         let invalid = |offset: usize, message: String| {
             let (line, column) = line_column(text, offset);
-            ConfigError::Invalid { path: path.to_path_buf(), line, column, message }
+            ConfigError::Invalid {
+                path: path.to_path_buf(),
+                line,
+                column,
+                message,
+            }
         };
         let raw: RawConfig = toml::from_str(text).map_err(|e| {
             let offset = e.span().map_or(0, |s| s.start);
             invalid(offset, e.message().trim().to_string())
         })?;
-        let mut config = Config { source: Some(path.to_path_buf()), ..Config::default() };
+        let mut config = Config {
+            source: Some(path.to_path_buf()),
+            ..Config::default()
+        };
         for env in raw.environments {
-            let ok = !env.get_ref().is_empty() && env.get_ref().bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+            let ok = !env.get_ref().is_empty()
+                && env
+                    .get_ref()
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
             if !ok {
-                return Err(invalid(env.span().start, format!("environment `{}` is not a lowercase name such as prod", env.get_ref())));
+                return Err(invalid(
+                    env.span().start,
+                    format!(
+                        "environment `{}` is not a lowercase name such as prod",
+                        env.get_ref()
+                    ),
+                ));
             }
             config.environments.push(env.into_inner());
         }
         for s in raw.suppress {
             let s = s.into_inner();
             let Some(rule) = rule_by_id(s.rule.get_ref()) else {
-                return Err(invalid(s.rule.span().start, format!("unknown rule `{}` (see `ibaudit rules`)", s.rule.get_ref())));
+                return Err(invalid(
+                    s.rule.span().start,
+                    format!("unknown rule `{}` (see `ibaudit rules`)", s.rule.get_ref()),
+                ));
             };
             if s.reason.get_ref().trim().is_empty() {
-                return Err(invalid(s.reason.span().start, "a suppression needs a non-empty reason".into()));
+                return Err(invalid(
+                    s.reason.span().start,
+                    "a suppression needs a non-empty reason".into(),
+                ));
             }
             if s.resource.get_ref().is_empty() {
-                return Err(invalid(s.resource.span().start, "resource must not be empty (use \"*\" for every resource)".into()));
+                return Err(invalid(
+                    s.resource.span().start,
+                    "resource must not be empty (use \"*\" for every resource)".into(),
+                ));
             }
             let expires = match &s.expires {
                 None => None,
                 Some(v) => {
                     let text = match v.get_ref() {
                         toml::Value::String(x) => x.clone(),
-                        toml::Value::Datetime(d) if d.time.is_none() && d.offset.is_none() => d.to_string(),
+                        toml::Value::Datetime(d) if d.time.is_none() && d.offset.is_none() => {
+                            d.to_string()
+                        }
                         _ => String::new(),
                     };
-                    Some(Date::parse(&text).ok_or_else(|| invalid(v.span().start, "expires must be a date such as 2027-06-30".into()))?)
+                    Some(Date::parse(&text).ok_or_else(|| {
+                        invalid(
+                            v.span().start,
+                            "expires must be a date such as 2027-06-30".into(),
+                        )
+                    })?)
                 }
             };
             config.suppressions.push(Suppression {
@@ -228,7 +301,10 @@ impl Config {
     /// Marks the findings that an unexpired suppression covers; returns a
     /// note for each suppression that has expired.
     pub fn apply(&self, findings: &mut [Finding], today: Date) -> Vec<String> {
-        let name = self.source.as_ref().map_or_else(|| "config".to_string(), |p| p.display().to_string());
+        let name = self
+            .source
+            .as_ref()
+            .map_or_else(|| "config".to_string(), |p| p.display().to_string());
         let mut notes = Vec::new();
         let mut active = Vec::new();
         for (i, s) in self.suppressions.iter().enumerate() {
@@ -246,7 +322,10 @@ impl Config {
         }
         for f in findings.iter_mut() {
             if let Some(s) = active.iter().find(|s| s.matches(f)) {
-                f.suppressed = Some(Suppressed { reason: s.reason.clone(), expires: s.expires.map(|d| d.to_string()) });
+                f.suppressed = Some(Suppressed {
+                    reason: s.reason.clone(),
+                    expires: s.expires.map(|d| d.to_string()),
+                });
             }
         }
         notes
@@ -261,7 +340,10 @@ mod tests {
     fn globs() {
         assert!(glob("vpce-*", "vpce-0abc"));
         assert!(glob("*", ""));
-        assert!(glob("arn:aws:ec2:*:vpc-endpoint/vpce-0?bc", "arn:aws:ec2:us-east-1:111122223333:vpc-endpoint/vpce-0abc"));
+        assert!(glob(
+            "arn:aws:ec2:*:vpc-endpoint/vpce-0?bc",
+            "arn:aws:ec2:us-east-1:111122223333:vpc-endpoint/vpce-0abc"
+        ));
         assert!(!glob("vpce-0?bc", "vpce-0abbc"));
         assert!(glob("*a*b", "xxaxxb"));
         assert!(!glob("vpce-1*", "vpce-0abc"));
@@ -270,9 +352,30 @@ mod tests {
 
     #[test]
     fn dates() {
-        assert_eq!(Date::from_days(0), Date { year: 1970, month: 1, day: 1 });
-        assert_eq!(Date::from_days(20_418), Date { year: 2025, month: 11, day: 26 });
-        assert_eq!(Date::parse("2024-02-29"), Some(Date { year: 2024, month: 2, day: 29 }));
+        assert_eq!(
+            Date::from_days(0),
+            Date {
+                year: 1970,
+                month: 1,
+                day: 1
+            }
+        );
+        assert_eq!(
+            Date::from_days(20_418),
+            Date {
+                year: 2025,
+                month: 11,
+                day: 26
+            }
+        );
+        assert_eq!(
+            Date::parse("2024-02-29"),
+            Some(Date {
+                year: 2024,
+                month: 2,
+                day: 29
+            })
+        );
         assert_eq!(Date::parse("2025-02-29"), None);
         assert_eq!(Date::parse("2025-13-01"), None);
         assert_eq!(Date::parse("25-01-01"), None);
@@ -281,17 +384,46 @@ mod tests {
 
     #[test]
     fn config_errors_name_line_and_column() {
-        let err = Config::parse("[[suppress]]\nrule = \"IB999\"\nresource = \"*\"\nreason = \"x\"\n", Path::new("c.toml")).unwrap_err();
-        assert_eq!(err.to_string(), "c.toml:2:8: unknown rule `IB999` (see `ibaudit rules`)");
-        let err = Config::parse("[[suppress]]\nrule = \"IB002\"\nresource = \"*\"\n", Path::new("c.toml")).unwrap_err();
-        assert!(err.to_string().starts_with("c.toml:1:1: missing field `reason`"), "{err}");
-        let err = Config::parse("[[suppress]]\nrule = \"IB002\"\nresource = \"*\"\nreason = \"  \"\n", Path::new("c.toml")).unwrap_err();
-        assert_eq!(err.to_string(), "c.toml:4:10: a suppression needs a non-empty reason");
+        let err = Config::parse(
+            "[[suppress]]\nrule = \"IB999\"\nresource = \"*\"\nreason = \"x\"\n",
+            Path::new("c.toml"),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "c.toml:2:8: unknown rule `IB999` (see `ibaudit rules`)"
+        );
+        let err = Config::parse(
+            "[[suppress]]\nrule = \"IB002\"\nresource = \"*\"\n",
+            Path::new("c.toml"),
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("c.toml:1:1: missing field `reason`"),
+            "{err}"
+        );
+        let err = Config::parse(
+            "[[suppress]]\nrule = \"IB002\"\nresource = \"*\"\nreason = \"  \"\n",
+            Path::new("c.toml"),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "c.toml:4:10: a suppression needs a non-empty reason"
+        );
         let err = Config::parse("[[suppress]]\nrule = \"IB002\"\nresource = \"*\"\nreason = \"r\"\nexpires = \"soon\"\n", Path::new("c.toml"))
             .unwrap_err();
-        assert_eq!(err.to_string(), "c.toml:5:11: expires must be a date such as 2027-06-30");
+        assert_eq!(
+            err.to_string(),
+            "c.toml:5:11: expires must be a date such as 2027-06-30"
+        );
         let err = Config::parse("colour = 1\n", Path::new("c.toml")).unwrap_err();
-        assert!(err.to_string().starts_with("c.toml:1:1: unknown field `colour`"), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("c.toml:1:1: unknown field `colour`"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -20,7 +20,12 @@ pub struct Missing {
 
 impl Missing {
     fn new(operation: &'static str, resource: Option<&str>) -> Missing {
-        Missing { operation, resource: resource.map(str::to_string), code: None, message: None }
+        Missing {
+            operation,
+            resource: resource.map(str::to_string),
+            code: None,
+            message: None,
+        }
     }
 
     fn from_error(operation: &'static str, resource: Option<&str>, e: &CollectionError) -> Missing {
@@ -35,9 +40,11 @@ impl Missing {
 
 /// States in which an endpoint no longer exists or never will carry traffic.
 pub fn is_gone(ep: &VpcEndpoint) -> bool {
-    ep.state
-        .as_deref()
-        .is_some_and(|s| ["deleted", "deleting"].iter().any(|x| s.eq_ignore_ascii_case(x)))
+    ep.state.as_deref().is_some_and(|s| {
+        ["deleted", "deleting"]
+            .iter()
+            .any(|x| s.eq_ignore_ascii_case(x))
+    })
 }
 
 /// Whether an endpoint can carry traffic now or once it settles.
@@ -60,7 +67,12 @@ pub struct AccountCtx<'a> {
 
 impl<'a> AccountCtx<'a> {
     pub fn new(account: &'a Account) -> Self {
-        let mut ctx = AccountCtx { account, trail_status: HashMap::new(), event_selectors: HashMap::new(), errors: Vec::new() };
+        let mut ctx = AccountCtx {
+            account,
+            trail_status: HashMap::new(),
+            event_selectors: HashMap::new(),
+            errors: Vec::new(),
+        };
         for r in &account.regions {
             for (arn, s) in r.get_trail_status.iter().flatten() {
                 ctx.trail_status.insert(arn.as_str(), s);
@@ -80,11 +92,13 @@ impl<'a> AccountCtx<'a> {
         let found = self
             .errors
             .iter()
-            .find(|(_, e)| e.operation == operation && e.resource.as_deref() == Some(trail.trail_arn.as_str()))
+            .find(|(_, e)| {
+                e.operation == operation && e.resource.as_deref() == Some(trail.trail_arn.as_str())
+            })
             .or_else(|| {
-                self.errors
-                    .iter()
-                    .find(|(region, e)| e.operation == operation && e.resource.is_none() && Some(*region) == home)
+                self.errors.iter().find(|(region, e)| {
+                    e.operation == operation && e.resource.is_none() && Some(*region) == home
+                })
             });
         match found {
             Some((_, e)) => Missing::from_error(operation, Some(&trail.trail_arn), e),
@@ -125,7 +139,11 @@ pub struct RegionCtx<'a> {
 }
 
 impl<'a> RegionCtx<'a> {
-    pub fn new(account: &'a AccountCtx<'a>, data: &'a RegionSnapshot, environments: &'a [String]) -> Self {
+    pub fn new(
+        account: &'a AccountCtx<'a>,
+        data: &'a RegionSnapshot,
+        environments: &'a [String],
+    ) -> Self {
         let mut ctx = RegionCtx {
             account,
             data,
@@ -140,8 +158,15 @@ impl<'a> RegionCtx<'a> {
             dns_hostnames: HashMap::new(),
             prefix_list_names: HashMap::new(),
         };
-        for ep in data.describe_vpc_endpoints.iter().flat_map(|r| &r.vpc_endpoints) {
-            ctx.endpoints_by_vpc.entry(ep.vpc_id.as_str()).or_default().push(ep);
+        for ep in data
+            .describe_vpc_endpoints
+            .iter()
+            .flat_map(|r| &r.vpc_endpoints)
+        {
+            ctx.endpoints_by_vpc
+                .entry(ep.vpc_id.as_str())
+                .or_default()
+                .push(ep);
         }
         for v in data.describe_vpcs.iter().flat_map(|r| &r.vpcs) {
             ctx.vpcs.insert(&v.vpc_id, v);
@@ -149,10 +174,18 @@ impl<'a> RegionCtx<'a> {
         for s in data.describe_subnets.iter().flat_map(|r| &r.subnets) {
             ctx.subnets.insert(&s.subnet_id, s);
         }
-        for g in data.describe_security_groups.iter().flat_map(|r| &r.security_groups) {
+        for g in data
+            .describe_security_groups
+            .iter()
+            .flat_map(|r| &r.security_groups)
+        {
             ctx.security_groups.insert(&g.group_id, g);
         }
-        for rt in data.describe_route_tables.iter().flat_map(|r| &r.route_tables) {
+        for rt in data
+            .describe_route_tables
+            .iter()
+            .flat_map(|r| &r.route_tables)
+        {
             for a in &rt.associations {
                 if a.main {
                     ctx.main_route_table.insert(&rt.vpc_id, rt);
@@ -170,8 +203,13 @@ impl<'a> RegionCtx<'a> {
                 ctx.dns_hostnames.insert(&a.vpc_id, v.value);
             }
         }
-        for p in data.describe_prefix_lists.iter().flat_map(|r| &r.prefix_lists) {
-            ctx.prefix_list_names.insert(&p.prefix_list_id, &p.prefix_list_name);
+        for p in data
+            .describe_prefix_lists
+            .iter()
+            .flat_map(|r| &r.prefix_lists)
+        {
+            ctx.prefix_list_names
+                .insert(&p.prefix_list_id, &p.prefix_list_name);
         }
         ctx
     }
@@ -191,7 +229,10 @@ impl<'a> RegionCtx<'a> {
 
     /// The error recorded for a whole operation in this region, if any.
     fn region_error(&self, operation: &str) -> Option<&'a CollectionError> {
-        self.data.errors.iter().find(|e| e.operation == operation && e.resource.is_none())
+        self.data
+            .errors
+            .iter()
+            .find(|e| e.operation == operation && e.resource.is_none())
     }
 
     fn resource_error(&self, operation: &str, resource: &str) -> Option<&'a CollectionError> {
@@ -218,19 +259,29 @@ impl<'a> RegionCtx<'a> {
     }
 
     pub fn endpoints(&self) -> Result<&'a [VpcEndpoint], Missing> {
-        Ok(&self.op("DescribeVpcEndpoints", &self.data.describe_vpc_endpoints)?.vpc_endpoints)
+        Ok(&self
+            .op("DescribeVpcEndpoints", &self.data.describe_vpc_endpoints)?
+            .vpc_endpoints)
     }
 
     /// Whether an endpoint is this region's Image Builder interface endpoint:
     /// an exact service-name match, never a substring test.
     pub fn is_imagebuilder_endpoint(&self, ep: &VpcEndpoint) -> bool {
         ep.vpc_endpoint_type.eq_ignore_ascii_case("Interface")
-            && ep.service_name.strip_prefix("com.amazonaws.").and_then(|r| r.strip_suffix(".imagebuilder")) == Some(self.region())
+            && ep
+                .service_name
+                .strip_prefix("com.amazonaws.")
+                .and_then(|r| r.strip_suffix(".imagebuilder"))
+                == Some(self.region())
     }
 
     /// Image Builder endpoints that still exist (not deleted or deleting).
     pub fn imagebuilder_endpoints(&self) -> Result<Vec<&'a VpcEndpoint>, Missing> {
-        Ok(self.endpoints()?.iter().filter(|e| self.is_imagebuilder_endpoint(e) && !is_gone(e)).collect())
+        Ok(self
+            .endpoints()?
+            .iter()
+            .filter(|e| self.is_imagebuilder_endpoint(e) && !is_gone(e))
+            .collect())
     }
 
     /// Endpoints in a VPC (requires DescribeVpcEndpoints).
@@ -242,28 +293,44 @@ impl<'a> RegionCtx<'a> {
     /// Usable interface endpoints in the VPC for `com.amazonaws.<region>.<service>`.
     pub fn has_interface_endpoint(&self, vpc_id: &str, service: &str) -> Result<bool, Missing> {
         let name = self.service_name(service);
-        Ok(self
-            .endpoints_in_vpc(vpc_id)?
-            .iter()
-            .any(|e| e.vpc_endpoint_type.eq_ignore_ascii_case("Interface") && e.service_name == name && is_usable(e)))
+        Ok(self.endpoints_in_vpc(vpc_id)?.iter().any(|e| {
+            e.vpc_endpoint_type.eq_ignore_ascii_case("Interface")
+                && e.service_name == name
+                && is_usable(e)
+        }))
     }
 
     /// The subnet ids of the region's Image Builder infrastructure
     /// configurations, sorted and without repeats. A configuration listed but
     /// not described is reported as not assessed through `out`.
     pub fn build_subnet_ids(&self, out: &mut Sink) -> Result<Vec<&'a str>, Missing> {
-        let list = self.op("ListInfrastructureConfigurations", &self.data.list_infrastructure_configurations)?;
+        let list = self.op(
+            "ListInfrastructureConfigurations",
+            &self.data.list_infrastructure_configurations,
+        )?;
         if list.infrastructure_configuration_summary_list.is_empty() {
             return Ok(Vec::new());
         }
-        let got = self.op("GetInfrastructureConfiguration", &self.data.get_infrastructure_configuration)?;
-        let by_arn: HashMap<&str, &InfrastructureConfiguration> =
-            got.iter().map(|g| (g.infrastructure_configuration.arn.as_str(), &g.infrastructure_configuration)).collect();
+        let got = self.op(
+            "GetInfrastructureConfiguration",
+            &self.data.get_infrastructure_configuration,
+        )?;
+        let by_arn: HashMap<&str, &InfrastructureConfiguration> = got
+            .iter()
+            .map(|g| {
+                (
+                    g.infrastructure_configuration.arn.as_str(),
+                    &g.infrastructure_configuration,
+                )
+            })
+            .collect();
         let mut subnets = BTreeSet::new();
         for summary in &list.infrastructure_configuration_summary_list {
             match by_arn.get(summary.arn.as_str()) {
                 Some(cfg) => subnets.extend(cfg.subnet_id.as_deref()),
-                None => out.not_assessed(self.missing_resource("GetInfrastructureConfiguration", &summary.arn)),
+                None => out.not_assessed(
+                    self.missing_resource("GetInfrastructureConfiguration", &summary.arn),
+                ),
             }
         }
         Ok(subnets.into_iter().collect())
@@ -271,16 +338,25 @@ impl<'a> RegionCtx<'a> {
 
     pub fn subnet(&self, id: &str) -> Result<&'a Subnet, Missing> {
         self.op("DescribeSubnets", &self.data.describe_subnets)?;
-        self.subnets.get(id).copied().ok_or_else(|| self.missing_resource("DescribeSubnets", id))
+        self.subnets
+            .get(id)
+            .copied()
+            .ok_or_else(|| self.missing_resource("DescribeSubnets", id))
     }
 
     pub fn vpc(&self, id: &str) -> Result<&'a Vpc, Missing> {
         self.op("DescribeVpcs", &self.data.describe_vpcs)?;
-        self.vpcs.get(id).copied().ok_or_else(|| self.missing_resource("DescribeVpcs", id))
+        self.vpcs
+            .get(id)
+            .copied()
+            .ok_or_else(|| self.missing_resource("DescribeVpcs", id))
     }
 
     pub fn security_group(&self, id: &str) -> Result<&'a SecurityGroup, Missing> {
-        self.op("DescribeSecurityGroups", &self.data.describe_security_groups)?;
+        self.op(
+            "DescribeSecurityGroups",
+            &self.data.describe_security_groups,
+        )?;
         self.security_groups
             .get(id)
             .copied()
@@ -325,7 +401,10 @@ impl<'a> RegionCtx<'a> {
                 m.resource = Some(vpc_id.to_string());
                 m
             })?;
-        index.get(vpc_id).copied().ok_or_else(|| self.missing_resource("DescribeVpcAttribute", vpc_id))
+        index
+            .get(vpc_id)
+            .copied()
+            .ok_or_else(|| self.missing_resource("DescribeVpcAttribute", vpc_id))
     }
 
     /// The prefix list's name (`com.amazonaws.<region>.s3`), when collected.
@@ -334,6 +413,8 @@ impl<'a> RegionCtx<'a> {
     }
 
     pub fn trails(&self) -> Result<&'a [Trail], Missing> {
-        Ok(&self.op("DescribeTrails", &self.data.describe_trails)?.trail_list)
+        Ok(&self
+            .op("DescribeTrails", &self.data.describe_trails)?
+            .trail_list)
     }
 }

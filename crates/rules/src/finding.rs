@@ -15,7 +15,13 @@ pub enum Severity {
 }
 
 impl Severity {
-    pub const ALL: [Severity; 5] = [Severity::Critical, Severity::High, Severity::Medium, Severity::Low, Severity::Info];
+    pub const ALL: [Severity; 5] = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Info,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -40,7 +46,9 @@ impl FromStr for Severity {
         Severity::ALL
             .into_iter()
             .find(|x| x.as_str().eq_ignore_ascii_case(s))
-            .ok_or_else(|| format!("unknown severity `{s}` (expected critical, high, medium, low or info)"))
+            .ok_or_else(|| {
+                format!("unknown severity `{s}` (expected critical, high, medium, low or info)")
+            })
     }
 }
 
@@ -67,7 +75,9 @@ impl ResourceKind {
             ResourceKind::Vpc => "AWS::EC2::VPC",
             ResourceKind::Subnet => "AWS::EC2::Subnet",
             ResourceKind::SecurityGroup => "AWS::EC2::SecurityGroup",
-            ResourceKind::InfrastructureConfiguration => "AWS::ImageBuilder::InfrastructureConfiguration",
+            ResourceKind::InfrastructureConfiguration => {
+                "AWS::ImageBuilder::InfrastructureConfiguration"
+            }
             ResourceKind::Trail => "AWS::CloudTrail::Trail",
             ResourceKind::Region => "AWS::Region",
         }
@@ -82,7 +92,10 @@ pub struct Resource {
 
 impl Resource {
     pub fn new(kind: ResourceKind, id: impl Into<String>) -> Self {
-        Resource { kind, id: id.into() }
+        Resource {
+            kind,
+            id: id.into(),
+        }
     }
 
     /// The resource's ARN, where it has one.

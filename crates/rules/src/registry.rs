@@ -25,7 +25,12 @@ macro_rules! rule_meta {
             id: $id,
             name: $name,
             severity: $crate::finding::Severity::$severity,
-            doc: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../rules/", $id, ".md")),
+            doc: include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../rules/",
+                $id,
+                ".md"
+            )),
         };
     };
 }
@@ -61,11 +66,27 @@ pub struct Sink {
 
 impl Sink {
     pub fn report(&mut self, severity: Severity, resource: Resource, message: impl Into<String>) {
-        self.findings.push(Raw { severity, resource, message: message.into(), key: None });
+        self.findings.push(Raw {
+            severity,
+            resource,
+            message: message.into(),
+            key: None,
+        });
     }
 
-    pub fn report_keyed(&mut self, severity: Severity, resource: Resource, key: impl Into<String>, message: impl Into<String>) {
-        self.findings.push(Raw { severity, resource, message: message.into(), key: Some(key.into()) });
+    pub fn report_keyed(
+        &mut self,
+        severity: Severity,
+        resource: Resource,
+        key: impl Into<String>,
+        message: impl Into<String>,
+    ) {
+        self.findings.push(Raw {
+            severity,
+            resource,
+            message: message.into(),
+            key: Some(key.into()),
+        });
     }
 
     /// This resource (or the whole region) could not be checked.
@@ -102,7 +123,10 @@ pub fn registry() -> &'static [&'static dyn Rule] {
 
 /// Looks a rule up by id, case-insensitively.
 pub fn rule_by_id(id: &str) -> Option<&'static dyn Rule> {
-    registry().iter().copied().find(|r| r.meta().id.eq_ignore_ascii_case(id))
+    registry()
+        .iter()
+        .copied()
+        .find(|r| r.meta().id.eq_ignore_ascii_case(id))
 }
 
 /// A rule's doc page split into its parts.
@@ -120,7 +144,11 @@ impl<'a> DocPage<'a> {
         let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
         let title = lines.next().unwrap_or("").trim_start_matches('#').trim();
         let summary = lines.next().unwrap_or("");
-        DocPage { title, summary, text }
+        DocPage {
+            title,
+            summary,
+            text,
+        }
     }
 
     /// The body of a `## heading` section, trimmed; empty when absent.

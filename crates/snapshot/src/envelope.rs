@@ -67,15 +67,14 @@ fn check_version(v: &Value) -> Result<(), String> {
 }
 
 pub(crate) fn version_message(found: &Value) -> String {
-    format!(
-        "unsupported snapshot version {found}: this ibaudit reads version {SNAPSHOT_VERSION}"
-    )
+    format!("unsupported snapshot version {found}: this ibaudit reads version {SNAPSHOT_VERSION}")
 }
 
 fn check_timestamp(s: &String) -> Result<(), String> {
     // RFC 3339 in UTC: 2026-11-26T07:00:00Z, optionally with fractional seconds.
     let b = s.as_bytes();
-    let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|x| x.iter().all(u8::is_ascii_digit));
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|x| x.iter().all(u8::is_ascii_digit));
     let ok = b.len() >= 20
         && digits(0..4)
         && b[4] == b'-'
@@ -99,7 +98,9 @@ fn check_timestamp(s: &String) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
-        Err(format!("`{s}` is not an RFC 3339 UTC timestamp such as 2026-11-26T07:00:00Z"))
+        Err(format!(
+            "`{s}` is not an RFC 3339 UTC timestamp such as 2026-11-26T07:00:00Z"
+        ))
     }
 }
 
@@ -111,13 +112,25 @@ fn check_account_id(s: &String) -> Result<(), String> {
     }
 }
 
-const PARTITIONS: &[&str] = &["aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc"];
+const PARTITIONS: &[&str] = &[
+    "aws",
+    "aws-cn",
+    "aws-us-gov",
+    "aws-iso",
+    "aws-iso-b",
+    "aws-iso-e",
+    "aws-iso-f",
+    "aws-eusc",
+];
 
 fn check_partition(s: &String) -> Result<(), String> {
     if PARTITIONS.contains(&s.as_str()) {
         Ok(())
     } else {
-        Err(format!("unknown partition `{s}` (expected one of {})", PARTITIONS.join(", ")))
+        Err(format!(
+            "unknown partition `{s}` (expected one of {})",
+            PARTITIONS.join(", ")
+        ))
     }
 }
 
@@ -173,10 +186,19 @@ impl<'de> Deserialize<'de> for Snapshot {
                 let mut extra = BTreeMap::new();
                 while let Some(key) = map.next_key::<String>()? {
                     match key.as_str() {
-                        "ibaudit_snapshot" => version = Some(next_checked::<_, Value>(&mut map, check_version)?),
-                        "collected_at" => collected_at = Some(next_checked(&mut map, check_timestamp)?),
+                        "ibaudit_snapshot" => {
+                            version = Some(next_checked::<_, Value>(&mut map, check_version)?)
+                        }
+                        "collected_at" => {
+                            collected_at = Some(next_checked(&mut map, check_timestamp)?)
+                        }
                         "collector" => collector = map.next_value::<Option<Collector>>()?,
-                        "accounts" => accounts = Some(next_checked::<_, Vec<Account>>(&mut map, check_unique_accounts)?),
+                        "accounts" => {
+                            accounts = Some(next_checked::<_, Vec<Account>>(
+                                &mut map,
+                                check_unique_accounts,
+                            )?)
+                        }
                         _ => {
                             extra.insert(key, map.next_value()?);
                         }
@@ -184,7 +206,8 @@ impl<'de> Deserialize<'de> for Snapshot {
                 }
                 version.ok_or_else(|| de::Error::missing_field("ibaudit_snapshot"))?;
                 Ok(Snapshot {
-                    collected_at: collected_at.ok_or_else(|| de::Error::missing_field("collected_at"))?,
+                    collected_at: collected_at
+                        .ok_or_else(|| de::Error::missing_field("collected_at"))?,
                     collector,
                     accounts: accounts.ok_or_else(|| de::Error::missing_field("accounts"))?,
                     extra,
@@ -243,7 +266,9 @@ impl<'de> Deserialize<'de> for Account {
                 let mut extra = BTreeMap::new();
                 while let Some(key) = map.next_key::<String>()? {
                     match key.as_str() {
-                        "account_id" => account_id = Some(next_checked(&mut map, check_account_id)?),
+                        "account_id" => {
+                            account_id = Some(next_checked(&mut map, check_account_id)?)
+                        }
                         "partition" => partition = Some(next_checked(&mut map, check_partition)?),
                         "regions" => regions = Some(next_checked(&mut map, check_unique_regions)?),
                         _ => {

@@ -13,20 +13,37 @@ use crate::Snapshot;
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     #[error("{}: cannot read: {source}", .path.display())]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{}: {message}", .path.display())]
     Empty { path: PathBuf, message: String },
     #[error("{}:{line}:{column}: {message}", .path.display())]
-    Syntax { path: PathBuf, line: usize, column: usize, message: String },
+    Syntax {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
     #[error("{}: at {json_path} (line {line}, column {column}): {message}", .path.display())]
-    Data { path: PathBuf, json_path: String, line: usize, column: usize, message: String },
+    Data {
+        path: PathBuf,
+        json_path: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
     #[error("{}: {message}", .path.display())]
     Version { path: PathBuf, message: String },
 }
 
 /// Reads and validates a snapshot file.
 pub fn load(path: &Path) -> Result<Snapshot, LoadError> {
-    let bytes = std::fs::read(path).map_err(|source| LoadError::Io { path: path.to_path_buf(), source })?;
+    let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
     from_slice(&bytes, path)
 }
 
@@ -34,7 +51,10 @@ pub fn load(path: &Path) -> Result<Snapshot, LoadError> {
 pub fn from_slice(bytes: &[u8], path: &Path) -> Result<Snapshot, LoadError> {
     let path = path.to_path_buf();
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(LoadError::Empty { path, message: "the file is empty, not a snapshot".into() });
+        return Err(LoadError::Empty {
+            path,
+            message: "the file is empty, not a snapshot".into(),
+        });
     }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let err = match serde_path_to_error::deserialize::<_, Snapshot>(&mut de) {
@@ -61,14 +81,28 @@ pub fn from_slice(bytes: &[u8], path: &Path) -> Result<Snapshot, LoadError> {
             column,
             message: format!("unexpected end of file ({message}): the file looks truncated"),
         }),
-        Category::Syntax | Category::Io => Err(LoadError::Syntax { path, line, column, message: format!("not valid JSON: {message}") }),
+        Category::Syntax | Category::Io => Err(LoadError::Syntax {
+            path,
+            line,
+            column,
+            message: format!("not valid JSON: {message}"),
+        }),
         Category::Data => {
             // A snapshot of another version may fail on its shape before the
             // version key is read; name the version instead of the symptom.
-            if let Ok(probe) = serde_json::from_slice::<VersionProbe>(bytes) {
+            let Ok(probe) = serde_json::from_slice::<VersionProbe>(bytes) else {
+                return Err(LoadError::Version {
+                    path,
+                    message: "not an ibaudit snapshot: the top level must be a JSON object".into(),
+                });
+            };
+            {
                 match probe.ibaudit_snapshot {
                     Some(v) if v.as_u64() != Some(crate::SNAPSHOT_VERSION) => {
-                        return Err(LoadError::Version { path, message: version_message(&v) });
+                        return Err(LoadError::Version {
+                            path,
+                            message: version_message(&v),
+                        });
                     }
                     None => {
                         return Err(LoadError::Version {
@@ -83,7 +117,13 @@ pub fn from_slice(bytes: &[u8], path: &Path) -> Result<Snapshot, LoadError> {
                 p if p == "." || p.is_empty() => "the top level".to_string(),
                 p => p,
             };
-            Err(LoadError::Data { path, json_path, line, column, message })
+            Err(LoadError::Data {
+                path,
+                json_path,
+                line,
+                column,
+                message,
+            })
         }
     }
 }

@@ -15,7 +15,11 @@ impl Rule for EndpointNotAvailable {
 
     fn check(&self, ctx: &RegionCtx<'_>, out: &mut Sink) -> Result<(), Missing> {
         // Every Image Builder endpoint, including deleted ones: the state is the point.
-        for ep in ctx.endpoints()?.iter().filter(|e| ctx.is_imagebuilder_endpoint(e)) {
+        for ep in ctx
+            .endpoints()?
+            .iter()
+            .filter(|e| ctx.is_imagebuilder_endpoint(e))
+        {
             let Some(state) = ep.state.as_deref() else {
                 out.not_assessed(Missing {
                     operation: "DescribeVpcEndpoints",
@@ -28,7 +32,9 @@ impl Rule for EndpointNotAvailable {
             if state.eq_ignore_ascii_case("available") {
                 continue;
             }
-            let severity = if state.eq_ignore_ascii_case("pendingAcceptance") || state.eq_ignore_ascii_case("pending") {
+            let severity = if state.eq_ignore_ascii_case("pendingAcceptance")
+                || state.eq_ignore_ascii_case("pending")
+            {
                 Severity::Medium
             } else {
                 Severity::High

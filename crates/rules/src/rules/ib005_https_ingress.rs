@@ -33,7 +33,12 @@ enum Verdict {
     Unknown(Vec<Missing>),
 }
 
-fn judge(ctx: &RegionCtx<'_>, ep: &VpcEndpoint, reaching: &[Cidr], reaching_known: Result<(), Missing>) -> Verdict {
+fn judge(
+    ctx: &RegionCtx<'_>,
+    ep: &VpcEndpoint,
+    reaching: &[Cidr],
+    reaching_known: Result<(), Missing>,
+) -> Verdict {
     let mut missing = Vec::new();
     for g in &ep.groups {
         let group = match ctx.security_group(&g.group_id) {
@@ -54,7 +59,10 @@ fn judge(ctx: &RegionCtx<'_>, ep: &VpcEndpoint, reaching: &[Cidr], reaching_know
                 .chain(p.ipv6_ranges.iter().map(|r| r.cidr_ipv6.as_str()))
                 .filter_map(Cidr::parse)
                 .collect();
-            if ranges.iter().any(|r| reaching.iter().any(|v| r.overlaps(*v))) {
+            if ranges
+                .iter()
+                .any(|r| reaching.iter().any(|v| r.overlaps(*v)))
+            {
                 return Verdict::Allowed;
             }
             if !ranges.is_empty() {
@@ -90,10 +98,11 @@ impl Rule for EndpointBlocksHttps {
             .into_iter()
             .filter_map(|id| ctx.subnet(id).ok())
             .flat_map(|s| {
-                s.cidr_block
-                    .iter()
-                    .map(String::as_str)
-                    .chain(s.ipv6_cidr_block_association_set.iter().map(|a| a.ipv6_cidr_block.as_str()))
+                s.cidr_block.iter().map(String::as_str).chain(
+                    s.ipv6_cidr_block_association_set
+                        .iter()
+                        .map(|a| a.ipv6_cidr_block.as_str()),
+                )
             })
             .filter_map(Cidr::parse)
             .collect();
@@ -102,9 +111,13 @@ impl Rule for EndpointBlocksHttps {
             let vpc = ctx.vpc(&ep.vpc_id);
             if let Ok(vpc) = vpc {
                 let associated = |state: &Option<ibaudit_snapshot::aws::CidrBlockState>| {
-                    !state.as_ref().and_then(|s| s.state.as_deref()).is_some_and(|s| {
-                        s.eq_ignore_ascii_case("disassociated") || s.eq_ignore_ascii_case("failed")
-                    })
+                    !state
+                        .as_ref()
+                        .and_then(|s| s.state.as_deref())
+                        .is_some_and(|s| {
+                            s.eq_ignore_ascii_case("disassociated")
+                                || s.eq_ignore_ascii_case("failed")
+                        })
                 };
                 reaching.extend(
                     vpc.cidr_block

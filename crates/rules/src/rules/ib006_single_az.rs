@@ -57,7 +57,10 @@ impl Rule for EndpointSingleAz {
             let zones_text = if zones.is_empty() {
                 "no Availability Zone".to_string()
             } else {
-                format!("only {}", zones.iter().copied().collect::<Vec<_>>().join(", "))
+                format!(
+                    "only {}",
+                    zones.iter().copied().collect::<Vec<_>>().join(", ")
+                )
             };
             if uncovered.is_empty() {
                 out.report(

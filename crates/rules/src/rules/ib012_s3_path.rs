@@ -13,14 +13,25 @@ rule_meta!("IB012", "no-s3-path", High);
 pub struct NoS3Path;
 
 /// Whether the table routes to one of the VPC's S3 gateway endpoints.
-fn routes_to_s3_gateway(ctx: &RegionCtx<'_>, table: &RouteTable, vpc_id: &str) -> Result<bool, Missing> {
+fn routes_to_s3_gateway(
+    ctx: &RegionCtx<'_>,
+    table: &RouteTable,
+    vpc_id: &str,
+) -> Result<bool, Missing> {
     let s3 = ctx.service_name("s3");
     let gateways: Vec<_> = ctx
         .endpoints_in_vpc(vpc_id)?
         .iter()
-        .filter(|e| e.vpc_endpoint_type.eq_ignore_ascii_case("Gateway") && e.service_name == s3 && is_usable(e))
+        .filter(|e| {
+            e.vpc_endpoint_type.eq_ignore_ascii_case("Gateway")
+                && e.service_name == s3
+                && is_usable(e)
+        })
         .collect();
-    if gateways.iter().any(|g| g.route_table_ids.contains(&table.route_table_id)) {
+    if gateways
+        .iter()
+        .any(|g| g.route_table_ids.contains(&table.route_table_id))
+    {
         return Ok(true);
     }
     Ok(table.routes.iter().filter(|r| r.is_active()).any(|r| {
@@ -28,8 +39,14 @@ fn routes_to_s3_gateway(ctx: &RegionCtx<'_>, table: &RouteTable, vpc_id: &str) -
             .gateway_id
             .as_deref()
             .is_some_and(|id| gateways.iter().any(|g| g.vpc_endpoint_id == id));
-        let via_prefix_list = r.destination_prefix_list_id.as_deref().and_then(|p| ctx.prefix_list_name(p)) == Some(s3.as_str())
-            && r.gateway_id.as_deref().is_some_and(|g| g.starts_with("vpce-"));
+        let via_prefix_list = r
+            .destination_prefix_list_id
+            .as_deref()
+            .and_then(|p| ctx.prefix_list_name(p))
+            == Some(s3.as_str())
+            && r.gateway_id
+                .as_deref()
+                .is_some_and(|g| g.starts_with("vpce-"));
         via_gateway || via_prefix_list
     }))
 }
@@ -53,7 +70,10 @@ impl Rule for NoS3Path {
         for id in build_ids {
             match ctx.subnet(id) {
                 Ok(s) => {
-                    build_by_vpc.entry(s.vpc_id.as_str()).or_default().insert(id);
+                    build_by_vpc
+                        .entry(s.vpc_id.as_str())
+                        .or_default()
+                        .insert(id);
                 }
                 Err(m) => out.not_assessed(m),
             }
@@ -61,7 +81,10 @@ impl Rule for NoS3Path {
         let mut subjects = build_by_vpc.clone();
         for ep in &endpoints {
             if !build_by_vpc.contains_key(ep.vpc_id.as_str()) {
-                subjects.entry(ep.vpc_id.as_str()).or_default().extend(ep.subnet_ids.iter().map(String::as_str));
+                subjects
+                    .entry(ep.vpc_id.as_str())
+                    .or_default()
+                    .extend(ep.subnet_ids.iter().map(String::as_str));
             }
         }
         for (vpc_id, subnet_ids) in subjects {
@@ -71,7 +94,9 @@ impl Rule for NoS3Path {
             for id in subnet_ids {
                 let check = |subnet: &Subnet| -> Result<Option<String>, Missing> {
                     let table = ctx.route_table(subnet)?;
-                    if RegionCtx::default_route(table).is_some() || routes_to_s3_gateway(ctx, table, vpc_id)? {
+                    if RegionCtx::default_route(table).is_some()
+                        || routes_to_s3_gateway(ctx, table, vpc_id)?
+                    {
                         return Ok(None);
                     }
                     Ok(Some(table.route_table_id.clone()))

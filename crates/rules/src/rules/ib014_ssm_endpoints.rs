@@ -17,7 +17,9 @@ impl Rule for IsolatedBuildMissingSsm {
 
     fn check(&self, ctx: &RegionCtx<'_>, out: &mut Sink) -> Result<(), Missing> {
         for id in ctx.build_subnet_ids(out)? {
-            let isolated = ctx.subnet(id).and_then(|s| Ok((s, RegionCtx::default_route(ctx.route_table(s)?).is_none())));
+            let isolated = ctx
+                .subnet(id)
+                .and_then(|s| Ok((s, RegionCtx::default_route(ctx.route_table(s)?).is_none())));
             let subnet = match isolated {
                 Ok((_, false)) => continue,
                 Ok((s, true)) => s,

@@ -21,7 +21,12 @@ enum Recording {
 const IMAGEBUILDER_SOURCE: &str = "imagebuilder.amazonaws.com";
 
 fn advanced(selector: &AdvancedEventSelector) -> Recording {
-    let field = |name: &str| selector.field_selectors.iter().find(|f| f.field.eq_ignore_ascii_case(name));
+    let field = |name: &str| {
+        selector
+            .field_selectors
+            .iter()
+            .find(|f| f.field.eq_ignore_ascii_case(name))
+    };
     let management = field("eventCategory")
         .and_then(|f| f.equals.as_ref())
         .is_some_and(|v| v.iter().any(|x| x == "Management"));
@@ -29,15 +34,26 @@ fn advanced(selector: &AdvancedEventSelector) -> Recording {
         return Recording::Nothing;
     }
     if let Some(source) = field("eventSource") {
-        let listed = |v: &Option<Vec<String>>| v.as_ref().is_some_and(|v| v.iter().any(|x| x == IMAGEBUILDER_SOURCE));
-        if source.equals.as_ref().is_some_and(|_| !listed(&source.equals)) || listed(&source.not_equals) {
+        let listed = |v: &Option<Vec<String>>| {
+            v.as_ref()
+                .is_some_and(|v| v.iter().any(|x| x == IMAGEBUILDER_SOURCE))
+        };
+        if source
+            .equals
+            .as_ref()
+            .is_some_and(|_| !listed(&source.equals))
+            || listed(&source.not_equals)
+        {
             return Recording::Nothing;
         }
     }
     let Some(read_only) = field("readOnly") else {
         return Recording::Writes;
     };
-    let has = |v: &Option<Vec<String>>, x: &str| v.as_ref().is_some_and(|v| v.iter().any(|y| y.eq_ignore_ascii_case(x)));
+    let has = |v: &Option<Vec<String>>, x: &str| {
+        v.as_ref()
+            .is_some_and(|v| v.iter().any(|y| y.eq_ignore_ascii_case(x)))
+    };
     let writes = if read_only.equals.is_some() {
         has(&read_only.equals, "false")
     } else {
@@ -65,7 +81,11 @@ fn recording(selectors: &EventSelectorsResponse) -> Recording {
             _ => Recording::Writes,
         }
     });
-    let advanced = selectors.advanced_event_selectors.iter().flatten().map(advanced);
+    let advanced = selectors
+        .advanced_event_selectors
+        .iter()
+        .flatten()
+        .map(advanced);
     basic.chain(advanced).max().unwrap_or(Recording::Nothing)
 }
 
@@ -73,7 +93,8 @@ fn recording(selectors: &EventSelectorsResponse) -> Recording {
 /// organization trail is multi-region too). Shadow trails appear in every
 /// region they cover, so those are the only candidates.
 fn covers(trail: &Trail, region: &str) -> bool {
-    trail.is_multi_region_trail == Some(true) || trail.home_region.as_deref().is_none_or(|h| h == region)
+    trail.is_multi_region_trail == Some(true)
+        || trail.home_region.as_deref().is_none_or(|h| h == region)
 }
 
 impl Rule for CloudTrailNotRecording {
@@ -120,7 +141,10 @@ impl Rule for CloudTrailNotRecording {
             unknown.into_iter().for_each(|m| out.not_assessed(m));
             return Ok(());
         }
-        let ids: Vec<&str> = endpoints.iter().map(|e| e.vpc_endpoint_id.as_str()).collect();
+        let ids: Vec<&str> = endpoints
+            .iter()
+            .map(|e| e.vpc_endpoint_id.as_str())
+            .collect();
         let region = Resource::new(ResourceKind::Region, ctx.region());
         if read_only.is_empty() {
             out.report(
@@ -155,26 +179,64 @@ mod tests {
 
     fn field(name: &str, equals: &[&str], not_equals: &[&str]) -> AdvancedFieldSelector {
         let v = |x: &[&str]| (!x.is_empty()).then(|| x.iter().map(|s| s.to_string()).collect());
-        AdvancedFieldSelector { field: name.into(), equals: v(equals), not_equals: v(not_equals), ..Default::default() }
+        AdvancedFieldSelector {
+            field: name.into(),
+            equals: v(equals),
+            not_equals: v(not_equals),
+            ..Default::default()
+        }
     }
 
     fn adv(fields: Vec<AdvancedFieldSelector>) -> Recording {
-        advanced(&AdvancedEventSelector { name: None, field_selectors: fields })
+        advanced(&AdvancedEventSelector {
+            name: None,
+            field_selectors: fields,
+        })
     }
 
     #[test]
     fn advanced_selectors() {
-        assert_eq!(adv(vec![field("eventCategory", &["Management"], &[])]), Recording::Writes);
-        assert_eq!(adv(vec![field("eventCategory", &["Management"], &[]), field("readOnly", &["true"], &[])]), Recording::ReadOnly);
-        assert_eq!(adv(vec![field("eventCategory", &["Management"], &[]), field("readOnly", &["false"], &[])]), Recording::Writes);
-        assert_eq!(adv(vec![field("eventCategory", &["Management"], &[]), field("readOnly", &[], &["false"])]), Recording::ReadOnly);
-        assert_eq!(adv(vec![field("eventCategory", &["Data"], &[])]), Recording::Nothing);
         assert_eq!(
-            adv(vec![field("eventCategory", &["Management"], &[]), field("eventSource", &[], &["imagebuilder.amazonaws.com"])]),
+            adv(vec![field("eventCategory", &["Management"], &[])]),
+            Recording::Writes
+        );
+        assert_eq!(
+            adv(vec![
+                field("eventCategory", &["Management"], &[]),
+                field("readOnly", &["true"], &[])
+            ]),
+            Recording::ReadOnly
+        );
+        assert_eq!(
+            adv(vec![
+                field("eventCategory", &["Management"], &[]),
+                field("readOnly", &["false"], &[])
+            ]),
+            Recording::Writes
+        );
+        assert_eq!(
+            adv(vec![
+                field("eventCategory", &["Management"], &[]),
+                field("readOnly", &[], &["false"])
+            ]),
+            Recording::ReadOnly
+        );
+        assert_eq!(
+            adv(vec![field("eventCategory", &["Data"], &[])]),
             Recording::Nothing
         );
         assert_eq!(
-            adv(vec![field("eventCategory", &["Management"], &[]), field("eventSource", &["kms.amazonaws.com"], &[])]),
+            adv(vec![
+                field("eventCategory", &["Management"], &[]),
+                field("eventSource", &[], &["imagebuilder.amazonaws.com"])
+            ]),
+            Recording::Nothing
+        );
+        assert_eq!(
+            adv(vec![
+                field("eventCategory", &["Management"], &[]),
+                field("eventSource", &["kms.amazonaws.com"], &[])
+            ]),
             Recording::Nothing
         );
     }
@@ -183,14 +245,29 @@ mod tests {
     fn basic_selectors() {
         let sel = |rw: Option<&str>, mgmt: Option<bool>| EventSelectorsResponse {
             trail_arn: None,
-            event_selectors: Some(vec![EventSelector { read_write_type: rw.map(Into::into), include_management_events: mgmt }]),
+            event_selectors: Some(vec![EventSelector {
+                read_write_type: rw.map(Into::into),
+                include_management_events: mgmt,
+            }]),
             advanced_event_selectors: None,
         };
         assert_eq!(recording(&sel(Some("All"), Some(true))), Recording::Writes);
-        assert_eq!(recording(&sel(Some("WriteOnly"), Some(true))), Recording::Writes);
-        assert_eq!(recording(&sel(Some("ReadOnly"), Some(true))), Recording::ReadOnly);
-        assert_eq!(recording(&sel(Some("All"), Some(false))), Recording::Nothing);
+        assert_eq!(
+            recording(&sel(Some("WriteOnly"), Some(true))),
+            Recording::Writes
+        );
+        assert_eq!(
+            recording(&sel(Some("ReadOnly"), Some(true))),
+            Recording::ReadOnly
+        );
+        assert_eq!(
+            recording(&sel(Some("All"), Some(false))),
+            Recording::Nothing
+        );
         assert_eq!(recording(&sel(None, None)), Recording::Writes);
-        assert_eq!(recording(&EventSelectorsResponse::default()), Recording::Nothing);
+        assert_eq!(
+            recording(&EventSelectorsResponse::default()),
+            Recording::Nothing
+        );
     }
 }

@@ -24,7 +24,12 @@ impl Rule for NotAssessed {
     /// Collection errors for operations no rule reads are still gaps in the
     /// snapshot: report them, since nothing else will.
     fn check(&self, ctx: &RegionCtx<'_>, out: &mut Sink) -> Result<(), Missing> {
-        for e in ctx.data.errors.iter().filter(|e| !ibaudit_snapshot::OPERATIONS.contains(&e.operation.as_str())) {
+        for e in ctx
+            .data
+            .errors
+            .iter()
+            .filter(|e| !ibaudit_snapshot::OPERATIONS.contains(&e.operation.as_str()))
+        {
             out.report_keyed(
                 Severity::High,
                 scope(ctx.data, e.resource.as_deref()),
@@ -33,9 +38,16 @@ impl Rule for NotAssessed {
                     "{} failed in {}{} ({}{}); no rule could use what it would have returned",
                     e.operation,
                     ctx.region(),
-                    e.resource.as_deref().map(|r| format!(" for {r}")).unwrap_or_default(),
+                    e.resource
+                        .as_deref()
+                        .map(|r| format!(" for {r}"))
+                        .unwrap_or_default(),
                     e.code,
-                    if e.message.is_empty() { String::new() } else { format!(": {}", e.message) }
+                    if e.message.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {}", e.message)
+                    }
                 ),
             );
         }
@@ -51,16 +63,23 @@ fn scope(region: &RegionSnapshot, resource: Option<&str>) -> Resource {
         Some(r) if r.starts_with("subnet-") => Resource::new(ResourceKind::Subnet, r),
         Some(r) if r.starts_with("sg-") => Resource::new(ResourceKind::SecurityGroup, r),
         Some(r) if r.contains(":cloudtrail:") => Resource::new(ResourceKind::Trail, r),
-        Some(r) if r.contains(":imagebuilder:") => Resource::new(ResourceKind::InfrastructureConfiguration, r),
+        Some(r) if r.contains(":imagebuilder:") => {
+            Resource::new(ResourceKind::InfrastructureConfiguration, r)
+        }
         Some(r) => Resource::new(ResourceKind::Region, format!("{}/{r}", region.region)),
     }
 }
 
+/// (operation, resource) -> the most informative report and the rules it blocked.
+type Gaps = BTreeMap<(&'static str, Option<String>), (Missing, Vec<&'static str>)>;
+
 /// One IB900 finding per (operation, resource), naming every rule it blocked.
 pub(crate) fn findings(region: &RegionSnapshot, blocked: Vec<(&'static str, Missing)>) -> Vec<Raw> {
-    let mut grouped: BTreeMap<(&'static str, Option<String>), (Missing, Vec<&'static str>)> = BTreeMap::new();
+    let mut grouped: Gaps = BTreeMap::new();
     for (rule, m) in blocked {
-        let entry = grouped.entry((m.operation, m.resource.clone())).or_insert_with(|| (m.clone(), Vec::new()));
+        let entry = grouped
+            .entry((m.operation, m.resource.clone()))
+            .or_insert_with(|| (m.clone(), Vec::new()));
         // Keep the most informative report: one with an error code beats "not collected".
         if entry.0.code.is_none() && m.code.is_some() {
             entry.0 = m;
