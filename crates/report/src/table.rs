@@ -3,7 +3,7 @@
 //! plain ASCII at a fixed width otherwise, so piped output is stable.
 
 use comfy_table::presets::{ASCII_FULL, UTF8_FULL};
-use comfy_table::{Attribute, Cell, Color, ContentArrangement, Table};
+use comfy_table::{Attribute, Cell, Color, ColumnConstraint, ContentArrangement, Table};
 use ibaudit_rules::{Finding, Severity};
 
 use crate::{Report, Summary};
@@ -131,7 +131,7 @@ pub fn render(report: &Report, style: Style) -> String {
             }
             let mut row = vec![
                 sev,
-                Cell::new(format!("{}\n{}", f.rule, f.name)),
+                Cell::new(f.rule),
                 Cell::new(&f.region),
                 Cell::new(&f.resource_id),
                 Cell::new(&f.message),
@@ -140,6 +140,14 @@ pub fn render(report: &Report, style: Style) -> String {
                 row.insert(2, Cell::new(&f.account_id));
             }
             table.add_row(row);
+        }
+        // Every column but the message keeps its content's width; the
+        // message wraps in what is left.
+        let columns = table.column_count();
+        for i in 0..columns - 1 {
+            if let Some(c) = table.column_mut(i) {
+                c.set_constraint(ColumnConstraint::ContentWidth);
+            }
         }
         out.push_str(&table.to_string());
         out.push('\n');

@@ -1,0 +1,63 @@
+#!/usr/bin/env python3
+"""The audit benchmark: ibaudit against `jq empty` on the same snapshot.
+
+Usage: run.py IBAUDIT_BINARY SNAPSHOT [--runs 3]
+
+Reports the best wall time of each over the runs and ibaudit's peak resident
+memory, as ratios against the baseline measured in the same run (these
+machines are noisy; ratios travel, seconds do not).
+"""
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+
+def measure(argv):
+    """Wall seconds and peak RSS (bytes) of one run, output discarded."""
+    start = time.perf_counter()
+    with open(os.devnull, "wb") as null:
+        proc = subprocess.Popen(argv, stdout=null, stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(proc.pid, 0)
+        err = proc.stderr.read().decode(errors="replace")
+        proc.stderr.close()
+    elapsed = time.perf_counter() - start
+    code = os.waitstatus_to_exitcode(status)
+    return elapsed, usage.ru_maxrss * 1024, code, err
+
+
+def best(argv, runs, ok_codes):
+    results = []
+    for _ in range(runs):
+        elapsed, rss, code, err = measure(argv)
+        if code not in ok_codes:
+            sys.exit(f"{' '.join(argv)} exited {code}: {err}")
+        results.append((elapsed, rss))
+    return min(r[0] for r in results), max(r[1] for r in results)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("ibaudit")
+    ap.add_argument("snapshot")
+    ap.add_argument("--runs", type=int, default=3)
+    a = ap.parse_args()
+    size = os.path.getsize(a.snapshot)
+    print(f"snapshot: {a.snapshot}, {size / 1e6:.1f} MB")
+    jq = shutil.which("jq")
+    if jq is None:
+        sys.exit("jq is not installed (the baseline): apt-get install jq")
+    jq_time, jq_rss = best([jq, "empty", a.snapshot], a.runs, {0})
+    print(f"jq empty (parse only):        {jq_time:7.3f} s   peak {jq_rss / 1e6:8.1f} MB")
+    for fmt in ["json", "sarif", "table"]:
+        t, rss = best([a.ibaudit, "audit", a.snapshot, "--format", fmt, "--fail-on", "none"], a.runs, {0, 3})
+        print(
+            f"ibaudit audit --format {fmt:<6} {t:7.3f} s   peak {rss / 1e6:8.1f} MB"
+            f"   time {t / jq_time:5.2f}x jq   memory {rss / size:4.2f}x file"
+        )
+
+
+if __name__ == "__main__":
+    main()
