@@ -28,7 +28,8 @@ fn fixtures() -> Vec<PathBuf> {
 
 fn roundtrip(s: &Snapshot) -> Snapshot {
     let text = serde_json::to_string_pretty(s).unwrap();
-    from_slice(text.as_bytes(), Path::new("roundtrip.json")).unwrap_or_else(|e| panic!("{e}\n{text}"))
+    from_slice(text.as_bytes(), Path::new("roundtrip.json"))
+        .unwrap_or_else(|e| panic!("{e}\n{text}"))
 }
 
 #[test]
@@ -40,7 +41,10 @@ fn every_fixture_survives_a_round_trip() {
         let second = roundtrip(&first);
         assert_eq!(first, second, "{}", path.display());
         // And the written form is stable.
-        assert_eq!(serde_json::to_string(&first).unwrap(), serde_json::to_string(&second).unwrap());
+        assert_eq!(
+            serde_json::to_string(&first).unwrap(),
+            serde_json::to_string(&second).unwrap()
+        );
     }
 }
 
@@ -57,10 +61,21 @@ fn policy_documents_stay_verbatim() {
     .to_string();
     let s = from_slice(text.as_bytes(), Path::new("s.json")).unwrap();
     let again = roundtrip(&s);
-    let ep = &again.accounts[0].regions[0].describe_vpc_endpoints.as_ref().unwrap().vpc_endpoints[0];
+    let ep = &again.accounts[0].regions[0]
+        .describe_vpc_endpoints
+        .as_ref()
+        .unwrap()
+        .vpc_endpoints[0];
     assert_eq!(ep.policy_document.as_deref(), Some(doc));
-    assert_eq!(ep.state.as_deref(), Some("pendingAcceptance"), "state kept as AWS sent it");
-    assert_eq!(again.accounts[0].partition, "aws", "partition defaults to aws");
+    assert_eq!(
+        ep.state.as_deref(),
+        Some("pendingAcceptance"),
+        "state kept as AWS sent it"
+    );
+    assert_eq!(
+        again.accounts[0].partition, "aws",
+        "partition defaults to aws"
+    );
 }
 
 #[test]
@@ -90,11 +105,19 @@ fn absent_and_empty_operations_differ() {
       "accounts": [{"account_id": "111122223333", "regions": [{"region": "us-east-1", "DescribeVpcs": {"Vpcs": []}}]}]}"#;
     let s = roundtrip(&from_slice(text.as_bytes(), Path::new("s.json")).unwrap());
     let r = &s.accounts[0].regions[0];
-    assert!(r.describe_vpcs.as_ref().is_some_and(|v| v.vpcs.is_empty()), "collected, nothing there");
+    assert!(
+        r.describe_vpcs.as_ref().is_some_and(|v| v.vpcs.is_empty()),
+        "collected, nothing there"
+    );
     assert!(r.describe_subnets.is_none(), "not collected");
     let written = serde_json::to_value(&s).unwrap();
-    assert!(written["accounts"][0]["regions"][0].get("DescribeSubnets").is_none());
-    assert_eq!(written["accounts"][0]["regions"][0]["DescribeVpcs"], serde_json::json!({"Vpcs": []}));
+    assert!(written["accounts"][0]["regions"][0]
+        .get("DescribeSubnets")
+        .is_none());
+    assert_eq!(
+        written["accounts"][0]["regions"][0]["DescribeVpcs"],
+        serde_json::json!({"Vpcs": []})
+    );
 }
 
 #[test]
@@ -102,6 +125,11 @@ fn duplicate_operation_keys_are_rejected() {
     let text = r#"{"ibaudit_snapshot": 1, "collected_at": "2026-11-26T07:00:00Z",
       "accounts": [{"account_id": "111122223333", "regions": [{"region": "us-east-1",
         "DescribeVpcs": {"Vpcs": []}, "DescribeVpcs": {"Vpcs": []}}]}]}"#;
-    let err = from_slice(text.as_bytes(), Path::new("s.json")).unwrap_err().to_string();
-    assert!(err.contains("duplicate field `DescribeVpcs`") && err.contains("accounts[0].regions[0]"), "{err}");
+    let err = from_slice(text.as_bytes(), Path::new("s.json"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("duplicate field `DescribeVpcs`") && err.contains("accounts[0].regions[0]"),
+        "{err}"
+    );
 }
