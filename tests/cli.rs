@@ -440,3 +440,32 @@ fn demo_shows_a_realistic_report() {
         report.findings.iter().map(|f| f.region.as_str()).collect();
     assert!(regions.len() >= 3, "{regions:?}");
 }
+
+#[test]
+fn quiet_and_verbose_only_change_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r.json");
+    let demo = demo();
+    let base = [
+        "audit",
+        demo.to_str().unwrap(),
+        "--format",
+        "json",
+        "-o",
+        out.to_str().unwrap(),
+    ];
+    let normal = ibaudit(&base);
+    assert!(stderr(&normal).contains("wrote"), "{}", stderr(&normal));
+    let report = std::fs::read(&out).unwrap();
+    let quiet = ibaudit(&[&base[..], &["-q"]].concat());
+    assert!(stderr(&quiet).is_empty(), "{}", stderr(&quiet));
+    assert_eq!(std::fs::read(&out).unwrap(), report);
+    let verbose = ibaudit(&[&base[..], &["-v"]].concat());
+    assert!(
+        stderr(&verbose).contains("audited 1 account(s), 3 region(s)"),
+        "{}",
+        stderr(&verbose)
+    );
+    assert_eq!(code(&normal), code(&quiet));
+    assert_eq!(code(&normal), code(&verbose));
+}

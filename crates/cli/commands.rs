@@ -79,7 +79,17 @@ fn run_audit(args: AuditArgs) -> Result<u8> {
         environments,
         today: Date::today(),
     };
+    let started = std::time::Instant::now();
     let report = audit(&snapshot, &options);
+    if out.verbose {
+        let regions: usize = snapshot.accounts.iter().map(|a| a.regions.len()).sum();
+        eprintln!(
+            "ibaudit: audited {} account(s), {regions} region(s) with {} rules in {} ms",
+            snapshot.accounts.len(),
+            registry().len(),
+            started.elapsed().as_millis()
+        );
+    }
     drop(snapshot);
 
     let mut notes = report.notes.clone();

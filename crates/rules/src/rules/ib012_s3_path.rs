@@ -65,26 +65,24 @@ impl Rule for NoS3Path {
                 Vec::new()
             }
         };
-        // Image Builder VPC -> the subnets to check there.
-        let mut build_by_vpc: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
-        for id in build_ids {
-            match ctx.subnet(id) {
-                Ok(s) => {
-                    build_by_vpc
-                        .entry(s.vpc_id.as_str())
-                        .or_default()
-                        .insert(id);
-                }
-                Err(m) => out.not_assessed(m),
-            }
-        }
-        let mut subjects = build_by_vpc.clone();
-        for ep in &endpoints {
-            if !build_by_vpc.contains_key(ep.vpc_id.as_str()) {
+        // VPC -> the subnets to check there: the build subnets where any are
+        // known (builds run nowhere else), otherwise the Image Builder
+        // endpoints' own subnets.
+        let mut subjects: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+        if build_ids.is_empty() {
+            for ep in &endpoints {
                 subjects
                     .entry(ep.vpc_id.as_str())
                     .or_default()
                     .extend(ep.subnet_ids.iter().map(String::as_str));
+            }
+        }
+        for id in build_ids {
+            match ctx.subnet(id) {
+                Ok(s) => {
+                    subjects.entry(s.vpc_id.as_str()).or_default().insert(id);
+                }
+                Err(m) => out.not_assessed(m),
             }
         }
         for (vpc_id, subnet_ids) in subjects {
