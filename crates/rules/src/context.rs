@@ -3,7 +3,7 @@ use std::collections::{BTreeSet, HashMap};
 use ibaudit_snapshot::aws::*;
 use ibaudit_snapshot::{Account, RegionSnapshot};
 
-use crate::cidr::Cidr;
+use ibaudit_policy::ip::Cidr;
 use crate::registry::Sink;
 
 /// Data a rule needed and did not get: an operation key absent from the

@@ -3,7 +3,6 @@
 //! them, the not-assessed bookkeeping (IB900) and suppressions.
 
 mod audit;
-mod cidr;
 pub mod config;
 mod context;
 mod finding;

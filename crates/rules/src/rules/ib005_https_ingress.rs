@@ -2,7 +2,7 @@
 
 use ibaudit_snapshot::aws::{IpPermission, VpcEndpoint};
 
-use crate::cidr::Cidr;
+use ibaudit_policy::ip::Cidr;
 use crate::context::{Missing, RegionCtx};
 use crate::finding::Severity;
 use crate::registry::{rule_meta, Rule, RuleMeta, Sink};

@@ -1,6 +1,6 @@
-//! Just enough CIDR arithmetic to tell whether two ranges overlap.
+//! IPv4 and IPv6 ranges: parsing, containment and overlap.
 
-use std::net::{Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Cidr {
@@ -9,6 +9,7 @@ pub enum Cidr {
 }
 
 impl Cidr {
+    /// `10.0.0.0/16`, `2600:1f18::/56`.
     pub fn parse(s: &str) -> Option<Cidr> {
         let (addr, len) = s.trim().split_once('/')?;
         let len: u8 = len.parse().ok()?;
@@ -20,25 +21,59 @@ impl Cidr {
         }
     }
 
+    /// A CIDR, or a single address as a /32 or /128 (as IAM's IpAddress accepts).
+    pub fn parse_range(s: &str) -> Option<Cidr> {
+        if s.contains('/') {
+            return Cidr::parse(s);
+        }
+        match s.trim().parse::<IpAddr>().ok()? {
+            IpAddr::V4(a) => Some(Cidr::V4(u32::from(a), 32)),
+            IpAddr::V6(a) => Some(Cidr::V6(u128::from(a), 128)),
+        }
+    }
+
     /// Two ranges overlap when they agree on the shorter prefix.
     pub fn overlaps(self, other: Cidr) -> bool {
         match (self, other) {
             (Cidr::V4(a, la), Cidr::V4(b, lb)) => {
-                let l = la.min(lb) as u32;
-                let mask = if l == 0 { 0 } else { u32::MAX << (32 - l) };
+                let mask = mask32(la.min(lb));
                 a & mask == b & mask
             }
             (Cidr::V6(a, la), Cidr::V6(b, lb)) => {
-                let l = la.min(lb) as u32;
-                let mask = if l == 0 { 0 } else { u128::MAX << (128 - l) };
+                let mask = mask128(la.min(lb));
                 a & mask == b & mask
             }
             _ => false,
         }
     }
 
+    /// Whether `other` lies entirely inside this range.
+    pub fn contains(self, other: Cidr) -> bool {
+        match (self, other) {
+            (Cidr::V4(a, la), Cidr::V4(b, lb)) => lb >= la && a & mask32(la) == b & mask32(la),
+            (Cidr::V6(a, la), Cidr::V6(b, lb)) => lb >= la && a & mask128(la) == b & mask128(la),
+            _ => false,
+        }
+    }
+
     pub fn is_default_route(s: &str) -> bool {
         matches!(Cidr::parse(s), Some(Cidr::V4(_, 0)) | Some(Cidr::V6(_, 0)))
+    }
+}
+
+fn mask32(len: u8) -> u32 {
+    if len == 0 {
+        0
+    } else {
+        u32::MAX << (32 - u32::from(len))
+    }
+}
+
+fn mask128(len: u8) -> u128 {
+    if len == 0 {
+        0
+    } else {
+        u128::MAX << (128 - u32::from(len))
     }
 }
 
@@ -61,6 +96,17 @@ mod tests {
         assert!(overlap("2600:1f18::/56", "2600:1f18:0:10::/64"));
         assert!(!overlap("2600:1f18::/56", "2600:1f19::/56"));
         assert!(!overlap("::/0", "10.0.0.0/8"));
+    }
+
+    #[test]
+    fn contains() {
+        let r = |s| Cidr::parse_range(s).unwrap();
+        assert!(r("203.0.113.0/24").contains(r("203.0.113.7")));
+        assert!(!r("203.0.113.0/24").contains(r("203.0.114.7")));
+        assert!(r("203.0.113.7").contains(r("203.0.113.7")));
+        assert!(!r("10.0.0.0/24").contains(r("10.0.0.0/16")));
+        assert!(r("2001:db8::/32").contains(r("2001:db8::1")));
+        assert!(!r("2001:db8::/32").contains(r("10.0.0.1")));
     }
 
     #[test]
