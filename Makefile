@@ -30,9 +30,11 @@ build:
 release:
 	$(CARGO) build --release --locked --bin ibaudit
 
-## Audit a generated 100,000-endpoint snapshot; compare with `jq empty` on the same file.
+## Audit a generated 100,000-endpoint snapshot next to `jq empty` on the same file,
+## then evaluate 1,000,000 (policy, request) pairs next to parsing the policies.
 bench: release $(BENCH_SNAPSHOT)
 	python3 benches/run.py target/release/ibaudit $(BENCH_SNAPSHOT)
+	$(CARGO) bench --locked -p ibaudit-policy --bench evaluate
 
 $(BENCH_SNAPSHOT): benches/gen_snapshot.py
 	@mkdir -p $(dir $@)

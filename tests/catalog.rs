@@ -115,10 +115,15 @@ fn catalog_is_stable() {
             "IB004 endpoint-not-available high",
             "IB005 endpoint-blocks-https high",
             "IB006 endpoint-single-az low",
+            "IB010 s3-policy-blocks-awstoe high",
+            "IB011 s3-policy-blocks-managed-components high",
             "IB012 no-s3-path high",
+            "IB013 imagebuilder-policy-blocks-managed-components medium",
             "IB014 isolated-build-missing-ssm high",
             "IB020 custom-policy-logging-gap low",
             "IB021 cloudtrail-not-recording medium",
+            "IB030 policy-action-malformed high",
+            "IB031 policy-invalid high",
             "IB900 not-assessed high",
         ]
     );

@@ -431,8 +431,8 @@ fn demo_shows_a_realistic_report() {
     let report = audit_file(&demo());
     let rules: std::collections::BTreeSet<&str> = report.findings.iter().map(|f| f.rule).collect();
     for id in [
-        "IB001", "IB002", "IB003", "IB004", "IB005", "IB006", "IB012", "IB014", "IB020", "IB021",
-        "IB900",
+        "IB001", "IB002", "IB003", "IB004", "IB005", "IB006", "IB010", "IB011", "IB012", "IB013",
+        "IB014", "IB020", "IB021", "IB030", "IB031", "IB900",
     ] {
         assert!(rules.contains(id), "the demo shows {id}: {rules:?}");
     }

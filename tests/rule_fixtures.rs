@@ -9,10 +9,12 @@ mod common;
 
 use std::collections::BTreeSet;
 
+/// (rule, resource, severity), sorted: a multiset, so two findings on one
+/// resource count twice.
 use common::{audit_file, fixture, json_files};
 use ibaudit_rules::registry;
 
-type Expected = BTreeSet<(String, String, String)>;
+type Expected = Vec<(String, String, String)>;
 
 fn expected(path: &std::path::Path) -> Expected {
     let snapshot = ibaudit_snapshot::load(path).unwrap();
@@ -31,7 +33,19 @@ fn expected(path: &std::path::Path) -> Expected {
             };
             (field("rule"), field("resource"), field("severity"))
         })
-        .collect()
+        .collect::<Vec<_>>()
+        .sorted()
+}
+
+trait Sorted {
+    fn sorted(self) -> Self;
+}
+
+impl Sorted for Expected {
+    fn sorted(mut self) -> Self {
+        self.sort();
+        self
+    }
 }
 
 fn check_rule(id: &str) {
@@ -83,7 +97,8 @@ fn check_rule(id: &str) {
                     f.severity.to_string(),
                 )
             })
-            .collect();
+            .collect::<Vec<_>>()
+            .sorted();
         let messages: Vec<String> = report
             .findings
             .iter()
@@ -125,9 +140,14 @@ rule_tests! {
     ib004_endpoint_not_available => "IB004",
     ib005_endpoint_blocks_https => "IB005",
     ib006_endpoint_single_az => "IB006",
+    ib010_s3_policy_blocks_awstoe => "IB010",
+    ib011_s3_policy_blocks_managed_components => "IB011",
     ib012_no_s3_path => "IB012",
+    ib013_imagebuilder_policy_blocks_managed_components => "IB013",
     ib014_isolated_build_missing_ssm => "IB014",
     ib020_custom_policy_logging_gap => "IB020",
     ib021_cloudtrail_not_recording => "IB021",
+    ib030_policy_action_malformed => "IB030",
+    ib031_policy_invalid => "IB031",
     ib900_not_assessed => "IB900",
 }

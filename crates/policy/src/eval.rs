@@ -46,12 +46,20 @@ pub struct Context {
 impl Context {
     /// Keys not set are absent (a fully described request).
     pub fn closed() -> Context {
-        Context { keys: HashMap::new(), prefixes: Vec::new(), otherwise: KeyState::Absent }
+        Context {
+            keys: HashMap::new(),
+            prefixes: Vec::new(),
+            otherwise: KeyState::Absent,
+        }
     }
 
     /// Keys not set are unknown (an auditor's view of a real request).
     pub fn open() -> Context {
-        Context { keys: HashMap::new(), prefixes: Vec::new(), otherwise: KeyState::Unknown }
+        Context {
+            keys: HashMap::new(),
+            prefixes: Vec::new(),
+            otherwise: KeyState::Unknown,
+        }
     }
 
     pub fn set(&mut self, key: &str, state: KeyState) -> &mut Self {
@@ -203,12 +211,18 @@ fn substitute(text: &str, ctx: &Context) -> Substituted {
                 let (key, default) = match inner.split_once(',') {
                     Some((k, d)) => {
                         let d = d.trim();
-                        let d = d.strip_prefix('\'').and_then(|d| d.strip_suffix('\'')).unwrap_or(d);
+                        let d = d
+                            .strip_prefix('\'')
+                            .and_then(|d| d.strip_suffix('\''))
+                            .unwrap_or(d);
                         (k.trim(), Some(d))
                     }
                     None => (inner, None),
                 };
-                let escape = |v: &str| v.replace('*', &LITERAL_STAR.to_string()).replace('?', &LITERAL_QUESTION.to_string());
+                let escape = |v: &str| {
+                    v.replace('*', &LITERAL_STAR.to_string())
+                        .replace('?', &LITERAL_QUESTION.to_string())
+                };
                 match (ctx.get(&key.to_ascii_lowercase()), default) {
                     (KeyState::Values(v), _) if v.len() == 1 => out.push_str(&escape(&v[0])),
                     (KeyState::Absent, Some(d)) => out.push_str(&escape(d)),
@@ -222,13 +236,23 @@ fn substitute(text: &str, ctx: &Context) -> Substituted {
     Substituted::Text(out)
 }
 
-/// The value of a policy element after variable substitution (when enabled).
-fn resolve(text: &str, ctx: &Context, variables: bool) -> Substituted {
-    if variables {
-        substitute(text, ctx)
-    } else {
-        Substituted::Text(text.to_string())
+/// A policy element's value after variable substitution (only under
+/// 2012-10-17), without copying text that has no variable in it.
+fn resolve_if_needed<'t>(text: &'t str, ctx: &Context, variables: bool) -> SubstitutedRef<'t> {
+    if !variables || !text.contains("${") {
+        return SubstitutedRef::Text(std::borrow::Cow::Borrowed(text));
     }
+    match substitute(text, ctx) {
+        Substituted::Text(t) => SubstitutedRef::Text(std::borrow::Cow::Owned(t)),
+        Substituted::Absent => SubstitutedRef::Absent,
+        Substituted::Unknown(k) => SubstitutedRef::Unknown(k),
+    }
+}
+
+enum SubstitutedRef<'t> {
+    Text(std::borrow::Cow<'t, str>),
+    Absent,
+    Unknown(String),
 }
 
 fn action_matches(patterns: &[String], action: &str) -> bool {
@@ -236,11 +260,15 @@ fn action_matches(patterns: &[String], action: &str) -> bool {
 }
 
 fn resource_matches(patterns: &[String], resource: &str, ctx: &Context, variables: bool) -> Tri {
-    Tri::any(patterns.iter().map(|p| match resolve(p, ctx, variables) {
-        Substituted::Text(p) => Tri::from_bool(arn_matches(&p, resource)),
-        Substituted::Absent => Tri::No,
-        Substituted::Unknown(k) => Tri::Maybe(vec![k]),
-    }))
+    Tri::any(
+        patterns
+            .iter()
+            .map(|p| match resolve_if_needed(p, ctx, variables) {
+                SubstitutedRef::Text(p) => Tri::from_bool(arn_matches(&p, resource)),
+                SubstitutedRef::Absent => Tri::No,
+                SubstitutedRef::Unknown(k) => Tri::Maybe(vec![k]),
+            }),
+    )
 }
 
 /// `"arn:aws:iam::111122223333:root"` or `"111122223333"` name an account.
@@ -250,8 +278,13 @@ fn account_of(value: &str) -> Option<&str> {
     }
     let rest = value.strip_prefix("arn:")?;
     let mut parts = rest.splitn(5, ':');
-    let (_partition, service, _region, account, resource) =
-        (parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    let (_partition, service, _region, account, resource) = (
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+    );
     (service == "iam" && resource == "root").then_some(account)
 }
 
@@ -265,7 +298,9 @@ fn principal_matches(principal: &Principal, caller: &Caller) -> Tri {
             "AWS" if v == "*" => Tri::Yes,
             "AWS" => match (caller, account_of(v)) {
                 (Caller::Anonymous | Caller::Service(_), _) => Tri::No,
-                (Caller::Account(a) | Caller::Principal { account: a, .. }, Some(acct)) => Tri::from_bool(a == acct),
+                (Caller::Account(a) | Caller::Principal { account: a, .. }, Some(acct)) => {
+                    Tri::from_bool(a == acct)
+                }
                 (Caller::Principal { arn, .. }, None) => Tri::from_bool(arn == v),
                 (Caller::Account(a), None) => {
                     // A specific principal ARN: in the caller's account it may
@@ -291,7 +326,11 @@ fn parse_number(s: &str) -> Option<f64> {
 /// offset) or epoch seconds, as seconds since the epoch.
 pub fn parse_date(s: &str) -> Option<f64> {
     let s = s.trim();
-    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'-') && !s[1..].contains('-') {
+    if !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-')
+        && !s[1..].contains('-')
+    {
         return parse_number(s);
     }
     let b = s.as_bytes();
@@ -314,7 +353,9 @@ pub fn parse_date(s: &str) -> Option<f64> {
         let mut used = 5;
         let mut sec = 0f64;
         if tb.len() >= 8 && tb[5] == b':' {
-            let end = t[6..].find(|c: char| !(c.is_ascii_digit() || c == '.')).map_or(t.len(), |i| i + 6);
+            let end = t[6..]
+                .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+                .map_or(t.len(), |i| i + 6);
             sec = t[6..end].parse().ok()?;
             used = end;
         }
@@ -323,7 +364,10 @@ pub fn parse_date(s: &str) -> Option<f64> {
     }
     let offset = match rest {
         "" | "Z" | "z" => 0,
-        o if (o.starts_with('+') || o.starts_with('-')) && o.len() == 6 && o.as_bytes()[3] == b':' => {
+        o if (o.starts_with('+') || o.starts_with('-'))
+            && o.len() == 6
+            && o.as_bytes()[3] == b':' =>
+        {
             let sign = if o.starts_with('-') { -1 } else { 1 };
             sign * (o[1..3].parse::<i64>().ok()? * 3600 + o[4..6].parse::<i64>().ok()? * 60)
         }
@@ -391,7 +435,10 @@ fn condition_matches(c: &Condition, ctx: &Context, variables: bool) -> Tri {
             KeyState::Absent => false,
             KeyState::Unknown => return Tri::maybe(&c.key_lower),
         };
-        return Tri::from_bool(c.values.iter().any(|v| v.trim().eq_ignore_ascii_case(if present { "false" } else { "true" })));
+        return Tri::from_bool(c.values.iter().any(|v| {
+            v.trim()
+                .eq_ignore_ascii_case(if present { "false" } else { "true" })
+        }));
     }
     let values = match state {
         KeyState::Unknown => return Tri::maybe(&c.key_lower),
@@ -416,7 +463,11 @@ fn condition_matches(c: &Condition, ctx: &Context, variables: bool) -> Tri {
                             }
                         })
                 });
-            return if decided { Tri::from_bool(op.negated) } else { Tri::maybe(&c.key_lower) };
+            return if decided {
+                Tri::from_bool(op.negated)
+            } else {
+                Tri::maybe(&c.key_lower)
+            };
         }
         KeyState::Values(v) => v,
     };
@@ -424,10 +475,10 @@ fn condition_matches(c: &Condition, ctx: &Context, variables: bool) -> Tri {
     let mut resolved = Vec::with_capacity(c.values.len());
     let mut unknown_vars = Vec::new();
     for v in &c.values {
-        match resolve(v, ctx, variables) {
-            Substituted::Text(t) => resolved.push(t),
-            Substituted::Absent => {}
-            Substituted::Unknown(k) => unknown_vars.push(k),
+        match resolve_if_needed(v, ctx, variables) {
+            SubstitutedRef::Text(t) => resolved.push(t),
+            SubstitutedRef::Absent => {}
+            SubstitutedRef::Unknown(k) => unknown_vars.push(k),
         }
     }
     // Does one request value match one of the policy values?
@@ -440,7 +491,13 @@ fn condition_matches(c: &Condition, ctx: &Context, variables: bool) -> Tri {
             Tri::Maybe(unknown_vars.clone())
         }
     };
-    let ok = |r: &str| if op.negated { matches_any(r).not() } else { matches_any(r) };
+    let ok = |r: &str| {
+        if op.negated {
+            matches_any(r).not()
+        } else {
+            matches_any(r)
+        }
+    };
     match op.set {
         Some(SetOperator::ForAllValues) => Tri::all(values.iter().map(|r| ok(r))),
         Some(SetOperator::ForAnyValue) => Tri::any(values.iter().map(|r| ok(r))),
@@ -471,7 +528,13 @@ fn statement_matches(s: &Statement, req: &Request, variables: bool) -> Tri {
             (None, Some(nr)) => resource_matches(nr, &req.resource, ctx, variables).not(),
             (None, None) => Tri::Yes,
         })
-        .and(|| Tri::all(s.conditions.iter().map(|c| condition_matches(c, ctx, variables))))
+        .and(|| {
+            Tri::all(
+                s.conditions
+                    .iter()
+                    .map(|c| condition_matches(c, ctx, variables)),
+            )
+        })
 }
 
 /// Decides whether `policy` allows `request`.
@@ -482,7 +545,11 @@ pub fn evaluate(policy: &Policy, request: &Request) -> Decision {
     let mut deny_maybe = Vec::new();
     for s in &policy.statements {
         match (s.effect, statement_matches(s, request, variables)) {
-            (Effect::Deny, Tri::Yes) => return Decision::Denied { statement: Some(s.index) },
+            (Effect::Deny, Tri::Yes) => {
+                return Decision::Denied {
+                    statement: Some(s.index),
+                }
+            }
             (Effect::Deny, Tri::Maybe(keys)) => deny_maybe.extend(keys),
             (Effect::Allow, Tri::Yes) => {
                 allow.get_or_insert(s.index);
@@ -513,9 +580,15 @@ mod tests {
         assert_eq!(parse_date("1970-01-01T00:00:00Z"), Some(0.0));
         assert_eq!(parse_date("1970-01-02"), Some(86_400.0));
         assert_eq!(parse_date("2026-11-26T07:00:00Z"), Some(1_795_676_400.0));
-        assert_eq!(parse_date("2026-11-26T08:00:00+01:00"), Some(1_795_676_400.0));
+        assert_eq!(
+            parse_date("2026-11-26T08:00:00+01:00"),
+            Some(1_795_676_400.0)
+        );
         assert_eq!(parse_date("1795676400"), Some(1_795_676_400.0));
-        assert_eq!(parse_date("2026-11-26T07:00:00.500Z"), Some(1_795_676_400.5));
+        assert_eq!(
+            parse_date("2026-11-26T07:00:00.500Z"),
+            Some(1_795_676_400.5)
+        );
         assert_eq!(parse_date("yesterday"), None);
         assert_eq!(parse_date("2026-13-01"), None);
     }
@@ -523,7 +596,8 @@ mod tests {
     #[test]
     fn variables() {
         let mut ctx = Context::closed();
-        ctx.value("aws:username", "alice").value("aws:PrincipalTag/team", "a*b");
+        ctx.value("aws:username", "alice")
+            .value("aws:PrincipalTag/team", "a*b");
         let t = |s: &str| match substitute(s, &ctx) {
             Substituted::Text(t) => unescape(&t).into_owned(),
             Substituted::Absent => "<absent>".into(),
@@ -535,6 +609,8 @@ mod tests {
         assert_eq!(t("${aws:userid, 'nobody'}"), "nobody");
         assert_eq!(t("a${*}b${?}c${$}"), "a*b?c$");
         let open = Context::open();
-        assert!(matches!(substitute("${aws:username}", &open), Substituted::Unknown(k) if k == "aws:username"));
+        assert!(
+            matches!(substitute("${aws:username}", &open), Substituted::Unknown(k) if k == "aws:username")
+        );
     }
 }

@@ -10,7 +10,9 @@ pub const LITERAL_QUESTION: char = '\u{E001}';
 /// Turns the private-use markers back into the characters they stand for.
 pub fn unescape(s: &str) -> std::borrow::Cow<'_, str> {
     if s.contains([LITERAL_STAR, LITERAL_QUESTION]) {
-        s.replace(LITERAL_STAR, "*").replace(LITERAL_QUESTION, "?").into()
+        s.replace(LITERAL_STAR, "*")
+            .replace(LITERAL_QUESTION, "?")
+            .into()
     } else {
         s.into()
     }
@@ -32,18 +34,67 @@ pub fn matches(pattern: &str, text: &str, fold: bool) -> bool {
     }
     if !pattern.contains(['*', '?']) {
         let p = unescape(pattern);
-        return if fold { p.eq_ignore_ascii_case(text) } else { p == text };
+        return if fold {
+            p.eq_ignore_ascii_case(text)
+        } else {
+            p == text
+        };
+    }
+    if pattern.is_ascii() && text.is_ascii() {
+        return wildcard(
+            pattern.as_bytes(),
+            text.as_bytes(),
+            |a, b| {
+                if fold {
+                    a.eq_ignore_ascii_case(b)
+                } else {
+                    a == b
+                }
+            },
+            |c| *c,
+        );
     }
     let p: Vec<char> = pattern.chars().collect();
     let t: Vec<char> = text.chars().collect();
-    let eq = |a: char, b: char| if fold { a.eq_ignore_ascii_case(&b) } else { a == b };
+    wildcard(
+        &p,
+        &t,
+        |a, b| {
+            if fold {
+                a.eq_ignore_ascii_case(b)
+            } else {
+                a == b
+            }
+        },
+        |c| literal(*c),
+    )
+}
+
+trait Wild: Copy + PartialEq {
+    const STAR: Self;
+    const QUESTION: Self;
+}
+
+impl Wild for u8 {
+    const STAR: u8 = b'*';
+    const QUESTION: u8 = b'?';
+}
+
+impl Wild for char {
+    const STAR: char = '*';
+    const QUESTION: char = '?';
+}
+
+/// Iterative wildcard matching with one backtrack point: linear in practice,
+/// never recursive.
+fn wildcard<T: Wild>(p: &[T], t: &[T], eq: impl Fn(&T, &T) -> bool, lit: impl Fn(&T) -> T) -> bool {
     let (mut pi, mut ti) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
     while ti < t.len() {
-        if pi < p.len() && p[pi] == '*' {
+        if pi < p.len() && p[pi] == T::STAR {
             star = Some((pi, ti));
             pi += 1;
-        } else if pi < p.len() && (p[pi] == '?' || eq(literal(p[pi]), t[ti])) {
+        } else if pi < p.len() && (p[pi] == T::QUESTION || eq(&lit(&p[pi]), &t[ti])) {
             pi += 1;
             ti += 1;
         } else if let Some((sp, st)) = star {
@@ -54,7 +105,7 @@ pub fn matches(pattern: &str, text: &str, fold: bool) -> bool {
             return false;
         }
     }
-    p[pi..].iter().all(|&c| c == '*')
+    p[pi..].iter().all(|c| *c == T::STAR)
 }
 
 /// ARN matching: partition, service, region and account are matched each on
@@ -105,12 +156,24 @@ mod tests {
 
     #[test]
     fn arns() {
-        assert!(arn_matches("arn:aws:s3:::bucket/*", "arn:aws:s3:::bucket/a/b:c"));
-        assert!(!arn_matches("arn:aws:s3:::bucket", "arn:aws:s3:::bucket/key"));
+        assert!(arn_matches(
+            "arn:aws:s3:::bucket/*",
+            "arn:aws:s3:::bucket/a/b:c"
+        ));
+        assert!(!arn_matches(
+            "arn:aws:s3:::bucket",
+            "arn:aws:s3:::bucket/key"
+        ));
         assert!(arn_matches("arn:aws:s3:::buck*", "arn:aws:s3:::bucket/key"));
-        assert!(arn_matches("arn:aws:imagebuilder:*:aws:component/*", "arn:aws:imagebuilder:us-east-1:aws:component/x/1.0.0/1"));
+        assert!(arn_matches(
+            "arn:aws:imagebuilder:*:aws:component/*",
+            "arn:aws:imagebuilder:us-east-1:aws:component/x/1.0.0/1"
+        ));
         // A wildcard in the region segment does not span into the account.
-        assert!(!arn_matches("arn:aws:ec2:us-*", "arn:aws:ec2:us-east-1:111122223333:vpc/vpc-1"));
+        assert!(!arn_matches(
+            "arn:aws:ec2:us-*",
+            "arn:aws:ec2:us-east-1:111122223333:vpc/vpc-1"
+        ));
         assert!(!arn_matches("arn:aws:s3", "arn:aws:s3:::bucket"));
         assert!(!arn_matches("arn:aws:s3:::bucket/*", "bucket/key"));
         assert!(arn_matches("*", "anything"));

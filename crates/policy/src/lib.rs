@@ -57,6 +57,9 @@ mod tests {
     #[test]
     fn unknown_operators_are_rejected() {
         let err = parse(r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*","Condition":{"StringEqualz":{"a":"b"}}}]}"#).unwrap_err();
-        assert_eq!(err.to_string(), "Statement[0].Condition.StringEqualz: unknown condition operator");
+        assert_eq!(
+            err.to_string(),
+            "Statement[0].Condition.StringEqualz: unknown condition operator"
+        );
     }
 }

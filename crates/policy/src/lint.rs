@@ -79,7 +79,9 @@ pub fn lint(document: &str) -> (Lint, Option<Policy>) {
     let mut out = Lint::default();
     let chars = document.chars().count();
     if chars > MAX_POLICY_CHARS {
-        out.invalid.push(format!("it is {chars} characters long; endpoint policies are limited to {MAX_POLICY_CHARS}"));
+        out.invalid.push(format!(
+            "it is {chars} characters long; endpoint policies are limited to {MAX_POLICY_CHARS}"
+        ));
     }
     let policy = match parse(document) {
         Ok(p) => p,
@@ -95,14 +97,19 @@ pub fn lint(document: &str) -> (Lint, Option<Policy>) {
     out.parsed = true;
     match policy.version.as_deref() {
         None | Some("2012-10-17") | Some("2008-10-17") => {}
-        Some(v) => out.invalid.push(format!("Version \"{v}\" is not 2012-10-17 or 2008-10-17")),
+        Some(v) => out
+            .invalid
+            .push(format!("Version \"{v}\" is not 2012-10-17 or 2008-10-17")),
     }
     if policy.statements.is_empty() {
         out.invalid.push("it has no statements".into());
     }
     for s in &policy.statements {
         if s.principal.is_none() && s.not_principal.is_none() {
-            out.invalid.push(format!("{} has no Principal (endpoint policies must name one)", s.label()));
+            out.invalid.push(format!(
+                "{} has no Principal (endpoint policies must name one)",
+                s.label()
+            ));
         }
         for (list, not_action) in [(&s.action, false), (&s.not_action, true)] {
             for action in list.iter().flatten() {
@@ -162,14 +169,22 @@ mod tests {
         let (lint, policy) = lint(DOC_EXAMPLE);
         assert!(policy.is_none());
         assert_eq!(lint.invalid.len(), 1);
-        assert!(lint.invalid[0].starts_with("not valid JSON at line 15, column 5: trailing comma"), "{:?}", lint.invalid);
+        assert!(
+            lint.invalid[0].starts_with("not valid JSON at line 15, column 5: trailing comma"),
+            "{:?}",
+            lint.invalid
+        );
 
         let fixed = DOC_EXAMPLE.replace("\"*\",\n    }", "\"*\"\n    }");
         let (lint, policy) = super::lint(&fixed);
         assert!(policy.is_some(), "{:?}", lint.invalid);
         assert_eq!(lint.invalid.len(), 3, "{:?}", lint.invalid);
         assert!(lint.invalid.iter().all(|m| m.contains("has no Principal")));
-        let denies: Vec<_> = lint.actions.iter().filter(|a| a.effect == Effect::Deny).collect();
+        let denies: Vec<_> = lint
+            .actions
+            .iter()
+            .filter(|a| a.effect == Effect::Deny)
+            .collect();
         assert_eq!(denies.len(), 2);
         assert_eq!(denies[0].action, "imagebuilder: DeleteImage");
         assert_eq!(denies[0].reason, "it contains white space");
@@ -177,7 +192,14 @@ mod tests {
 
     #[test]
     fn action_problems() {
-        for ok in ["*", "s3:GetObject", "imagebuilder:*", "imagebuilder:Get*", "imagebuilder:getcomponent", "ec2:Describe?pc*"] {
+        for ok in [
+            "*",
+            "s3:GetObject",
+            "imagebuilder:*",
+            "imagebuilder:Get*",
+            "imagebuilder:getcomponent",
+            "ec2:Describe?pc*",
+        ] {
             assert_eq!(action_problem(ok), None, "{ok}");
         }
         for (bad, why) in [
@@ -199,13 +221,26 @@ mod tests {
     fn invalid_policies() {
         let (l, _) = lint(r#"{"Version":"2012-10-17","Statement":[]}"#);
         assert_eq!(l.invalid, ["it has no statements"]);
-        let (l, _) = lint(r#"{"Version":"2012-10-18","Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}"#);
+        let (l, _) = lint(
+            r#"{"Version":"2012-10-18","Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}"#,
+        );
         assert!(l.invalid[0].contains("2012-10-18"));
-        let long = format!(r#"{{"Statement":[{{"Sid":"{}","Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}}]}}"#, "x".repeat(20_500));
+        let long = format!(
+            r#"{{"Statement":[{{"Sid":"{}","Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}}]}}"#,
+            "x".repeat(20_500)
+        );
         let (l, p) = lint(&long);
-        assert!(p.is_some() && l.invalid[0].contains("20480"), "{:?}", l.invalid);
+        assert!(
+            p.is_some() && l.invalid[0].contains("20480"),
+            "{:?}",
+            l.invalid
+        );
         let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
         let (l, p) = lint(&deep);
-        assert!(p.is_none() && l.invalid[0].contains("recursion limit"), "{:?}", l.invalid);
+        assert!(
+            p.is_none() && l.invalid[0].contains("recursion limit"),
+            "{:?}",
+            l.invalid
+        );
     }
 }

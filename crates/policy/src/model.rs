@@ -107,7 +107,13 @@ impl Operator {
             "Null" if set.is_none() && !if_exists => (Null, false),
             _ => return None,
         };
-        Some(Operator { name: name.to_string(), set, base, negated, if_exists })
+        Some(Operator {
+            name: name.to_string(),
+            set,
+            base,
+            negated,
+            if_exists,
+        })
     }
 }
 
@@ -166,7 +172,11 @@ impl Policy {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ParseError {
     /// Not JSON; line and column as serde_json reports them (1-based).
-    Json { line: usize, column: usize, message: String },
+    Json {
+        line: usize,
+        column: usize,
+        message: String,
+    },
     /// JSON, but not a policy; `at` names the element.
     Shape { at: String, message: String },
     /// Larger than [`MAX_DOCUMENT_BYTES`].
@@ -176,8 +186,15 @@ pub enum ParseError {
 impl std::fmt::Display for ParseError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            ParseError::Json { line, column, message } => {
-                write!(f, "not valid JSON at line {line}, column {column}: {message}")
+            ParseError::Json {
+                line,
+                column,
+                message,
+            } => {
+                write!(
+                    f,
+                    "not valid JSON at line {line}, column {column}: {message}"
+                )
             }
             ParseError::Shape { at, message } => write!(f, "{at}: {message}"),
             ParseError::TooLarge { bytes } => {
@@ -190,7 +207,10 @@ impl std::fmt::Display for ParseError {
 impl std::error::Error for ParseError {}
 
 fn shape(at: impl Into<String>, message: impl Into<String>) -> ParseError {
-    ParseError::Shape { at: at.into(), message: message.into() }
+    ParseError::Shape {
+        at: at.into(),
+        message: message.into(),
+    }
 }
 
 fn strings(v: &Value, at: &str) -> Result<Vec<String>, ParseError> {
@@ -217,7 +237,11 @@ fn condition_values(v: &Value, at: &str) -> Result<Vec<String>, ParseError> {
         _ => Err(shape(at, "expected a string, number or boolean")),
     };
     match v {
-        Value::Array(items) => items.iter().enumerate().map(|(i, x)| one(x, &format!("{at}[{i}]"))).collect(),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .map(|(i, x)| one(x, &format!("{at}[{i}]")))
+            .collect(),
         other => Ok(vec![one(other, at)?]),
     }
 }
@@ -230,21 +254,32 @@ fn principal(v: &Value, at: &str) -> Result<Principal, ParseError> {
             .map(|(k, x)| Ok((k.clone(), strings(x, &format!("{at}.{k}"))?)))
             .collect::<Result<_, _>>()
             .map(Principal::Map),
-        _ => Err(shape(at, "expected \"*\" or an object such as {\"AWS\": ...}")),
+        _ => Err(shape(
+            at,
+            "expected \"*\" or an object such as {\"AWS\": ...}",
+        )),
     }
 }
 
 /// Parses a policy document as AWS stores it.
 pub fn parse(document: &str) -> Result<Policy, ParseError> {
     if document.len() > MAX_DOCUMENT_BYTES {
-        return Err(ParseError::TooLarge { bytes: document.len() });
+        return Err(ParseError::TooLarge {
+            bytes: document.len(),
+        });
     }
     // serde_json refuses nesting deeper than 128 levels with an error, so a
     // hostile document cannot exhaust the stack.
     let value: Value = serde_json::from_str(document).map_err(|e| {
         let message = e.to_string();
-        let message = message.rfind(" at line ").map_or(message.clone(), |i| message[..i].to_string());
-        ParseError::Json { line: e.line(), column: e.column(), message }
+        let message = message
+            .rfind(" at line ")
+            .map_or(message.clone(), |i| message[..i].to_string());
+        ParseError::Json {
+            line: e.line(),
+            column: e.column(),
+            message,
+        }
     })?;
     let Value::Object(top) = value else {
         return Err(shape("policy", "expected a JSON object"));
@@ -258,14 +293,23 @@ pub fn parse(document: &str) -> Result<Policy, ParseError> {
         None => Vec::new(),
         Some(Value::Array(items)) => items.iter().collect(),
         Some(v @ Value::Object(_)) => vec![v],
-        Some(_) => return Err(shape("Statement", "expected an object or an array of objects")),
+        Some(_) => {
+            return Err(shape(
+                "Statement",
+                "expected an object or an array of objects",
+            ))
+        }
     };
     let statements = raw
         .into_iter()
         .enumerate()
         .map(|(i, s)| statement(s, i))
         .collect::<Result<_, _>>()?;
-    Ok(Policy { version, statements, has_statement_key: top.contains_key("Statement") })
+    Ok(Policy {
+        version,
+        statements,
+        has_statement_key: top.contains_key("Statement"),
+    })
 }
 
 fn statement(v: &Value, index: usize) -> Result<Statement, ParseError> {
@@ -276,18 +320,32 @@ fn statement(v: &Value, index: usize) -> Result<Statement, ParseError> {
     let effect = match m.get("Effect") {
         Some(Value::String(s)) if s == "Allow" => Effect::Allow,
         Some(Value::String(s)) if s == "Deny" => Effect::Deny,
-        Some(_) => return Err(shape(format!("{at}.Effect"), "must be \"Allow\" or \"Deny\"")),
+        Some(_) => {
+            return Err(shape(
+                format!("{at}.Effect"),
+                "must be \"Allow\" or \"Deny\"",
+            ))
+        }
         None => return Err(shape(at, "has no Effect")),
     };
-    let opt_strings = |k: &str| m.get(k).map(|x| strings(x, &format!("{at}.{k}"))).transpose();
-    let opt_principal = |k: &str| m.get(k).map(|x| principal(x, &format!("{at}.{k}"))).transpose();
+    let opt_strings = |k: &str| {
+        m.get(k)
+            .map(|x| strings(x, &format!("{at}.{k}")))
+            .transpose()
+    };
+    let opt_principal = |k: &str| {
+        m.get(k)
+            .map(|x| principal(x, &format!("{at}.{k}")))
+            .transpose()
+    };
     let mut conditions = Vec::new();
     match m.get("Condition") {
         None => {}
         Some(Value::Object(ops)) => {
             for (op_name, block) in ops {
                 let op_at = format!("{at}.Condition.{op_name}");
-                let operator = Operator::parse(op_name).ok_or_else(|| shape(&op_at, "unknown condition operator"))?;
+                let operator = Operator::parse(op_name)
+                    .ok_or_else(|| shape(&op_at, "unknown condition operator"))?;
                 let Value::Object(keys) = block else {
                     return Err(shape(op_at, "expected an object of condition keys"));
                 };
@@ -315,7 +373,11 @@ fn statement(v: &Value, index: usize) -> Result<Statement, ParseError> {
         not_resource: opt_strings("NotResource")?,
         conditions,
     };
-    for (a, b) in [("Action", "NotAction"), ("Resource", "NotResource"), ("Principal", "NotPrincipal")] {
+    for (a, b) in [
+        ("Action", "NotAction"),
+        ("Resource", "NotResource"),
+        ("Principal", "NotPrincipal"),
+    ] {
         if m.contains_key(a) && m.contains_key(b) {
             return Err(shape(&at, format!("has both {a} and {b}")));
         }

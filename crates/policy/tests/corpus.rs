@@ -25,7 +25,8 @@ fn caller(v: &Value) -> Caller {
             if let Some(service) = s("service") {
                 Caller::Service(service)
             } else if let Some(arn) = s("arn") {
-                let account = s("account").unwrap_or_else(|| arn.split(':').nth(4).unwrap_or("").to_string());
+                let account =
+                    s("account").unwrap_or_else(|| arn.split(':').nth(4).unwrap_or("").to_string());
                 Caller::Principal { account, arn }
             } else {
                 Caller::Account(s("account").expect("principal needs service, arn or account"))
@@ -41,13 +42,21 @@ pub fn request(v: &Value) -> Request {
         for (k, val) in keys {
             let values = match val {
                 Value::String(s) => vec![s.clone()],
-                Value::Array(items) => items.iter().map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_string)).collect(),
+                Value::Array(items) => items
+                    .iter()
+                    .map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_string))
+                    .collect(),
                 other => vec![other.to_string()],
             };
             context.set(k, KeyState::Values(values));
         }
     }
-    for k in v.get("unknown").and_then(Value::as_array).into_iter().flatten() {
+    for k in v
+        .get("unknown")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         context.set(k.as_str().unwrap(), KeyState::Unknown);
     }
     Request {
@@ -79,7 +88,10 @@ fn corpus() {
             total += 1;
             let name = case["name"].as_str().expect("name").to_string();
             assert!(names.insert(name.clone()), "duplicate case name {name}");
-            assert!(case["cite"].as_str().is_some_and(|c| c.len() > 20), "{name}: cite the documentation");
+            assert!(
+                case["cite"].as_str().is_some_and(|c| c.len() > 20),
+                "{name}: cite the documentation"
+            );
             let text = match (&case["policy_text"], &case["policy"]) {
                 (Value::String(t), _) => t.clone(),
                 (_, p) => p.to_string(),
@@ -101,20 +113,41 @@ fn corpus() {
                 ("undetermined", Decision::Undetermined { .. }) => true,
                 _ => false,
             };
-            if let (Some(want), Decision::Allowed { statement } | Decision::Denied { statement: Some(statement) }) =
-                (case["statement"].as_u64(), &got)
+            if let (
+                Some(want),
+                Decision::Allowed { statement }
+                | Decision::Denied {
+                    statement: Some(statement),
+                },
+            ) = (case["statement"].as_u64(), &got)
             {
                 ok &= want as usize == *statement;
             }
-            if let (Some(want), Decision::Undetermined { keys }) = (case["unknown_keys"].as_array(), &got) {
-                let want: Vec<String> = want.iter().map(|k| k.as_str().unwrap().to_ascii_lowercase()).collect();
+            if let (Some(want), Decision::Undetermined { keys }) =
+                (case["unknown_keys"].as_array(), &got)
+            {
+                let want: Vec<String> = want
+                    .iter()
+                    .map(|k| k.as_str().unwrap().to_ascii_lowercase())
+                    .collect();
                 ok &= want.iter().all(|k| keys.contains(k));
             }
             if !ok {
-                failures.push(format!("{where_}: expected {expect}, got {}", describe(&got)));
+                failures.push(format!(
+                    "{where_}: expected {expect}, got {}",
+                    describe(&got)
+                ));
             }
         }
     }
-    assert!(total >= 150, "the corpus has {total} cases; at least 150 are required");
-    assert!(failures.is_empty(), "{} of {total} cases failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        total >= 150,
+        "the corpus has {total} cases; at least 150 are required"
+    );
+    assert!(
+        failures.is_empty(),
+        "{} of {total} cases failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

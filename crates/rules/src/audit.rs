@@ -99,7 +99,8 @@ pub fn audit(snapshot: &Snapshot, options: &AuditOptions) -> Report {
     for account in &snapshot.accounts {
         let account_ctx = AccountCtx::new(account);
         for region in &account.regions {
-            let ctx = RegionCtx::new(&account_ctx, region, environments);
+            let mut ctx = RegionCtx::new(&account_ctx, region, environments);
+            ctx.organization_id = options.config.organization_id.as_deref();
             let mut blocked = Vec::new();
             let mut raw: Vec<(&'static str, &'static str, Raw)> = Vec::new();
             for rule in registry() {

@@ -150,6 +150,9 @@ pub struct Config {
     /// The file it came from, for messages.
     pub source: Option<PathBuf>,
     pub environments: Vec<String>,
+    /// The organization of the audited accounts' principals (`o-...`), used
+    /// for `aws:PrincipalOrgID` in the managed component read (IB013).
+    pub organization_id: Option<String>,
     pub suppressions: Vec<Suppression>,
 }
 
@@ -175,6 +178,8 @@ pub enum ConfigError {
 struct RawConfig {
     #[serde(default)]
     environments: Vec<Spanned<String>>,
+    #[serde(default)]
+    organization_id: Option<Spanned<String>>,
     #[serde(default)]
     suppress: Vec<Spanned<RawSuppression>>,
 }
@@ -247,6 +252,19 @@ impl Config {
                 ));
             }
             config.environments.push(env.into_inner());
+        }
+        if let Some(org) = raw.organization_id {
+            let ok = org.get_ref().starts_with("o-") && org.get_ref().len() > 2;
+            if !ok {
+                return Err(invalid(
+                    org.span().start,
+                    format!(
+                        "organization_id `{}` is not an organization id such as o-a1b2c3d4e5",
+                        org.get_ref()
+                    ),
+                ));
+            }
+            config.organization_id = Some(org.into_inner());
         }
         for s in raw.suppress {
             let s = s.into_inner();

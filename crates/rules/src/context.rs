@@ -1,10 +1,14 @@
+use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
+use std::rc::Rc;
+
+use ibaudit_policy::{Lint, Policy};
 
 use ibaudit_snapshot::aws::*;
 use ibaudit_snapshot::{Account, RegionSnapshot};
 
-use ibaudit_policy::ip::Cidr;
 use crate::registry::Sink;
+use ibaudit_policy::ip::Cidr;
 
 /// Data a rule needed and did not get: an operation key absent from the
 /// snapshot, or a call recorded in `errors`.
@@ -127,6 +131,9 @@ pub struct RegionCtx<'a> {
     pub data: &'a RegionSnapshot,
     /// AWSTOE bucket environments to check (`prod` unless configured).
     pub environments: &'a [String],
+    /// The organization of the audited account's principals, when configured.
+    pub organization_id: Option<&'a str>,
+    policies: RefCell<HashMap<&'a str, Rc<AnalysedPolicy>>>,
     endpoints_by_vpc: HashMap<&'a str, Vec<&'a VpcEndpoint>>,
     vpcs: HashMap<&'a str, &'a Vpc>,
     subnets: HashMap<&'a str, &'a Subnet>,
@@ -148,6 +155,8 @@ impl<'a> RegionCtx<'a> {
             account,
             data,
             environments,
+            organization_id: None,
+            policies: RefCell::new(HashMap::new()),
             endpoints_by_vpc: HashMap::new(),
             vpcs: HashMap::new(),
             subnets: HashMap::new(),
@@ -412,9 +421,101 @@ impl<'a> RegionCtx<'a> {
         self.prefix_list_names.get(id).copied()
     }
 
+    /// VPCs that hold an Image Builder endpoint or a build subnet. Build
+    /// subnets that cannot be resolved are reported through `out`.
+    pub fn imagebuilder_vpcs(&self, out: &mut Sink) -> Result<BTreeSet<&'a str>, Missing> {
+        let mut vpcs: BTreeSet<&'a str> = self
+            .imagebuilder_endpoints()?
+            .iter()
+            .map(|e| e.vpc_id.as_str())
+            .collect();
+        match self.build_subnet_ids(out) {
+            Ok(ids) => {
+                for id in ids {
+                    match self.subnet(id) {
+                        Ok(s) => {
+                            vpcs.insert(s.vpc_id.as_str());
+                        }
+                        Err(m) => out.not_assessed(m),
+                    }
+                }
+            }
+            Err(m) => out.not_assessed(m),
+        }
+        Ok(vpcs)
+    }
+
+    /// S3 endpoints (gateway or interface) in the VPC that still exist.
+    pub fn s3_endpoints(&self, vpc_id: &str) -> Result<Vec<&'a VpcEndpoint>, Missing> {
+        let s3 = self.service_name("s3");
+        Ok(self
+            .endpoints_in_vpc(vpc_id)?
+            .iter()
+            .copied()
+            .filter(|e| e.service_name == s3 && !is_gone(e))
+            .collect())
+    }
+
+    /// The endpoints whose policies matter: Image Builder endpoints, and S3
+    /// endpoints in Image Builder VPCs.
+    pub fn policy_endpoints(&self, out: &mut Sink) -> Result<Vec<&'a VpcEndpoint>, Missing> {
+        let mut eps = self.imagebuilder_endpoints()?;
+        for vpc in self.imagebuilder_vpcs(out)? {
+            eps.extend(self.s3_endpoints(vpc)?);
+        }
+        Ok(eps)
+    }
+
+    /// An endpoint's policy, parsed and linted once per region whichever rules ask.
+    pub fn policy(&self, ep: &'a VpcEndpoint) -> Rc<AnalysedPolicy> {
+        self.policies
+            .borrow_mut()
+            .entry(ep.vpc_endpoint_id.as_str())
+            .or_insert_with(|| Rc::new(AnalysedPolicy::of(ep.policy_document.as_deref())))
+            .clone()
+    }
+
     pub fn trails(&self) -> Result<&'a [Trail], Missing> {
         Ok(&self
             .op("DescribeTrails", &self.data.describe_trails)?
             .trail_list)
     }
 }
+
+/// An endpoint policy as the rules see it.
+#[derive(Debug, Clone)]
+pub struct AnalysedPolicy {
+    /// No `PolicyDocument`: the default policy applies.
+    pub missing: bool,
+    pub lint: Lint,
+    /// `None` when the document does not parse.
+    pub policy: Option<Policy>,
+}
+
+impl AnalysedPolicy {
+    pub fn of(document: Option<&str>) -> AnalysedPolicy {
+        match document {
+            None => AnalysedPolicy {
+                missing: true,
+                lint: Lint::default(),
+                policy: ibaudit_policy::parse(DEFAULT_POLICY).ok(),
+            },
+            Some(doc) => {
+                let (lint, policy) = ibaudit_policy::lint(doc);
+                AnalysedPolicy {
+                    missing: false,
+                    lint,
+                    policy,
+                }
+            }
+        }
+    }
+
+    pub fn is_default(&self) -> bool {
+        self.missing || self.policy.as_ref().is_some_and(Policy::is_default)
+    }
+}
+
+/// What AWS attaches to an endpoint created without a policy.
+pub const DEFAULT_POLICY: &str =
+    r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}"#;

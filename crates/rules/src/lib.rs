@@ -7,6 +7,7 @@ pub mod config;
 mod context;
 mod finding;
 mod registry;
+mod requests;
 mod rules;
 
 pub use audit::{audit, AuditOptions, Outcome, Report};

@@ -112,10 +112,15 @@ pub fn registry() -> &'static [&'static dyn Rule] {
         &rules::ib004_endpoint_state::EndpointNotAvailable,
         &rules::ib005_https_ingress::EndpointBlocksHttps,
         &rules::ib006_single_az::EndpointSingleAz,
+        &rules::ib010_s3_awstoe::S3PolicyBlocksAwstoe,
+        &rules::ib011_s3_managed_components::S3PolicyBlocksManagedComponents,
         &rules::ib012_s3_path::NoS3Path,
+        &rules::ib013_managed_component_read::ImageBuilderPolicyBlocksManagedComponents,
         &rules::ib014_ssm_endpoints::IsolatedBuildMissingSsm,
         &rules::ib020_custom_policy::CustomPolicyLoggingGap,
         &rules::ib021_cloudtrail::CloudTrailNotRecording,
+        &rules::ib030_policy_action::PolicyActionMalformed,
+        &rules::ib031_policy_invalid::PolicyInvalid,
         &rules::not_assessed::NotAssessed,
     ];
     RULES

@@ -2,10 +2,10 @@
 
 use ibaudit_snapshot::aws::{IpPermission, VpcEndpoint};
 
-use ibaudit_policy::ip::Cidr;
 use crate::context::{Missing, RegionCtx};
 use crate::finding::Severity;
 use crate::registry::{rule_meta, Rule, RuleMeta, Sink};
+use ibaudit_policy::ip::Cidr;
 
 rule_meta!("IB005", "endpoint-blocks-https", High);
 

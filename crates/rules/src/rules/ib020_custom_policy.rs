@@ -15,7 +15,7 @@ impl Rule for CustomPolicyLoggingGap {
 
     fn check(&self, ctx: &RegionCtx<'_>, out: &mut Sink) -> Result<(), Missing> {
         for ep in ctx.imagebuilder_endpoints()? {
-            if ibaudit_policy::is_default_policy(ep.policy_document.as_deref()) {
+            if ctx.policy(ep).is_default() {
                 continue;
             }
             out.report(
