@@ -469,3 +469,42 @@ fn quiet_and_verbose_only_change_stderr() {
     assert_eq!(code(&normal), code(&quiet));
     assert_eq!(code(&normal), code(&verbose));
 }
+
+#[test]
+fn organization_id_decides_organization_conditions() {
+    let snapshot = fixture("rules/IB013/fail-organization-only-undetermined.json");
+    let dir = tempfile::tempdir().unwrap();
+    let ib013 = |org: Option<&str>| -> Vec<String> {
+        let mut args = vec![
+            "audit",
+            snapshot.to_str().unwrap(),
+            "--format",
+            "json",
+            "--fail-on",
+            "none",
+        ];
+        let cfg = dir.path().join("c.toml");
+        if let Some(org) = org {
+            std::fs::write(&cfg, format!("organization_id = \"{org}\"\n")).unwrap();
+            args.extend(["--config", cfg.to_str().unwrap()]);
+        }
+        let doc: Value = serde_json::from_str(&stdout(&ibaudit(&args))).unwrap();
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == "IB013")
+            .map(|f| f["severity"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(ib013(None), ["low"], "unknown organization: cannot prove");
+    assert!(
+        ib013(Some("o-a1b2c3d4e5")).is_empty(),
+        "the policy's organization: allowed"
+    );
+    assert_eq!(
+        ib013(Some("o-zzzzzzzzzz")),
+        ["medium"],
+        "another organization: denied"
+    );
+}

@@ -34,6 +34,59 @@ pub enum KeyState {
     NoneOf(Vec<String>),
 }
 
+/// The global condition keys the IAM condition key reference documents
+/// (lower case; tag keys by prefix). A key with the `aws:` prefix that is not
+/// among them, a misspelling such as `aws:PrincpalAccount`, is in no request.
+pub const GLOBAL_KEYS: &[&str] = &[
+    "aws:calledvia",
+    "aws:calledviafirst",
+    "aws:calledvialast",
+    "aws:currenttime",
+    "aws:ec2instancesourcevpc",
+    "aws:ec2instancesourceprivateipv4",
+    "aws:epochtime",
+    "aws:federatedprovider",
+    "aws:multifactorauthage",
+    "aws:multifactorauthpresent",
+    "aws:principalaccount",
+    "aws:principalarn",
+    "aws:principalisawsservice",
+    "aws:principalorgid",
+    "aws:principalorgpaths",
+    "aws:principalservicename",
+    "aws:principalservicenameslist",
+    "aws:principaltype",
+    "aws:referer",
+    "aws:requestedregion",
+    "aws:resourceaccount",
+    "aws:resourceorgid",
+    "aws:resourceorgpaths",
+    "aws:securetransport",
+    "aws:sourceaccount",
+    "aws:sourcearn",
+    "aws:sourceidentity",
+    "aws:sourceip",
+    "aws:sourceorgid",
+    "aws:sourceorgpaths",
+    "aws:sourcevpc",
+    "aws:sourcevpce",
+    "aws:tagkeys",
+    "aws:tokenissuetime",
+    "aws:useragent",
+    "aws:userid",
+    "aws:username",
+    "aws:viaawsservice",
+    "aws:vpcsourceip",
+];
+
+/// Global keys that name a tag: `aws:PrincipalTag/team`.
+const GLOBAL_KEY_PREFIXES: &[&str] = &["aws:principaltag/", "aws:requesttag/", "aws:resourcetag/"];
+
+/// Whether `key` (lower case) is a documented global condition key.
+pub fn is_global_key(key: &str) -> bool {
+    GLOBAL_KEYS.contains(&key) || GLOBAL_KEY_PREFIXES.iter().any(|p| key.starts_with(p))
+}
+
 /// The request context: condition keys by lower-case name, key prefixes
 /// (`aws:principaltag/`) and what every other key is.
 #[derive(Debug, Clone)]
@@ -77,15 +130,23 @@ impl Context {
         self
     }
 
-    /// `key` must be lower case.
+    /// `key` must be lower case. An `aws:` key that IAM does not define is
+    /// absent from every request, whatever the context says of other keys.
     pub fn get(&self, key: &str) -> &KeyState {
         if let Some(s) = self.keys.get(key) {
             return s;
         }
-        self.prefixes
+        if let Some((_, s)) = self
+            .prefixes
             .iter()
             .find(|(p, _)| key.starts_with(p.as_str()))
-            .map_or(&self.otherwise, |(_, s)| s)
+        {
+            return s;
+        }
+        if key.starts_with("aws:") && !is_global_key(key) {
+            return &KeyState::Absent;
+        }
+        &self.otherwise
     }
 }
 
@@ -612,5 +673,32 @@ mod tests {
         assert!(
             matches!(substitute("${aws:username}", &open), Substituted::Unknown(k) if k == "aws:username")
         );
+    }
+}
+
+#[cfg(test)]
+mod global_key_tests {
+    use super::*;
+
+    #[test]
+    fn undefined_aws_keys_are_absent_even_in_an_open_context() {
+        let policy = crate::parse(
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*","Condition":{"StringEquals":{"aws:PrincpalAccount":"111122223333"}}}]}"#,
+        )
+        .unwrap();
+        let request = Request {
+            caller: Caller::Account("111122223333".into()),
+            action: "s3:GetObject".into(),
+            resource: "arn:aws:s3:::b/k".into(),
+            context: Context::open(),
+        };
+        assert_eq!(
+            evaluate(&policy, &request),
+            Decision::Denied { statement: None }
+        );
+        assert!(is_global_key("aws:principaltag/team") && is_global_key("aws:sourcevpce"));
+        assert!(!is_global_key("aws:princpalaccount"));
+        // Service keys stay unknown in an open context.
+        assert_eq!(Context::open().get("s3:prefix"), &KeyState::Unknown);
     }
 }

@@ -9,7 +9,7 @@ pub mod ip;
 pub mod lint;
 pub mod model;
 
-pub use eval::{evaluate, Caller, Context, Decision, KeyState, Request};
+pub use eval::{evaluate, is_global_key, Caller, Context, Decision, KeyState, Request};
 pub use lint::{lint, ActionProblem, Lint};
 pub use model::{is_default_policy, parse, Effect, ParseError, Policy, Principal, Statement};
 

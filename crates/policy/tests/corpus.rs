@@ -106,13 +106,13 @@ fn corpus() {
             };
             let got = evaluate(&policy, &request(&case["request"]));
             let expect = case["expect"].as_str().expect("expect");
-            let mut ok = match (expect, &got) {
-                ("allowed", Decision::Allowed { .. }) => true,
-                ("explicit-deny", Decision::Denied { statement: Some(_) }) => true,
-                ("implicit-deny", Decision::Denied { statement: None }) => true,
-                ("undetermined", Decision::Undetermined { .. }) => true,
-                _ => false,
-            };
+            let mut ok = matches!(
+                (expect, &got),
+                ("allowed", Decision::Allowed { .. })
+                    | ("explicit-deny", Decision::Denied { statement: Some(_) })
+                    | ("implicit-deny", Decision::Denied { statement: None })
+                    | ("undetermined", Decision::Undetermined { .. })
+            );
             if let (
                 Some(want),
                 Decision::Allowed { statement }

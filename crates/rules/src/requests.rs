@@ -50,6 +50,10 @@ fn through_endpoint(ctx: &RegionCtx<'_>, endpoint: &VpcEndpoint) -> Context {
             "aws:ResourceAccount",
             KeyState::NoneOf(vec![ctx.account.account.account_id.clone()]),
         );
+    // Nor is it in the customer's organization, when that is known.
+    if let Some(org) = ctx.organization_id {
+        c.set("aws:ResourceOrgID", KeyState::NoneOf(vec![org.to_string()]));
+    }
     c
 }
 

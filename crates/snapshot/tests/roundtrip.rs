@@ -9,14 +9,13 @@ use ibaudit_snapshot::{from_slice, load, RegionSnapshot, Snapshot};
 fn fixtures() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
     let mut out = Vec::new();
-    let mut stack = vec![root];
+    // Snapshots only: rule fixtures and the demo.
+    let mut stack = vec![root.join("rules"), root.join("demo")];
     while let Some(dir) = stack.pop() {
         for e in std::fs::read_dir(&dir).unwrap() {
             let p = e.unwrap().path();
             if p.is_dir() {
-                if !p.ends_with("schema") {
-                    stack.push(p);
-                }
+                stack.push(p);
             } else if p.extension().is_some_and(|x| x == "json") {
                 out.push(p);
             }

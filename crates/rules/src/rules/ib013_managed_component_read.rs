@@ -27,12 +27,19 @@ impl Rule for ImageBuilderPolicyBlocksManagedComponents {
         );
         for ep in ctx.imagebuilder_endpoints()? {
             let analysed = ctx.policy(ep);
-            // An invalid policy is IB031's finding; nothing can be evaluated here.
+            let subject = format!("Image Builder endpoint {}", ep.vpc_endpoint_id);
             let Some(policy) = &analysed.policy else {
+                out.report(
+                    Severity::Low,
+                    super::endpoint(&ep.vpc_endpoint_id),
+                    format!(
+                        "cannot tell whether {subject} lets your principals call imagebuilder:GetComponent on {library}: its policy is not valid ({}; see IB031)",
+                        analysed.lint.invalid.join("; ")
+                    ),
+                );
                 continue;
             };
             let request = crate::requests::managed_component_read(ctx, ep);
-            let subject = format!("Image Builder endpoint {}", ep.vpc_endpoint_id);
             let resource = super::endpoint(&ep.vpc_endpoint_id);
             match evaluate(policy, &request) {
                 Decision::Allowed { .. } => {}
