@@ -1,19 +1,23 @@
 # ibaudit: the two commands a fresh clone needs are `make run` and `make test`.
 
 CARGO ?= cargo
+PYTHON ?= python3
 DEMO := fixtures/demo/snapshot.json
 BENCH_SNAPSHOT := target/bench/snapshot-100k.json
+VENV := target/moto-venv
+EMULATOR_STAMP := $(VENV)/.installed
 
-.PHONY: run test fmt-check lint unit bench build release clean
+.PHONY: run test fmt-check lint unit emulator bench bench-collect build release release-offline clean
 
 ## Audit the bundled demo account (no AWS credentials) and print the table.
-run: release
+## The demo needs no AWS SDK, so this builds the offline binary: a minute or two cold.
+run: release-offline
 	@./target/release/ibaudit audit $(DEMO); code=$$?; \
 	echo "ibaudit exited $$code (0: clean, 1: findings at or above --fail-on high, 3: incomplete audit)"; \
 	[ $$code -ne 2 ] && [ $$code -le 3 ]
 
-## Everything CI checks: formatting, lints, every test.
-test: fmt-check lint unit
+## Everything CI checks: formatting, lints, every test (the collector's against moto).
+test: fmt-check lint emulator unit
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
@@ -21,24 +25,41 @@ fmt-check:
 lint:
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 
-unit:
+unit: emulator
 	$(CARGO) test --workspace --locked
+
+## The AWS API emulator for the collector tests: moto's server and boto3, pinned.
+emulator: $(EMULATOR_STAMP)
+
+$(EMULATOR_STAMP): tests/harness/requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/harness/requirements.txt
+	touch $@
 
 build:
 	$(CARGO) build --locked
 
+## The full binary, with `collect` and `scan`.
 release:
 	$(CARGO) build --release --locked --bin ibaudit
 
+## The offline binary: `audit`, `rules`, `explain`.
+release-offline:
+	$(CARGO) build --release --locked --bin ibaudit --no-default-features
+
 ## Audit a generated 100,000-endpoint snapshot next to `jq empty` on the same file,
 ## then evaluate 1,000,000 (policy, request) pairs next to parsing the policies.
-bench: release $(BENCH_SNAPSHOT)
-	python3 benches/run.py target/release/ibaudit $(BENCH_SNAPSHOT)
+bench: release-offline $(BENCH_SNAPSHOT)
+	$(PYTHON) benches/run.py target/release/ibaudit $(BENCH_SNAPSHOT)
 	$(CARGO) bench --locked -p ibaudit-policy --bench evaluate
 
 $(BENCH_SNAPSHOT): benches/gen_snapshot.py
 	@mkdir -p $(dir $@)
-	python3 benches/gen_snapshot.py $@ --regions 10 --vpcs-per-region 100 --endpoints-per-vpc 100
+	$(PYTHON) benches/gen_snapshot.py $@ --regions 10 --vpcs-per-region 100 --endpoints-per-vpc 100
+
+## Collect 1,000 endpoints across 3 regions from the emulator; calls made vs the minimum.
+bench-collect: release emulator
+	$(VENV)/bin/python benches/collect.py target/release/ibaudit $(VENV)/bin/python
 
 clean:
 	$(CARGO) clean

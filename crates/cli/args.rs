@@ -13,6 +13,12 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Read an AWS account with read-only calls and write a snapshot.
+    #[cfg(feature = "collector")]
+    Collect(CollectArgs),
+    /// Collect and audit in one step.
+    #[cfg(feature = "collector")]
+    Scan(ScanArgs),
     /// Audit a snapshot offline: no AWS credentials needed.
     Audit(AuditArgs),
     /// List the rules, one line each.
@@ -30,6 +36,55 @@ pub struct AuditArgs {
     pub snapshot: PathBuf,
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+/// Which account, regions and endpoint to read.
+#[cfg(feature = "collector")]
+#[derive(Debug, Args)]
+pub struct ScopeArgs {
+    /// A named profile from the AWS config files (else AWS_PROFILE, else the default chain).
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// A region to collect (repeatable; default: the configured region).
+    #[arg(long = "region", value_name = "REGION", conflicts_with = "all_regions")]
+    pub regions: Vec<String>,
+    /// Every region enabled for the account.
+    #[arg(long)]
+    pub all_regions: bool,
+    /// Send every AWS call to this URL (a local emulator).
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// AWS calls in flight at once, across all regions.
+    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: u16,
+}
+
+#[cfg(feature = "collector")]
+#[derive(Debug, Args)]
+pub struct CollectArgs {
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+    /// Where to write the snapshot (atomically).
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: PathBuf,
+    /// Print less on standard error.
+    #[arg(short, long, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Print more on standard error (the calls made).
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+#[cfg(feature = "collector")]
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Also write the collected snapshot here (atomically).
+    #[arg(long, value_name = "FILE")]
+    pub save_snapshot: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

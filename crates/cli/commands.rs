@@ -5,7 +5,7 @@ use anyhow::{bail, Result};
 use ibaudit_report::{json, sarif, table};
 use ibaudit_rules::{audit, registry, rule_by_id, AuditOptions, Config, Date, Outcome};
 
-use crate::args::{AuditArgs, Cli, ColorChoice, Command, Format};
+use crate::args::{AuditArgs, Cli, ColorChoice, Command, Format, OutputArgs};
 use crate::output::write_report;
 
 pub const EXIT_CLEAN: u8 = 0;
@@ -15,6 +15,10 @@ pub const EXIT_INCOMPLETE: u8 = 3;
 
 pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
+        #[cfg(feature = "collector")]
+        Command::Collect(args) => crate::collect::run_collect(args),
+        #[cfg(feature = "collector")]
+        Command::Scan(args) => crate::collect::run_scan(args),
         Command::Audit(args) => run_audit(args),
         Command::Rules => {
             let mut text = String::new();
@@ -63,12 +67,24 @@ fn color_enabled(choice: ColorChoice) -> bool {
 }
 
 fn run_audit(args: AuditArgs) -> Result<u8> {
-    let out = args.output;
-    let config = match &out.config {
+    let config = load_config(&args.output)?;
+    let snapshot = read_snapshot(&args.snapshot)?;
+    audit_and_report(snapshot, config, &args.output)
+}
+
+pub(crate) fn load_config(out: &OutputArgs) -> Result<Config> {
+    Ok(match &out.config {
         Some(path) => Config::load(path)?,
         None => Config::default(),
-    };
-    let snapshot = read_snapshot(&args.snapshot)?;
+    })
+}
+
+/// Audits a snapshot and writes the report as `out` asks; returns the exit code.
+pub(crate) fn audit_and_report(
+    snapshot: ibaudit_snapshot::Snapshot,
+    config: Config,
+    out: &OutputArgs,
+) -> Result<u8> {
     let environments = if out.environments.is_empty() {
         config.environments.clone()
     } else {

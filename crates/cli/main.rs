@@ -1,6 +1,8 @@
 //! `ibaudit`: parse arguments, run the command, map the outcome to an exit code.
 
 mod args;
+#[cfg(feature = "collector")]
+mod collect;
 mod commands;
 mod output;
 

@@ -1,0 +1,406 @@
+//! The only ibaudit code that talks to AWS. It makes read-only calls
+//! (Describe, Get, List), every region at once, and writes what it learns
+//! into a snapshot (`ibaudit-snapshot`) that the audit reads offline.
+//!
+//! What it asks for grows with what matters, not with the size of the
+//! account: every endpoint is listed (one paginated call), then only the
+//! subnets, VPCs, route tables and security groups that Image Builder
+//! endpoints and build subnets use are described, filtered server-side.
+//! A call that fails for good is recorded in the region's `errors`; the audit
+//! reports it as not assessed.
+
+mod calls;
+mod convert;
+mod region;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_ec2::error::ProvideErrorMetadata;
+use aws_smithy_runtime_api::client::result::SdkError;
+use ibaudit_snapshot::aws::CollectionError;
+use ibaudit_snapshot::{Account, Collector, RegionSnapshot, Snapshot};
+use tokio::sync::Semaphore;
+
+pub use calls::{CallCount, CallLog};
+
+/// The IAM actions the collector may call: exactly the statement of
+/// `iam/ibaudit-readonly-policy.json`.
+pub const ACTIONS: &[&str] = &[
+    "ec2:DescribeRegions",
+    "ec2:DescribeVpcEndpoints",
+    "ec2:DescribeVpcs",
+    "ec2:DescribeVpcAttribute",
+    "ec2:DescribeSubnets",
+    "ec2:DescribeSecurityGroups",
+    "ec2:DescribeRouteTables",
+    "ec2:DescribePrefixLists",
+    "cloudtrail:DescribeTrails",
+    "cloudtrail:GetTrailStatus",
+    "cloudtrail:GetEventSelectors",
+    "imagebuilder:ListInfrastructureConfigurations",
+    "imagebuilder:GetInfrastructureConfiguration",
+    "sts:GetCallerIdentity",
+];
+
+/// What to collect, and how.
+#[derive(Debug, Clone)]
+pub struct Scope {
+    /// A named profile from the AWS config files.
+    pub profile: Option<String>,
+    /// Regions to collect; empty means the configured default region.
+    pub regions: Vec<String>,
+    /// Every region enabled for the account (DescribeRegions).
+    pub all_regions: bool,
+    /// Send every call here (a local emulator).
+    pub endpoint_url: Option<String>,
+    /// Calls in flight at once, across all regions.
+    pub concurrency: usize,
+    /// Attempts per call, the first included (adaptive retry).
+    pub max_attempts: u32,
+}
+
+impl Default for Scope {
+    fn default() -> Self {
+        Scope {
+            profile: None,
+            regions: Vec::new(),
+            all_regions: false,
+            endpoint_url: None,
+            concurrency: 16,
+            max_attempts: 5,
+        }
+    }
+}
+
+/// Progress as it happens, for a progress bar or log lines.
+#[derive(Debug, Clone)]
+pub enum Progress {
+    Regions(Vec<String>),
+    RegionDone {
+        region: String,
+        calls: u64,
+        errors: usize,
+    },
+    TrailsDone {
+        trails: usize,
+    },
+}
+
+/// Why nothing could be collected at all.
+#[derive(Debug, thiserror::Error)]
+pub enum CollectError {
+    #[error("no AWS credentials: {0}. ibaudit uses the standard credential chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE or --profile with ~/.aws/config and ~/.aws/credentials, SSO, web identity, ECS and EC2 instance metadata)")]
+    Credentials(String),
+    #[error("cannot reach AWS{}: {reason}", .endpoint.as_ref().map(|u| format!(" at {u}")).unwrap_or_default())]
+    Unreachable {
+        endpoint: Option<String>,
+        reason: String,
+    },
+    #[error(
+        "no region: pass --region (or set AWS_REGION / a profile region), or use --all-regions"
+    )]
+    NoRegion,
+    #[error("{operation} failed: {code}: {message}")]
+    Call {
+        operation: String,
+        code: String,
+        message: String,
+    },
+}
+
+/// The snapshot and the calls it took.
+pub struct Collected {
+    pub snapshot: Snapshot,
+    pub calls: BTreeMap<String, CallCount>,
+}
+
+/// Shared by every task of one collection.
+#[derive(Clone)]
+pub(crate) struct Run {
+    pub sdk: SdkConfig,
+    pub log: CallLog,
+    pub permits: Arc<Semaphore>,
+    pub endpoint_url: Option<String>,
+}
+
+impl Run {
+    pub fn ec2(&self, region: &str) -> aws_sdk_ec2::Client {
+        let conf = aws_sdk_ec2::config::Builder::from(&self.sdk)
+            .region(Region::new(region.to_string()))
+            .interceptor(self.log.clone())
+            .build();
+        aws_sdk_ec2::Client::from_conf(conf)
+    }
+
+    pub fn cloudtrail(&self, region: &str) -> aws_sdk_cloudtrail::Client {
+        let conf = aws_sdk_cloudtrail::config::Builder::from(&self.sdk)
+            .region(Region::new(region.to_string()))
+            .interceptor(self.log.clone())
+            .build();
+        aws_sdk_cloudtrail::Client::from_conf(conf)
+    }
+
+    pub fn imagebuilder(&self, region: &str) -> aws_sdk_imagebuilder::Client {
+        let conf = aws_sdk_imagebuilder::config::Builder::from(&self.sdk)
+            .region(Region::new(region.to_string()))
+            .interceptor(self.log.clone())
+            .build();
+        aws_sdk_imagebuilder::Client::from_conf(conf)
+    }
+
+    fn sts(&self, region: &str) -> aws_sdk_sts::Client {
+        let conf = aws_sdk_sts::config::Builder::from(&self.sdk)
+            .region(Region::new(region.to_string()))
+            .interceptor(self.log.clone())
+            .build();
+        aws_sdk_sts::Client::from_conf(conf)
+    }
+}
+
+/// An SDK error as the snapshot records it. Only the code and AWS's message
+/// are kept: never a request, a header or a credential.
+pub(crate) fn collection_error<E, R>(
+    operation: &str,
+    resource: Option<&str>,
+    err: &SdkError<E, R>,
+) -> CollectionError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    let (code, message) = describe(err);
+    CollectionError {
+        operation: operation.to_string(),
+        code,
+        message,
+        resource: resource.map(str::to_string),
+    }
+}
+
+fn describe<E, R>(err: &SdkError<E, R>) -> (String, String)
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    match err {
+        SdkError::ServiceError(e) => {
+            let e = e.err();
+            (
+                e.code().unwrap_or("Unknown").to_string(),
+                e.message().unwrap_or_default().to_string(),
+            )
+        }
+        SdkError::TimeoutError(_) => ("Timeout".into(), "the call timed out".into()),
+        SdkError::DispatchFailure(d) => {
+            let kind = if d.is_timeout() {
+                "the connection timed out"
+            } else if d.is_io() {
+                "the connection failed"
+            } else {
+                "the request could not be sent"
+            };
+            (
+                "DispatchFailure".into(),
+                format!("{kind}: {}", source_chain(err)),
+            )
+        }
+        SdkError::ConstructionFailure(_) => ("ConstructionFailure".into(), source_chain(err)),
+        SdkError::ResponseError(_) => (
+            "ResponseError".into(),
+            "the response could not be read".into(),
+        ),
+        _ => ("Unknown".into(), source_chain(err)),
+    }
+}
+
+/// The error's cause chain, one line: enough to act on, nothing signed.
+fn source_chain(err: &dyn std::error::Error) -> String {
+    let mut parts = Vec::new();
+    let mut cur = err.source();
+    while let Some(e) = cur {
+        let text = e.to_string();
+        if !parts.contains(&text) {
+            parts.push(text);
+        }
+        cur = e.source();
+    }
+    if parts.is_empty() {
+        err.to_string()
+    } else {
+        parts.join(": ")
+    }
+}
+
+async fn sdk_config(scope: &Scope) -> SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .retry_config(RetryConfig::adaptive().with_max_attempts(scope.max_attempts.max(1)))
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(5))
+                .operation_attempt_timeout(Duration::from_secs(60))
+                .build(),
+        );
+    if let Some(p) = &scope.profile {
+        loader = loader.profile_name(p);
+    }
+    if let Some(u) = &scope.endpoint_url {
+        loader = loader.endpoint_url(u);
+    }
+    if let Some(r) = scope.regions.first() {
+        loader = loader.region(Region::new(r.clone()));
+    }
+    loader.load().await
+}
+
+/// Collects a snapshot of the account the credentials belong to.
+pub async fn collect(
+    scope: &Scope,
+    progress: &(dyn Fn(Progress) + Send + Sync),
+) -> Result<Collected, CollectError> {
+    let sdk = sdk_config(scope).await;
+    let run = Run {
+        sdk,
+        log: CallLog::default(),
+        permits: Arc::new(Semaphore::new(scope.concurrency.max(1))),
+        endpoint_url: scope.endpoint_url.clone(),
+    };
+    // The region that answers account-wide questions: the configured one, or
+    // with --all-regions and none configured, us-east-1.
+    let home = match (run.sdk.region(), scope.all_regions) {
+        (Some(r), _) => r.to_string(),
+        (None, true) => "us-east-1".to_string(),
+        (None, false) => return Err(CollectError::NoRegion),
+    };
+    // Who we are: the account id, the partition, and a first proof that
+    // credentials and the network work.
+    let identity = run
+        .sts(&home)
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| classify(&run, &e))?;
+    let account_id = identity.account().unwrap_or_default().to_string();
+    let partition = identity
+        .arn()
+        .and_then(|a| a.split(':').nth(1))
+        .unwrap_or("aws")
+        .to_string();
+
+    let regions: Vec<String> = if scope.all_regions {
+        let ec2 = run.ec2(&home);
+        let out = ec2
+            .describe_regions()
+            .all_regions(false)
+            .send()
+            .await
+            .map_err(|e| {
+                let (code, message) = describe(&e);
+                CollectError::Call {
+                    operation: "DescribeRegions".into(),
+                    code,
+                    message,
+                }
+            })?;
+        let mut names: Vec<String> = out
+            .regions()
+            .iter()
+            .filter(|r| r.opt_in_status().is_none_or(|s| s != "not-opted-in"))
+            .filter_map(|r| r.region_name().map(str::to_string))
+            .collect();
+        names.sort();
+        names
+    } else if scope.regions.is_empty() {
+        vec![home.clone()]
+    } else {
+        let set: BTreeSet<String> = scope.regions.iter().cloned().collect();
+        set.into_iter().collect()
+    };
+    progress(Progress::Regions(regions.clone()));
+
+    // Every region at once; one failing never stops the others.
+    let mut tasks = tokio::task::JoinSet::new();
+    for region in regions.clone() {
+        let run = run.clone();
+        tasks.spawn(async move { region::collect(&run, &region).await });
+    }
+    let mut collected: BTreeMap<String, region::RegionResult> = BTreeMap::new();
+    while let Some(done) = tasks.join_next().await {
+        let result = done.expect("a region task panicked");
+        progress(Progress::RegionDone {
+            region: result.snapshot.region.clone(),
+            calls: run.log.snapshot().values().map(|c| c.operations).sum(),
+            errors: result.snapshot.errors.len(),
+        });
+        collected.insert(result.snapshot.region.clone(), result);
+    }
+
+    let trails = region::collect_trails(&run, &mut collected).await;
+    progress(Progress::TrailsDone { trails });
+
+    let regions: Vec<RegionSnapshot> = collected.into_values().map(|r| r.snapshot).collect();
+    let snapshot = Snapshot {
+        collected_at: now_rfc3339(),
+        collector: Some(Collector {
+            name: "ibaudit".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        }),
+        accounts: vec![Account {
+            account_id,
+            partition,
+            regions,
+            extra: Default::default(),
+        }],
+        extra: Default::default(),
+    };
+    Ok(Collected {
+        snapshot,
+        calls: run.log.snapshot(),
+    })
+}
+
+fn classify<E, R>(run: &Run, err: &SdkError<E, R>) -> CollectError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    let (code, message) = describe(err);
+    let lower = message.to_ascii_lowercase();
+    if lower.contains("credential")
+        || matches!(
+            code.as_str(),
+            "InvalidClientTokenId"
+                | "ExpiredToken"
+                | "SignatureDoesNotMatch"
+                | "UnrecognizedClientException"
+        )
+    {
+        return CollectError::Credentials(format!("{code}: {message}"));
+    }
+    if code == "DispatchFailure" || code == "Timeout" {
+        return CollectError::Unreachable {
+            endpoint: run.endpoint_url.clone(),
+            reason: message,
+        };
+    }
+    CollectError::Call {
+        operation: "GetCallerIdentity".into(),
+        code,
+        message,
+    }
+}
+
+fn now_rfc3339() -> String {
+    aws_smithy_types::DateTime::from(std::time::SystemTime::now())
+        .fmt(aws_smithy_types::date_time::Format::DateTime)
+        .map(|s| match s.find('.') {
+            // Whole seconds: 2026-11-26T07:00:00Z.
+            Some(i) => format!("{}Z", &s[..i]),
+            None => s,
+        })
+        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".into())
+}
