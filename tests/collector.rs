@@ -247,20 +247,7 @@ fn collect_writes_aws_shapes_and_reads_each_trail_once() {
         .iter()
         .find(|r| r["region"] == "us-east-1")
         .unwrap();
-    for key in [
-        "DescribeVpcEndpoints",
-        "DescribeVpcs",
-        "DescribeVpcAttribute",
-        "DescribeSubnets",
-        "DescribeSecurityGroups",
-        "DescribeRouteTables",
-        "DescribePrefixLists",
-        "DescribeTrails",
-        "GetTrailStatus",
-        "GetEventSelectors",
-        "ListInfrastructureConfigurations",
-        "GetInfrastructureConfiguration",
-    ] {
+    for key in ibaudit_snapshot::OPERATIONS {
         assert!(use1.get(key).is_some(), "us-east-1 lacks {key}");
     }
     let ep = use1["DescribeVpcEndpoints"]["VpcEndpoints"]

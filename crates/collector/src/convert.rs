@@ -21,6 +21,21 @@ fn list(v: &[String]) -> Option<Vec<String>> {
     (!v.is_empty()).then(|| v.to_vec())
 }
 
+/// VPCs and subnets carry IPv6 associations of two SDK types with the same shape.
+macro_rules! ipv6_associations {
+    ($list:expr) => {
+        $list
+            .iter()
+            .map(|a| aws::Ipv6CidrBlockAssociation {
+                ipv6_cidr_block: s(a.ipv6_cidr_block()),
+                ipv6_cidr_block_state: a.ipv6_cidr_block_state().map(|st| aws::CidrBlockState {
+                    state: st.state().map(|x| x.as_str().to_string()),
+                }),
+            })
+            .collect()
+    };
+}
+
 pub fn vpc_endpoint(e: &ec2::VpcEndpoint) -> aws::VpcEndpoint {
     aws::VpcEndpoint {
         vpc_endpoint_id: s(e.vpc_endpoint_id()),
@@ -82,16 +97,7 @@ pub fn vpc(v: &ec2::Vpc) -> aws::Vpc {
                 }),
             })
             .collect(),
-        ipv6_cidr_block_association_set: v
-            .ipv6_cidr_block_association_set()
-            .iter()
-            .map(|a| aws::Ipv6CidrBlockAssociation {
-                ipv6_cidr_block: s(a.ipv6_cidr_block()),
-                ipv6_cidr_block_state: a.ipv6_cidr_block_state().map(|st| aws::CidrBlockState {
-                    state: st.state().map(|x| x.as_str().to_string()),
-                }),
-            })
-            .collect(),
+        ipv6_cidr_block_association_set: ipv6_associations!(v.ipv6_cidr_block_association_set()),
         is_default: v.is_default(),
         owner_id: o(v.owner_id()),
     }
@@ -104,16 +110,7 @@ pub fn subnet(x: &ec2::Subnet) -> aws::Subnet {
         availability_zone: o(x.availability_zone()),
         availability_zone_id: o(x.availability_zone_id()),
         cidr_block: o(x.cidr_block()),
-        ipv6_cidr_block_association_set: x
-            .ipv6_cidr_block_association_set()
-            .iter()
-            .map(|a| aws::Ipv6CidrBlockAssociation {
-                ipv6_cidr_block: s(a.ipv6_cidr_block()),
-                ipv6_cidr_block_state: a.ipv6_cidr_block_state().map(|st| aws::CidrBlockState {
-                    state: st.state().map(|x| x.as_str().to_string()),
-                }),
-            })
-            .collect(),
+        ipv6_cidr_block_association_set: ipv6_associations!(x.ipv6_cidr_block_association_set()),
     }
 }
 

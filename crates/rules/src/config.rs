@@ -122,27 +122,10 @@ impl Suppression {
     }
 }
 
-/// `*` matches any run of characters (`/` and `:` included), `?` one.
+/// `*` matches any run of characters (`/` and `:` included), `?` one: the
+/// same wildcards as IAM's, case-sensitive.
 pub fn glob(pattern: &str, text: &str) -> bool {
-    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
-    let (mut pi, mut ti) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some((pi, ti));
-            pi += 1;
-        } else if let Some((sp, st)) = star {
-            pi = sp + 1;
-            ti = st + 1;
-            star = Some((sp, st + 1));
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|&c| c == '*')
+    ibaudit_policy::glob::matches(pattern, text, false)
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
