@@ -714,3 +714,26 @@ fn scale_three_regions_300_endpoints_50_vpcs() {
     );
     assert_eq!(findings(&stdout(&offline)), live);
 }
+
+#[test]
+fn expired_credentials_are_a_clear_error() {
+    let emu = Emulator::start("expired-credentials");
+    let dir = tempfile::tempdir().unwrap();
+    let o = run(
+        &[
+            "scan",
+            "--endpoint-url",
+            &emu.endpoint,
+            "--region",
+            "us-east-1",
+        ],
+        dir.path(),
+    );
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("credentials are missing or not valid") && err.contains("ExpiredToken"),
+        "{err}"
+    );
+    assert!(!err.contains(SECRET) && !err.contains("panicked") && o.stdout.is_empty());
+}

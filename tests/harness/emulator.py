@@ -334,7 +334,14 @@ def scenario_pagination(emu, url):
     return ids
 
 
+def scenario_expired_credentials(emu, url):
+    emu.faults.append({"service": "sts", "action": "GetCallerIdentity", "status": 403, "code": "ExpiredToken",
+                       "message": "The security token included in the request is expired", "times": -1})
+    return {}
+
+
 SCENARIOS = {
+    "expired-credentials": scenario_expired_credentials,
     "basic": scenario_basic,
     "faults": scenario_faults,
     "throttled-forever": scenario_throttled_forever,

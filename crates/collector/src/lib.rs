@@ -94,7 +94,7 @@ pub enum Progress {
 /// Why nothing could be collected at all.
 #[derive(Debug, thiserror::Error)]
 pub enum CollectError {
-    #[error("no AWS credentials: {0}. ibaudit uses the standard credential chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE or --profile with ~/.aws/config and ~/.aws/credentials, SSO, web identity, ECS and EC2 instance metadata)")]
+    #[error("AWS credentials are missing or not valid: {0}. ibaudit uses the standard credential chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE or --profile with ~/.aws/config and ~/.aws/credentials, SSO, web identity, ECS and EC2 instance metadata)")]
     Credentials(String),
     #[error("cannot reach AWS{}: {reason}", .endpoint.as_ref().map(|u| format!(" at {u}")).unwrap_or_default())]
     Unreachable {
