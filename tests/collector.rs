@@ -654,7 +654,7 @@ fn missing_credentials_name_the_chain() {
     assert_eq!(code(&o), 2, "{}", stderr(&o));
     let err = stderr(&o);
     assert!(
-        err.contains("no AWS credentials") && err.contains("credential chain"),
+        err.contains("credentials are missing or not valid") && err.contains("credential chain"),
         "{err}"
     );
     assert!(!err.contains("panicked") && !dir.path().join("snap.json").exists());
