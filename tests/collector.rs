@@ -136,6 +136,22 @@ const REGIONS: [&str; 6] = [
     "ap-southeast-2",
 ];
 
+/// `scan` of the three test regions as JSON, saving the snapshot as `s.json`.
+fn scan(emu: &Emulator, dir: &Path, fail_on: &str) -> Output {
+    let mut args = vec![
+        "scan",
+        "--endpoint-url",
+        &emu.endpoint,
+        "--format",
+        "json",
+        "--fail-on",
+        fail_on,
+    ];
+    args.extend(["--save-snapshot", "s.json"]);
+    args.extend(REGIONS);
+    run(&args, dir)
+}
+
 fn findings(report: &str) -> Vec<(String, String, String, String)> {
     let doc: Value = serde_json::from_str(report).unwrap_or_else(|e| panic!("{e}: {report}"));
     doc["findings"]
@@ -164,19 +180,7 @@ fn has(
 fn scan_finds_what_the_account_has_and_the_snapshot_agrees() {
     let emu = Emulator::start("basic");
     let dir = tempfile::tempdir().unwrap();
-    let mut args = vec![
-        "scan",
-        "--endpoint-url",
-        &emu.endpoint,
-        "--format",
-        "json",
-        "--fail-on",
-        "none",
-        "--save-snapshot",
-        "s.json",
-    ];
-    args.extend(REGIONS);
-    let o = run(&args, dir.path());
+    let o = scan(&emu, dir.path(), "none");
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let live = findings(&stdout(&o));
     let expected = [
@@ -392,19 +396,7 @@ fn collector_calls_only_the_read_only_actions_it_ships() {
 fn failures_are_recorded_and_retries_absorb_throttling() {
     let emu = Emulator::start("faults");
     let dir = tempfile::tempdir().unwrap();
-    let mut args = vec![
-        "scan",
-        "--endpoint-url",
-        &emu.endpoint,
-        "--format",
-        "json",
-        "--fail-on",
-        "critical",
-        "--save-snapshot",
-        "s.json",
-    ];
-    args.extend(REGIONS);
-    let o = run(&args, dir.path());
+    let o = scan(&emu, dir.path(), "critical");
     assert_eq!(
         code(&o),
         3,
@@ -471,17 +463,7 @@ fn failures_are_recorded_and_retries_absorb_throttling() {
 fn throttling_that_never_ends_is_not_assessed_and_other_regions_go_on() {
     let emu = Emulator::start("throttled-forever");
     let dir = tempfile::tempdir().unwrap();
-    let mut args = vec![
-        "scan",
-        "--endpoint-url",
-        &emu.endpoint,
-        "--format",
-        "json",
-        "--fail-on",
-        "critical",
-    ];
-    args.extend(REGIONS);
-    let o = run(&args, dir.path());
+    let o = scan(&emu, dir.path(), "critical");
     assert_eq!(code(&o), 3, "{}", stderr(&o));
     let doc: Value = serde_json::from_str(&stdout(&o)).unwrap();
     let gaps: Vec<&Value> = doc["findings"]
@@ -664,19 +646,7 @@ fn missing_credentials_name_the_chain() {
 fn scale_three_regions_300_endpoints_50_vpcs() {
     let emu = Emulator::start("scale");
     let dir = tempfile::tempdir().unwrap();
-    let mut args = vec![
-        "scan",
-        "--endpoint-url",
-        &emu.endpoint,
-        "--format",
-        "json",
-        "--fail-on",
-        "none",
-        "--save-snapshot",
-        "s.json",
-    ];
-    args.extend(REGIONS);
-    let o = run(&args, dir.path());
+    let o = scan(&emu, dir.path(), "none");
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let live = findings(&stdout(&o));
     let vpcs = emu.ids["vpcs"].as_array().unwrap();
