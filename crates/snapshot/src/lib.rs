@@ -9,22 +9,20 @@
 pub mod aws;
 mod envelope;
 mod load;
+mod operation;
 
 pub use envelope::{Account, Collector, RegionSnapshot, Snapshot, SNAPSHOT_VERSION};
 pub use load::{from_slice, load, LoadError};
+pub use operation::{Operation, Service};
 
 /// The operation keys of a region, in the order they are written.
-pub const OPERATIONS: &[&str] = &[
-    "DescribeVpcEndpoints",
-    "DescribeVpcs",
-    "DescribeVpcAttribute",
-    "DescribeSubnets",
-    "DescribeSecurityGroups",
-    "DescribeRouteTables",
-    "DescribePrefixLists",
-    "DescribeTrails",
-    "GetTrailStatus",
-    "GetEventSelectors",
-    "ListInfrastructureConfigurations",
-    "GetInfrastructureConfiguration",
-];
+pub const OPERATIONS: &[&str] = &{
+    const N: usize = Operation::ALL.len();
+    let mut names = [""; N];
+    let mut i = 0;
+    while i < N {
+        names[i] = Operation::ALL[i].name();
+        i += 1;
+    }
+    names
+};
