@@ -8,6 +8,10 @@ pub mod table;
 
 pub use ibaudit_rules::Report;
 
+pub mod inert;
+
+pub use inert::inert;
+
 /// The tool's identity, as every format names it.
 pub const TOOL_NAME: &str = "ibaudit";
 pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
