@@ -3,13 +3,19 @@
 //! allows a request the way IAM does, with a third answer, undetermined, for
 //! what depends on condition keys an auditor cannot know. No AWS SDK here.
 
+pub mod condition;
+pub mod context;
 pub mod eval;
 pub mod glob;
 pub mod ip;
+pub mod keys;
 pub mod lint;
 pub mod model;
+mod tri;
 
-pub use eval::{evaluate, is_global_key, Caller, Context, Decision, KeyState, Request};
+pub use context::{Context, KeyState};
+pub use eval::{evaluate, Caller, Decision, Request};
+pub use keys::{global_key, global_keys, is_global_key, likely_meant, GlobalKey, Known};
 pub use lint::{lint, ActionProblem, Lint};
 pub use model::{is_default_policy, parse, Effect, ParseError, Policy, Principal, Statement};
 
