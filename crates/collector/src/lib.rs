@@ -355,6 +355,7 @@ pub async fn collect(
             regions,
             extra: Default::default(),
         }],
+        organization: None,
         extra: Default::default(),
     };
     Ok(Collected {

@@ -7,7 +7,7 @@
 use std::hint::black_box;
 use std::time::Instant;
 
-use ibaudit_policy::{evaluate, parse, Caller, Context, Decision, KeyState, Request};
+use ibaudit_policy::{evaluate, parse, Caller, Context, Decision, EndpointKind, KeyState, Request};
 
 const POLICIES: &[&str] = &[
     // The default policy.
@@ -43,24 +43,28 @@ fn requests() -> Vec<Request> {
             action: "s3:GetObject".into(),
             resource: "arn:aws:s3:::ec2imagebuilder-toe-us-east-1-prod/latest/linux/amd64/awstoe".into(),
             context: anon.clone(),
+            endpoint: EndpointKind::Interface,
         },
         Request {
             caller: Caller::Anonymous,
             action: "s3:GetObject".into(),
             resource: "arn:aws:s3:::ec2imagebuilder-managed-resources-us-east-1-prod/components/update-linux/1.0.2/1/document.yaml".into(),
             context: anon,
+            endpoint: EndpointKind::Interface,
         },
         Request {
             caller: Caller::Account("111122223333".into()),
             action: "imagebuilder:GetComponent".into(),
             resource: "arn:aws:imagebuilder:us-east-1:aws:component/update-linux/1.0.2/1".into(),
             context: account.clone(),
+            endpoint: EndpointKind::Interface,
         },
         Request {
             caller: Caller::Account("111122223333".into()),
             action: "s3:PutObject".into(),
             resource: "arn:aws:s3:::corp-artifacts/build/1".into(),
             context: account,
+            endpoint: EndpointKind::Interface,
         },
     ]
 }

@@ -78,7 +78,7 @@ impl Context {
             return s;
         }
         if key.starts_with("aws:") && !is_global_key(key) {
-            return &KeyState::Absent;
+            return &KeyState::Unknown;
         }
         &self.otherwise
     }

@@ -92,8 +92,8 @@ pub fn global_keys() -> &'static [GlobalKey] {
                 GlobalKey {
                     name: cols[0],
                     lower: cols[0].to_ascii_lowercase(),
-                    awstoe_download: Known::parse(cols[1]).unwrap_or_else(|| bad()),
-                    component_read: Known::parse(cols[2]).unwrap_or_else(|| bad()),
+                    awstoe_download: Known::parse(cols[1]).unwrap_or_else(bad),
+                    component_read: Known::parse(cols[2]).unwrap_or_else(bad),
                     why: cols[3],
                 }
             })

@@ -63,6 +63,35 @@ pub fn action_problem(action: &str) -> Option<String> {
     None
 }
 
+/// A condition key in the `aws:` namespace that IAM's reference does not
+/// define: the evaluator cannot know it (Undetermined), and it is most often
+/// a misspelling.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownKey {
+    pub statement: usize,
+    /// `Statement[1] (Sid "x")`.
+    pub label: String,
+    /// As written.
+    pub key: String,
+    /// The global key it is most likely a misspelling of.
+    pub likely_meant: Option<&'static str>,
+}
+
+impl UnknownKey {
+    /// `Statement[0] uses aws:PrincpalAccount, which is not an IAM global
+    /// condition key (did you mean aws:PrincipalAccount?)`.
+    pub fn note(&self) -> String {
+        let hint = match self.likely_meant {
+            Some(k) => format!(" (did you mean {k}?)"),
+            None => String::new(),
+        };
+        format!(
+            "{} uses {}, which is not an IAM global condition key{hint}",
+            self.label, self.key
+        )
+    }
+}
+
 /// The outcome of linting one document.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Lint {
@@ -70,6 +99,8 @@ pub struct Lint {
     pub invalid: Vec<String>,
     /// Actions that can never match (IB030).
     pub actions: Vec<ActionProblem>,
+    /// Condition keys in the `aws:` namespace that IAM does not define.
+    pub unknown_keys: Vec<UnknownKey>,
     /// The parsed policy, when it parsed.
     pub parsed: bool,
 }
@@ -110,6 +141,22 @@ pub fn lint(document: &str) -> (Lint, Option<Policy>) {
                 "{} has no Principal (endpoint policies must name one)",
                 s.label()
             ));
+        }
+        for c in &s.conditions {
+            if c.key_lower.starts_with("aws:")
+                && !crate::keys::is_global_key(&c.key_lower)
+                && !out
+                    .unknown_keys
+                    .iter()
+                    .any(|u| u.statement == s.index && u.key == c.key)
+            {
+                out.unknown_keys.push(UnknownKey {
+                    statement: s.index,
+                    label: s.label(),
+                    key: c.key.clone(),
+                    likely_meant: crate::keys::likely_meant(&c.key),
+                });
+            }
         }
         for (list, not_action) in [(&s.action, false), (&s.not_action, true)] {
             for action in list.iter().flatten() {
@@ -215,6 +262,21 @@ mod tests {
             let got = action_problem(bad).unwrap_or_default();
             assert!(got.contains(why), "{bad}: {got}");
         }
+    }
+
+    #[test]
+    fn unknown_global_keys_are_named_with_a_likely_meaning() {
+        let (l, _) = lint(
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*","Condition":{"StringEquals":{"aws:PrincpalAccount":"111122223333","aws:SourceVpce":"vpce-1","s3:prefx":"a"},"Null":{"aws:FutureKey":"false"}}}]}"#,
+        );
+        let notes: Vec<String> = l.unknown_keys.iter().map(UnknownKey::note).collect();
+        assert_eq!(
+            notes,
+            [
+                "Statement[0] uses aws:FutureKey, which is not an IAM global condition key",
+                "Statement[0] uses aws:PrincpalAccount, which is not an IAM global condition key (did you mean aws:PrincipalAccount?)",
+            ]
+        );
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use ibaudit_policy::{evaluate, parse, Caller, Context, Decision, KeyState, Request};
+use ibaudit_policy::{evaluate, parse, Caller, Context, Decision, EndpointKind, KeyState, Request};
 use serde_json::Value;
 
 fn corpus_files() -> Vec<PathBuf> {
@@ -64,6 +64,11 @@ pub fn request(v: &Value) -> Request {
         action: v["action"].as_str().expect("action").to_string(),
         resource: v["resource"].as_str().expect("resource").to_string(),
         context,
+        endpoint: match v.get("endpoint").and_then(Value::as_str) {
+            None | Some("interface") => EndpointKind::Interface,
+            Some("gateway") => EndpointKind::Gateway,
+            Some(other) => panic!("bad endpoint kind {other}"),
+        },
     }
 }
 

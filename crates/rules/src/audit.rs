@@ -100,7 +100,12 @@ pub fn audit(snapshot: &Snapshot, options: &AuditOptions) -> Report {
         let account_ctx = AccountCtx::new(account);
         for region in &account.regions {
             let mut ctx = RegionCtx::new(&account_ctx, region, environments);
-            ctx.organization_id = options.config.organization_id.as_deref();
+            // The snapshot's organization block, else the configuration.
+            ctx.organization_id = snapshot
+                .organization
+                .as_ref()
+                .map(|o| o.id.as_str())
+                .or(options.config.organization_id.as_deref());
             let mut blocked = Vec::new();
             let mut raw: Vec<(&'static str, &'static str, Raw)> = Vec::new();
             for rule in registry() {

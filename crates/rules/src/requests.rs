@@ -1,58 +1,76 @@
 //! The requests Image Builder needs endpoint policies to allow, as the
-//! auditor can describe them: what is known is set, what anonymous requests
-//! never carry is absent, everything else is unknown.
+//! auditor can describe them. What each global condition key is in each
+//! request is data: `crates/policy/data/global-condition-keys.tsv` (IAM's
+//! current key list, with its source); here it is filled in with what the
+//! snapshot says of the endpoint, its VPC, the account and its organization.
+//! Keys the list does not name (service keys) are unknown.
 
-use ibaudit_policy::{Caller, Context, KeyState, Request};
+use ibaudit_policy::{global_keys, Caller, Context, EndpointKind, KeyState, Known, Request};
 use ibaudit_snapshot::aws::VpcEndpoint;
 
 use crate::context::RegionCtx;
 
-/// Keys that are not in an anonymous request, or not in any request that
-/// arrives through a VPC endpoint (`aws:SourceIp`), per the IAM condition key
-/// reference.
-const ABSENT_FOR_ANONYMOUS: &[&str] = &[
-    "aws:PrincipalArn",
-    "aws:PrincipalOrgID",
-    "aws:PrincipalOrgPaths",
-    "aws:PrincipalIsAWSService",
-    "aws:PrincipalServiceName",
-    "aws:PrincipalServiceNamesList",
-    "aws:username",
-    "aws:FederatedProvider",
-    "aws:MultiFactorAuthAge",
-    "aws:MultiFactorAuthPresent",
-    "aws:TokenIssueTime",
-    "aws:SourceIdentity",
-    "aws:SourceAccount",
-    "aws:SourceArn",
-    "aws:SourceOrgID",
-    "aws:SourceOrgPaths",
-    "aws:CalledVia",
-    "aws:CalledViaFirst",
-    "aws:CalledViaLast",
-    "aws:Ec2InstanceSourceVpc",
-    "aws:Ec2InstanceSourcePrivateIPv4",
-    "aws:SourceIp",
-];
+/// Which of the two requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    AwstoeDownload,
+    ComponentRead,
+}
 
-/// What every request through `endpoint` carries.
-fn through_endpoint(ctx: &RegionCtx<'_>, endpoint: &VpcEndpoint) -> Context {
+/// The kind of endpoint, for how its policy reads an account principal.
+pub fn endpoint_kind(endpoint: &VpcEndpoint) -> EndpointKind {
+    if endpoint.vpc_endpoint_type.eq_ignore_ascii_case("Gateway") {
+        EndpointKind::Gateway
+    } else {
+        EndpointKind::Interface
+    }
+}
+
+/// The ARN of the endpoint's VPC, when its owner is known.
+fn vpc_arn(ctx: &RegionCtx<'_>, endpoint: &VpcEndpoint) -> Option<String> {
+    let owner = ctx.vpc(&endpoint.vpc_id).ok()?.owner_id.clone()?;
+    Some(format!(
+        "arn:{}:ec2:{}:{owner}:vpc/{}",
+        ctx.partition(),
+        ctx.region(),
+        endpoint.vpc_id
+    ))
+}
+
+/// The context of `kind` through `endpoint`, every global key set from the data.
+fn context(ctx: &RegionCtx<'_>, endpoint: &VpcEndpoint, kind: Kind) -> Context {
+    let account = &ctx.account.account.account_id;
+    let org = ctx.organization_id;
+    let value = |v: &str| KeyState::Values(vec![v.to_string()]);
+    let or_unknown = |v: Option<String>| v.map_or(KeyState::Unknown, |v| value(&v));
     let mut c = Context::open();
-    c.value("aws:SourceVpce", &endpoint.vpc_endpoint_id)
-        .value("aws:SourceVpc", &endpoint.vpc_id)
-        .value("aws:RequestedRegion", ctx.region())
-        // AWS SDKs, and so Image Builder and AWSTOE, call AWS over HTTPS.
-        .value("aws:SecureTransport", "true")
-        .value("aws:ViaAWSService", "false")
-        .set("aws:SourceIp", KeyState::Absent)
-        // The resource is AWS-owned: whatever its account, it is not the customer's.
-        .set(
-            "aws:ResourceAccount",
-            KeyState::NoneOf(vec![ctx.account.account.account_id.clone()]),
-        );
-    // Nor is it in the customer's organization, when that is known.
-    if let Some(org) = ctx.organization_id {
-        c.set("aws:ResourceOrgID", KeyState::NoneOf(vec![org.to_string()]));
+    for key in global_keys() {
+        let known = match kind {
+            Kind::AwstoeDownload => key.awstoe_download,
+            Kind::ComponentRead => key.component_read,
+        };
+        let state = match known {
+            Known::Absent => KeyState::Absent,
+            Known::Unknown => KeyState::Unknown,
+            Known::Value(v) => value(v),
+            Known::EndpointId => value(&endpoint.vpc_endpoint_id),
+            Known::VpcId => value(&endpoint.vpc_id),
+            Known::VpcArn => or_unknown(vpc_arn(ctx, endpoint)),
+            Known::Account => value(account),
+            // The resource is AWS-owned: whatever its account, it is not the customer's.
+            Known::NotAccount => KeyState::NoneOf(vec![account.clone()]),
+            Known::Organization => or_unknown(org.map(str::to_string)),
+            // Nor is it in the customer's organization, when that is known.
+            Known::NotOrganization => {
+                org.map_or(KeyState::Unknown, |o| KeyState::NoneOf(vec![o.to_string()]))
+            }
+            Known::Region => value(ctx.region()),
+        };
+        if key.is_family() {
+            c.set_prefix(key.name, state);
+        } else {
+            c.set(key.name, state);
+        }
     }
     c
 }
@@ -63,37 +81,24 @@ pub fn awstoe_download(
     s3_endpoint: &VpcEndpoint,
     object_arn: String,
 ) -> Request {
-    let mut c = through_endpoint(ctx, s3_endpoint);
-    c.value("aws:PrincipalAccount", "anonymous")
-        .value("aws:PrincipalType", "Anonymous")
-        .value("aws:userid", "anonymous")
-        .set_prefix("aws:PrincipalTag/", KeyState::Absent);
-    for key in ABSENT_FOR_ANONYMOUS {
-        c.set(key, KeyState::Absent);
-    }
     Request {
         caller: Caller::Anonymous,
         action: "s3:GetObject".into(),
         resource: object_arn,
-        context: c,
+        context: context(ctx, s3_endpoint, Kind::AwstoeDownload),
+        endpoint: endpoint_kind(s3_endpoint),
     }
 }
 
 /// A principal of the audited account reading an Amazon-managed component
 /// through the Image Builder endpoint.
 pub fn managed_component_read(ctx: &RegionCtx<'_>, endpoint: &VpcEndpoint) -> Request {
-    let account = ctx.account.account.account_id.clone();
-    let mut c = through_endpoint(ctx, endpoint);
-    c.value("aws:PrincipalAccount", &account)
-        .value("aws:PrincipalIsAWSService", "false");
-    if let Some(org) = ctx.organization_id {
-        c.value("aws:PrincipalOrgID", org);
-    }
     Request {
-        caller: Caller::Account(account),
+        caller: Caller::Account(ctx.account.account.account_id.clone()),
         action: "imagebuilder:GetComponent".into(),
         resource: managed_component_arn(ctx),
-        context: c,
+        context: context(ctx, endpoint, Kind::ComponentRead),
+        endpoint: endpoint_kind(endpoint),
     }
 }
 

@@ -17,8 +17,40 @@ pub struct Snapshot {
     pub collected_at: String,
     pub collector: Option<Collector>,
     pub accounts: Vec<Account>,
+    /// The customer's organization, where the collector could read it.
+    pub organization: Option<Organization>,
     /// Envelope keys this version does not know, kept for round-trips.
     pub extra: BTreeMap<String, Value>,
+}
+
+/// The top-level `organization` block: `organizations describe-organization`'s
+/// `Id` and `MasterAccountId`, as `{"id": "o-...", "management_account_id": "..."}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Organization {
+    /// `o-` and 10 to 32 lower-case letters or digits.
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub management_account_id: Option<String>,
+}
+
+fn check_organization(o: &Option<Organization>) -> Result<(), String> {
+    let Some(o) = o else { return Ok(()) };
+    let ok = o.id.strip_prefix("o-").is_some_and(|rest| {
+        (10..=32).contains(&rest.len())
+            && rest
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    });
+    if !ok {
+        return Err(format!(
+            "organization id `{}` is not an organization id such as o-a1b2c3d4e5",
+            o.id
+        ));
+    }
+    match &o.management_account_id {
+        Some(a) => check_account_id(a),
+        None => Ok(()),
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -163,6 +195,9 @@ impl Serialize for Snapshot {
             m.serialize_entry("collector", c)?;
         }
         m.serialize_entry("accounts", &self.accounts)?;
+        if let Some(o) = &self.organization {
+            m.serialize_entry("organization", o)?;
+        }
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }
@@ -183,6 +218,7 @@ impl<'de> Deserialize<'de> for Snapshot {
                 let mut collected_at = None;
                 let mut collector = None;
                 let mut accounts = None;
+                let mut organization = None;
                 let mut extra = BTreeMap::new();
                 while let Some(key) = map.next_key::<String>()? {
                     match key.as_str() {
@@ -193,6 +229,9 @@ impl<'de> Deserialize<'de> for Snapshot {
                             collected_at = Some(next_checked(&mut map, check_timestamp)?)
                         }
                         "collector" => collector = map.next_value::<Option<Collector>>()?,
+                        "organization" => {
+                            organization = next_checked(&mut map, check_organization)?
+                        }
                         "accounts" => {
                             accounts = Some(next_checked::<_, Vec<Account>>(
                                 &mut map,
@@ -210,6 +249,7 @@ impl<'de> Deserialize<'de> for Snapshot {
                         .ok_or_else(|| de::Error::missing_field("collected_at"))?,
                     collector,
                     accounts: accounts.ok_or_else(|| de::Error::missing_field("accounts"))?,
+                    organization,
                     extra,
                 })
             }

@@ -2,7 +2,7 @@
 //! Nothing may panic, overflow the stack or loop forever.
 #![no_main]
 
-use ibaudit_policy::{evaluate, lint, Caller, Context, KeyState, Request};
+use ibaudit_policy::{evaluate, lint, Caller, Context, EndpointKind, KeyState, Request};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -23,6 +23,7 @@ fuzz_target!(|data: &[u8]| {
             action: "s3:GetObject".into(),
             resource: "arn:aws:s3:::bucket/a/b:c".into(),
             context,
+            endpoint: EndpointKind::Interface,
         };
         let _ = evaluate(&policy, &request);
     }
