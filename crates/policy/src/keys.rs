@@ -136,6 +136,26 @@ pub fn likely_meant(key: &str) -> Option<&'static str> {
         .map(|(_, k)| k.name)
 }
 
+/// The keys an undetermined decision depends on, for a message: each key
+/// in the `aws:` namespace that IAM does not define is said so, with the
+/// global key it most likely misspells.
+/// `aws:sourcevpce, aws:princpalaccount (not an IAM global condition key; did you mean aws:PrincipalAccount?)`.
+pub fn describe_keys(keys: &[String]) -> String {
+    keys.iter()
+        .map(|k| {
+            let lower = k.to_ascii_lowercase();
+            if !lower.starts_with("aws:") || is_global_key(&lower) {
+                return k.clone();
+            }
+            match likely_meant(k) {
+                Some(m) => format!("{k} (not an IAM global condition key; did you mean {m}?)"),
+                None => format!("{k} (not an IAM global condition key)"),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Levenshtein distance, on chars.
 fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
@@ -214,5 +234,9 @@ mod tests {
         assert_eq!(likely_meant("aws:SomethingElseEntirely"), None);
         assert_eq!(likely_meant("s3:prefx"), None);
         assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(
+            describe_keys(&["aws:princpalaccount".into(), "aws:sourcevpce".into(), "s3:prefix".into(), "aws:zzz".into()]),
+            "aws:princpalaccount (not an IAM global condition key; did you mean aws:PrincipalAccount?), aws:sourcevpce, s3:prefix, aws:zzz (not an IAM global condition key)"
+        );
     }
 }

@@ -15,7 +15,9 @@ mod tri;
 
 pub use context::{Context, KeyState};
 pub use eval::{evaluate, Caller, Decision, EndpointKind, Request};
-pub use keys::{global_key, global_keys, is_global_key, likely_meant, GlobalKey, Known};
+pub use keys::{
+    describe_keys, global_key, global_keys, is_global_key, likely_meant, GlobalKey, Known,
+};
 pub use lint::{lint, ActionProblem, Lint, UnknownKey};
 pub use model::{is_default_policy, parse, Effect, ParseError, Policy, Principal, Statement};
 

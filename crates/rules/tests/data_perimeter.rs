@@ -138,7 +138,9 @@ fn a_misspelt_global_key_is_cannot_prove_not_a_block() {
     assert_eq!(findings.len(), 1, "{findings:#?}");
     assert_eq!(findings[0].severity, Severity::Medium);
     assert!(
-        findings[0].message.contains("aws:vpceorgid5"),
+        findings[0].message.ends_with(
+            "depends on aws:vpceorgid5 (not an IAM global condition key; did you mean aws:VpceOrgID?)"
+        ),
         "{}",
         findings[0].message
     );

@@ -59,7 +59,7 @@ impl Rule for ImageBuilderPolicyBlocksManagedComponents {
                     resource,
                     format!(
                         "cannot prove that {subject} lets your principals call imagebuilder:GetComponent on {library}: it depends on {}",
-                        keys.join(", ")
+                        ibaudit_policy::describe_keys(&keys)
                     ),
                 ),
             }

@@ -63,7 +63,7 @@ pub(crate) fn check(
                         key,
                         format!(
                             "cannot prove that {subject} lets {what} through: whether its policy allows the unauthenticated s3:GetObject on {pattern} depends on {}",
-                            keys.join(", ")
+                            ibaudit_policy::describe_keys(&keys)
                         ),
                     ),
                 }
