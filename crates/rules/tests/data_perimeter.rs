@@ -180,3 +180,66 @@ fn the_snapshot_organization_block_is_read_written_and_checked() {
         assert!(err.to_string().contains("organization"), "{bad}: {err}");
     }
 }
+
+/// A Deny on one network key, everything else allowed.
+fn network_deny(operator: &str, key: &str, value: &str) -> String {
+    format!(
+        r#"{{"Version":"2012-10-17","Statement":[
+  {{"Sid":"AllowAll","Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}},
+  {{"Sid":"DenyOutside","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"*",
+   "Condition":{{"{operator}":{{"{key}":"{value}"}}}}}}]}}"#
+    )
+}
+
+#[test]
+fn ib010_network_keys_are_the_audited_accounts_endpoint_and_vpc() {
+    let decided = |policy: String| {
+        run(&snapshot(S3_ENDPOINT, &policy), None, "IB010")
+            .into_iter()
+            .map(|f| f.severity)
+            .collect::<Vec<_>>()
+    };
+    // aws:VpceAccount: "the AWS account ID that owns the VPC endpoint".
+    assert_eq!(
+        decided(network_deny(
+            "StringNotEquals",
+            "aws:VpceAccount",
+            "111122223333"
+        )),
+        []
+    );
+    assert_eq!(
+        decided(network_deny(
+            "StringNotEquals",
+            "aws:VpceAccount",
+            "444455556666"
+        )),
+        [Severity::High]
+    );
+    // aws:SourceVpcArn: "the ARN of the VPC to which the VPC endpoint is attached".
+    assert_eq!(
+        decided(network_deny(
+            "ArnNotLike",
+            "aws:SourceVpcArn",
+            "arn:aws:ec2:us-east-1:*:vpc/vpc-01f2e3d4c5b6a0001"
+        )),
+        []
+    );
+    assert_eq!(
+        decided(network_deny(
+            "ArnNotLike",
+            "aws:SourceVpcArn",
+            "arn:aws:ec2:eu-west-1:*:vpc/vpc-01f2e3d4c5b6a0001"
+        )),
+        [Severity::High]
+    );
+    // aws:VpceOrgPaths: the organization's paths are not in the snapshot.
+    assert_eq!(
+        decided(network_deny(
+            "ForAnyValue:StringNotLike",
+            "aws:VpceOrgPaths",
+            "o-a1b2c3d4e5/*"
+        )),
+        [Severity::Medium]
+    );
+}
