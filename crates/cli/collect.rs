@@ -58,7 +58,10 @@ fn run_collection(args: &ScopeArgs, quiet: bool) -> Result<Collected> {
             } => match bar.lock().expect("bar lock").as_ref() {
                 Some(b) => {
                     b.inc(1);
-                    b.set_message(format!("{region} done, {calls} calls"));
+                    b.set_message(
+                        ibaudit_report::inert(&format!("{region} done, {calls} calls"))
+                            .into_owned(),
+                    );
                 }
                 None => {
                     diag!("ibaudit: {region} done ({calls} calls so far, {errors} failed here)")
