@@ -553,4 +553,8 @@ fn endpoint_url_credentials_are_never_shown() {
         !all.contains("hunter2secret") && !all.contains("someuser"),
         "{all}"
     );
+    assert!(
+        all.contains(&format!("cannot reach AWS at http://***@127.0.0.1:{port}")),
+        "{all}"
+    );
 }
