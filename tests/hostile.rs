@@ -507,6 +507,10 @@ fn a_closed_stdout_is_exit_2_with_a_message() {
         assert_eq!(code(&o), 2, "{script}: {err}");
         assert!(err.contains("standard output is closed"), "{script}: {err}");
     }
+    // A report sent to a file does not need standard output.
+    let o = ibaudit_sh(r#"exec "$0" audit "$1" -q -o report.txt >&-"#, dir.path());
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(dir.path().join("report.txt").is_file());
     // A standard output sent to /dev/null on purpose is not closed.
     let o = ibaudit_sh(r#"exec "$0" audit "$1" >/dev/null"#, dir.path());
     assert_eq!(code(&o), 1, "{}", stderr(&o));
