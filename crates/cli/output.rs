@@ -266,6 +266,7 @@ mod tests {
         );
     }
 
+    #[cfg(target_os = "linux")]
     #[test]
     fn descriptor_links_are_streams() {
         assert_eq!(
