@@ -9,7 +9,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::args::{CollectArgs, ScanArgs, ScopeArgs};
 use crate::commands::{audit_and_report, load_config, EXIT_CLEAN, EXIT_INCOMPLETE};
-use crate::output::write_report;
+use crate::output::{diag, write_report};
 
 fn scope(args: &ScopeArgs) -> Scope {
     Scope {
@@ -46,7 +46,7 @@ fn run_collection(args: &ScopeArgs, quiet: bool) -> Result<Collected> {
                 );
                 *bar.lock().expect("bar lock") = Some(b);
             }
-            Progress::Regions(regions) => eprintln!(
+            Progress::Regions(regions) => diag!(
                 "ibaudit: collecting {} region(s): {}",
                 regions.len(),
                 regions.join(", ")
@@ -58,15 +58,18 @@ fn run_collection(args: &ScopeArgs, quiet: bool) -> Result<Collected> {
             } => match bar.lock().expect("bar lock").as_ref() {
                 Some(b) => {
                     b.inc(1);
-                    b.set_message(format!("{region} done, {calls} calls"));
+                    b.set_message(
+                        ibaudit_report::inert(&format!("{region} done, {calls} calls"))
+                            .into_owned(),
+                    );
                 }
                 None => {
-                    eprintln!("ibaudit: {region} done ({calls} calls so far, {errors} failed here)")
+                    diag!("ibaudit: {region} done ({calls} calls so far, {errors} failed here)")
                 }
             },
             Progress::TrailsDone { trails } => match bar.lock().expect("bar lock").take() {
                 Some(b) => b.finish_and_clear(),
-                None => eprintln!("ibaudit: read {trails} trail(s)"),
+                None => diag!("ibaudit: read {trails} trail(s)"),
             },
         }
     };
@@ -94,9 +97,10 @@ fn snapshot_json(c: &Collected) -> String {
 
 fn print_calls(c: &Collected) {
     for (action, n) in &c.calls {
-        eprintln!(
+        diag!(
             "ibaudit: {action}: {} call(s), {} attempt(s)",
-            n.operations, n.attempts
+            n.operations,
+            n.attempts
         );
     }
 }
@@ -118,7 +122,7 @@ pub fn run_collect(args: CollectArgs) -> Result<u8> {
     }
     let errors = errors_of(&collected);
     if !args.quiet {
-        eprintln!(
+        diag!(
             "ibaudit: wrote {} ({} region(s), {} call(s) failed{})",
             args.output.display(),
             collected

@@ -6,7 +6,7 @@ use ibaudit_report::{json, sarif, table};
 use ibaudit_rules::{audit, registry, rule_by_id, AuditOptions, Config, Date, Outcome};
 
 use crate::args::{AuditArgs, Cli, ColorChoice, Command, Format, OutputArgs};
-use crate::output::write_report;
+use crate::output::{diag, write_report};
 
 pub const EXIT_CLEAN: u8 = 0;
 pub const EXIT_FINDINGS: u8 = 1;
@@ -99,7 +99,7 @@ pub(crate) fn audit_and_report(
     let report = audit(&snapshot, &options);
     if out.verbose {
         let regions: usize = snapshot.accounts.iter().map(|a| a.regions.len()).sum();
-        eprintln!(
+        diag!(
             "ibaudit: audited {} account(s), {regions} region(s) with {} rules in {} ms",
             snapshot.accounts.len(),
             registry().len(),
@@ -127,11 +127,11 @@ pub(crate) fn audit_and_report(
         }
     };
     for note in &notes {
-        eprintln!("ibaudit: warning: {note}");
+        diag!("ibaudit: warning: {note}");
     }
     write_report(&text, out.output.as_deref())?;
     if let (Some(path), false) = (&out.output, out.quiet) {
-        eprintln!(
+        diag!(
             "ibaudit: wrote {}: {}",
             path.display(),
             table::summary_line(&report)

@@ -9,13 +9,14 @@ mod output;
 use std::process::ExitCode;
 
 use clap::Parser;
+use output::diag;
 
 fn main() -> ExitCode {
     let cli = args::Cli::parse();
     match commands::run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
-            eprintln!("ibaudit: error: {err:#}");
+            diag!("ibaudit: error: {err:#}");
             ExitCode::from(commands::EXIT_USAGE)
         }
     }

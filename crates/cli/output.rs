@@ -1,44 +1,300 @@
-//! Where the report goes: standard output, or a file written atomically so
-//! that a failed run never leaves a partial report behind.
+//! Where output goes: the report (and snapshots) to standard output or to
+//! the file `-o` names, and messages to standard error.
+//!
+//! The file writer never destroys what the path points at:
+//! - a regular file, or a path that does not exist yet, is replaced
+//!   atomically (a temp file beside it, renamed into place), so a failed run
+//!   never leaves a partial report behind;
+//! - a symbolic link is followed: its final target is replaced atomically
+//!   and the link itself is kept;
+//! - anything else (a device such as `/dev/full`, a FIFO, a socket, or an
+//!   open file descriptor such as `/dev/stdout` or `/dev/fd/N`) is opened
+//!   and written directly, in append mode, so the node survives;
+//! - a new file gets the mode the user's umask gives (`0666 & !umask`), as
+//!   any other tool's output; a replaced file keeps its mode (and, when
+//!   allowed, its owner).
+//!
+//! Any failure is an error naming the path (exit code 2).
+//!
+//! Standard output: a reader that stops reading (`| head`) is not an error:
+//! the run ends quietly with the exit code the audit decided. A standard
+//! output that was closed when the process started (`>&-`) is an error:
+//! the report could not be delivered.
+//!
+//! Standard error: messages are written with [`diag!`], which never panics
+//! (a closed stderr pipe loses the messages, never the report), makes
+//! snapshot and AWS text inert, and redacts credentials in URLs.
 
+use std::fs::{self, File, Metadata, OpenOptions};
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 
+/// Writes one message line to standard error; see [`say`].
+macro_rules! diag {
+    ($($arg:tt)*) => {
+        $crate::output::say(&format!($($arg)*))
+    };
+}
+pub(crate) use diag;
+
+/// The line as it is shown: every control and bidirectional-override
+/// character escaped (messages quote snapshot and AWS text: region names,
+/// account ids, error messages), and the userinfo of every URL replaced.
+pub fn message_line(message: &str) -> String {
+    let redacted = ibaudit_snapshot::redact_urls(message);
+    let mut line = ibaudit_report::inert(&redacted).into_owned();
+    line.push('\n');
+    line
+}
+
+/// Writes `message` and a newline to standard error. Errors are ignored: a
+/// closed or broken stderr must not stop the run or lose its output.
+pub fn say(message: &str) {
+    let line = message_line(message);
+    let mut err = io::stderr().lock();
+    let _ = err.write_all(line.as_bytes()).and_then(|()| err.flush());
+}
+
+/// Writes `text` to standard output (`None`) or to the file at `path`.
 pub fn write_report(text: &str, path: Option<&Path>) -> Result<()> {
     match path {
-        None => {
-            let mut out = io::stdout().lock();
-            match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-                // A reader that stopped reading (`| head`) is not an error.
-                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-                other => other.context("cannot write to standard output"),
+        None => write_stdout(text),
+        Some(path) => write_file(text, path),
+    }
+}
+
+fn write_stdout(text: &str) -> Result<()> {
+    if stdout_closed() {
+        bail!("standard output is closed: nothing was written (redirect it, or use -o FILE)");
+    }
+    let mut out = io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        // A reader that stopped reading (`| head`) is not an error.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("cannot write to standard output"),
+    }
+}
+
+fn write_file(text: &str, path: &Path) -> Result<()> {
+    let target = match resolve(path).with_context(|| format!("{}: cannot write", path.display()))? {
+        Resolved::File(target) => target,
+        Resolved::Descriptor(fd) => {
+            if names_stdout(&fd) && stdout_closed() {
+                bail!(
+                    "{}: standard output is closed: nothing was written",
+                    path.display()
+                );
             }
+            return write_direct(text, path);
         }
-        Some(path) => {
-            let dir = match path.parent() {
-                Some(d) if !d.as_os_str().is_empty() => d,
-                _ => Path::new("."),
-            };
-            let mut tmp = tempfile::Builder::new()
-                .prefix(".ibaudit-")
-                .suffix(".tmp")
-                .tempfile_in(dir)
-                .with_context(|| {
-                    format!(
-                        "{}: cannot create a file in {}",
-                        path.display(),
-                        dir.display()
-                    )
-                })?;
-            tmp.write_all(text.as_bytes())
-                .and_then(|()| tmp.as_file().sync_all())
-                .with_context(|| format!("{}: cannot write", path.display()))?;
-            tmp.persist(path)
-                .map_err(|e| e.error)
-                .with_context(|| format!("{}: cannot replace", path.display()))?;
-            Ok(())
+    };
+    match fs::metadata(&target) {
+        Ok(m) if m.is_file() => replace(text, path, &target, Some(&m)),
+        Ok(_) => write_direct(text, path),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => replace(text, path, &target, None),
+        Err(e) => Err(e).with_context(|| format!("{}: cannot write", path.display())),
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Resolved {
+    /// The path of the file itself, every link followed (it may not exist).
+    File(PathBuf),
+    /// A link to an open file descriptor (`/dev/stdout`, `/dev/fd/N`,
+    /// `/proc/self/fd/N`): a stream to write to, not a file to replace.
+    Descriptor(PathBuf),
+}
+
+/// What `path` names once every symbolic link is followed (the links
+/// themselves are kept).
+fn resolve(path: &Path) -> io::Result<Resolved> {
+    let mut p = path.to_path_buf();
+    // Linux follows at most 40 links in one path lookup (path_resolution(7)).
+    for _ in 0..40 {
+        if is_descriptor_link(&p) {
+            return Ok(Resolved::Descriptor(p));
         }
+        match fs::symlink_metadata(&p) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let link = fs::read_link(&p)?;
+                p = match p.parent() {
+                    Some(dir) if link.is_relative() => dir.join(link),
+                    _ => link,
+                };
+            }
+            _ => return Ok(Resolved::File(p)),
+        }
+    }
+    Err(io::Error::other("too many levels of symbolic links"))
+}
+
+/// `/proc/...` and `/dev/fd/...`: names of open descriptors, not files.
+fn is_descriptor_link(p: &Path) -> bool {
+    p.starts_with("/proc") || p.starts_with("/dev/fd")
+}
+
+fn names_stdout(p: &Path) -> bool {
+    [
+        "/dev/stdout",
+        "/dev/fd/1",
+        "/proc/self/fd/1",
+        "/proc/thread-self/fd/1",
+    ]
+    .iter()
+    .any(|s| p == Path::new(s))
+}
+
+/// Writes to what `path` names without replacing it: a device, a FIFO, a
+/// socket, an open descriptor. Append mode: written at the end of a file
+/// that a shell opened with `>>`, and no different anywhere else.
+fn write_direct(text: &str, path: &Path) -> Result<()> {
+    let mut file = OpenOptions::new()
+        .append(true)
+        .open(path)
+        .with_context(|| format!("{}: cannot open for writing", path.display()))?;
+    file.write_all(text.as_bytes())
+        .and_then(|()| file.flush())
+        .with_context(|| format!("{}: cannot write", path.display()))
+}
+
+/// Replaces the regular file `target` (or creates it) atomically. `shown`
+/// is the path as the user gave it, for messages.
+fn replace(text: &str, shown: &Path, target: &Path, existing: Option<&Metadata>) -> Result<()> {
+    let dir = match target.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".ibaudit-").suffix(".tmp");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // The kernel applies the umask to the mode a file is created with
+        // (open(2)): a new report gets 0666 & !umask, like any tool's
+        // output. Replacing a file, start from its own mode, never wider.
+        let mode = existing.map_or(0o666, |m| m.permissions().mode() & 0o777);
+        builder.permissions(fs::Permissions::from_mode(mode));
+    }
+    let mut tmp = builder.tempfile_in(dir).with_context(|| {
+        format!(
+            "{}: cannot create a file in {}",
+            shown.display(),
+            dir.display()
+        )
+    })?;
+    if let Some(m) = existing {
+        keep_mode_and_owner(tmp.as_file(), m);
+    }
+    tmp.write_all(text.as_bytes())
+        .and_then(|()| tmp.as_file().sync_all())
+        .with_context(|| format!("{}: cannot write", shown.display()))?;
+    tmp.persist(target)
+        .map_err(|e| e.error)
+        .with_context(|| format!("{}: cannot replace", shown.display()))?;
+    Ok(())
+}
+
+/// The replacement keeps the replaced file's exact mode (the umask does not
+/// apply to chmod) and, where the user may set it, its owner and group.
+/// Best effort: a file system that does not keep modes does not stop the run.
+fn keep_mode_and_owner(file: &File, old: &Metadata) {
+    let _ = file.set_permissions(old.permissions());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let _ = std::os::unix::fs::fchown(file, Some(old.uid()), Some(old.gid()));
+        // chown may clear the set-id bits: set the mode again.
+        let _ = file.set_permissions(old.permissions());
+    }
+}
+
+/// Whether file descriptor 1 was closed when the process started. The Rust
+/// runtime puts `/dev/null` in place of a closed standard descriptor before
+/// `main` runs, which would make every write to standard output succeed
+/// unseen; this probe runs before that, as an ELF initialiser.
+pub fn stdout_closed() -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        stdout_probe::CLOSED.load(std::sync::atomic::Ordering::Relaxed)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        false
+    }
+}
+
+#[cfg(target_os = "linux")]
+mod stdout_probe {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    pub static CLOSED: AtomicBool = AtomicBool::new(false);
+
+    /// Functions in `.init_array` run before the Rust runtime's own
+    /// initialisation (which replaces closed descriptors 0-2). A closed
+    /// descriptor 1 has no `/proc/self/fd/1` entry; without /proc mounted
+    /// nothing is concluded.
+    extern "C" fn probe() {
+        if std::fs::metadata("/proc/self/fd").is_ok()
+            && matches!(
+                std::fs::symlink_metadata("/proc/self/fd/1"),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound
+            )
+        {
+            CLOSED.store(true, Ordering::Relaxed);
+        }
+    }
+
+    #[used]
+    #[link_section = ".init_array"]
+    static PROBE: extern "C" fn() = probe;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_are_inert_and_without_credentials() {
+        let line = message_line(
+            "cannot reach AWS at http://user:secret@host:1: region us-east-1\u{1b}]0;x\u{7}\r\u{9b}\u{202e}",
+        );
+        assert_eq!(
+            line,
+            "cannot reach AWS at http://***@host:1: region us-east-1\\u{1b}]0;x\\u{7}\\u{d}\\u{9b}\\u{202e}\n"
+        );
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn descriptor_links_are_streams() {
+        assert_eq!(
+            resolve(Path::new("/dev/stdout")).unwrap(),
+            Resolved::Descriptor(PathBuf::from("/proc/self/fd/1"))
+        );
+        assert_eq!(
+            resolve(Path::new("/dev/fd/2")).unwrap(),
+            Resolved::Descriptor(PathBuf::from("/dev/fd/2"))
+        );
+        assert_eq!(
+            resolve(Path::new("no/such/file")).unwrap(),
+            Resolved::File(PathBuf::from("no/such/file"))
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlinks_are_followed_relative_to_their_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink("b", dir.path().join("a")).unwrap();
+        std::fs::create_dir(dir.path().join("sub")).unwrap();
+        std::os::unix::fs::symlink("../a", dir.path().join("sub/c")).unwrap();
+        assert_eq!(
+            resolve(&dir.path().join("sub/c")).unwrap(),
+            Resolved::File(dir.path().join("sub/../b"))
+        );
+        std::os::unix::fs::symlink("loop", dir.path().join("loop")).unwrap();
+        assert!(resolve(&dir.path().join("loop")).is_err());
     }
 }

@@ -267,7 +267,11 @@ pub async fn collect(
         sdk,
         log: CallLog::default(),
         permits: Arc::new(Semaphore::new(scope.concurrency.max(1))),
-        endpoint_url: scope.endpoint_url.clone(),
+        // Only shown in messages: never with the credentials a URL may embed.
+        endpoint_url: scope
+            .endpoint_url
+            .as_deref()
+            .map(|u| ibaudit_snapshot::redact_url(u).into_owned()),
     };
     // The region that answers account-wide questions: the configured one, or
     // with --all-regions and none configured, us-east-1.
@@ -385,7 +389,7 @@ where
     if code == "DispatchFailure" || code == "Timeout" {
         return CollectError::Unreachable {
             endpoint: run.endpoint_url.clone(),
-            reason: message,
+            reason: ibaudit_snapshot::redact_urls(&message).into_owned(),
         };
     }
     CollectError::Call {

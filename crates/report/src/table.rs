@@ -6,7 +6,7 @@ use comfy_table::presets::{ASCII_FULL, UTF8_FULL};
 use comfy_table::{Attribute, Cell, Color, ColumnConstraint, ContentArrangement, Table};
 use ibaudit_rules::{Finding, Severity};
 
-use crate::{Report, Summary};
+use crate::{inert, Report, Summary};
 
 /// How the table is drawn.
 #[derive(Debug, Clone, Copy)]
@@ -69,7 +69,7 @@ pub fn summary_line(report: &Report) -> String {
         ". {} account{}, snapshot taken {}.",
         report.accounts.len(),
         if report.accounts.len() == 1 { "" } else { "s" },
-        report.collected_at
+        inert(&report.collected_at)
     ));
     line
 }
@@ -132,12 +132,14 @@ pub fn render(report: &Report, style: Style) -> String {
             let mut row = vec![
                 sev,
                 Cell::new(f.rule),
-                Cell::new(&f.region),
-                Cell::new(&f.resource_id),
-                Cell::new(&f.message),
+                // Every cell from the snapshot is made inert: ids, Sids and
+                // error messages may hold escape sequences or bidi overrides.
+                Cell::new(inert(&f.region)),
+                Cell::new(inert(&f.resource_id)),
+                Cell::new(inert(&f.message)),
             ];
             if many_accounts {
-                row.insert(2, Cell::new(&f.account_id));
+                row.insert(2, Cell::new(inert(&f.account_id)));
             }
             table.add_row(row);
         }
@@ -155,4 +157,92 @@ pub fn render(report: &Report, style: Style) -> String {
     out.push_str(&summary_line(report));
     out.push('\n');
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HOSTILE: &str = "\u{1b}]0;pwned\u{7}\u{1b}[2J\r\u{9b}31m\u{7f}\u{202e}";
+
+    fn hostile_report() -> Report {
+        let f = |account: &str| Finding {
+            rule: "IB002",
+            name: "private-dns-disabled",
+            severity: Severity::Medium,
+            account_id: format!("{account}{HOSTILE}"),
+            region: format!("us-east-1{HOSTILE}"),
+            resource_type: "AWS::EC2::VPCEndpoint",
+            resource_id: format!("vpce-1{HOSTILE}"),
+            resource_arn: None,
+            message: format!("Statement[0] (Sid \"S{HOSTILE}\")"),
+            fingerprint: "f".into(),
+            suppressed: None,
+        };
+        Report {
+            collected_at: format!("2026-11-26T07:00:00Z{HOSTILE}"),
+            accounts: vec!["111122223333".into(), "444455556666".into()],
+            findings: vec![f("111122223333"), f("444455556666")],
+            notes: Vec::new(),
+        }
+    }
+
+    /// The text with the table's own colour sequences (`ESC [ ... m`) removed.
+    fn without_sgr(s: &str) -> String {
+        let mut out = String::new();
+        let mut chars = s.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c == '\u{1b}' && chars.peek() == Some(&'[') {
+                chars.next();
+                for d in chars.by_ref() {
+                    if d == 'm' {
+                        break;
+                    }
+                    assert!(
+                        d.is_ascii_digit() || d == ';',
+                        "not a colour sequence: {s:?}"
+                    );
+                }
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn snapshot_text_is_inert_in_every_style() {
+        let report = hostile_report();
+        for terminal in [false, true] {
+            for color in [false, true] {
+                let text = render(
+                    &report,
+                    Style {
+                        terminal,
+                        color,
+                        width: 400,
+                    },
+                );
+                let plain = without_sgr(&text);
+                assert!(
+                    !plain
+                        .chars()
+                        .any(|c| c != '\n' && crate::inert::is_unsafe(c)),
+                    "{plain:?}"
+                );
+                for needle in [
+                    "vpce-1\\u{1b}]0;pwned\\u{7}",
+                    "Sid \"S\\u{1b}]0;pwned",
+                    "\\u{202e}",
+                ] {
+                    assert!(plain.contains(needle), "{needle} in {plain}");
+                }
+                if !color {
+                    assert!(!text.contains('\u{1b}'), "{text:?}");
+                }
+            }
+        }
+        let line = summary_line(&report);
+        assert!(line.contains("07:00:00Z\\u{1b}]0;pwned"), "{line}");
+    }
 }

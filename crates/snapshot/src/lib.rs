@@ -10,10 +10,12 @@ pub mod aws;
 mod envelope;
 mod load;
 mod operation;
+pub mod redact;
 
 pub use envelope::{Account, Collector, Organization, RegionSnapshot, Snapshot, SNAPSHOT_VERSION};
 pub use load::{from_slice, load, LoadError};
 pub use operation::{Operation, Service};
+pub use redact::{redact_url, redact_urls};
 
 /// The operation keys of a region, in the order they are written.
 pub const OPERATIONS: &[&str] = &{
