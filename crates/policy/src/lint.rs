@@ -70,8 +70,6 @@ pub struct Lint {
     pub invalid: Vec<String>,
     /// Actions that can never match (IB030).
     pub actions: Vec<ActionProblem>,
-    /// The parsed policy, when it parsed.
-    pub parsed: bool,
 }
 
 /// Lints a policy document; also returns the parsed policy when it parses.
@@ -94,7 +92,6 @@ pub fn lint(document: &str) -> (Lint, Option<Policy>) {
             return (out, None);
         }
     };
-    out.parsed = true;
     match policy.version.as_deref() {
         None | Some("2012-10-17") | Some("2008-10-17") => {}
         Some(v) => out
