@@ -2,8 +2,9 @@ use sha2::{Digest, Sha256};
 
 use ibaudit_snapshot::Snapshot;
 
-use crate::config::{Config, Date};
+use crate::config::Config;
 use crate::context::{AccountCtx, RegionCtx};
+use crate::date::Date;
 use crate::finding::{Finding, Severity};
 use crate::registry::registry;
 use crate::rule::{Raw, RuleMeta, Sink};

@@ -5,11 +5,13 @@
 //! The modules, bottom up: `finding` (what a finding is), `missing` (data a
 //! rule did not get), `context` (the index over a region), `doc` and `rule`
 //! (the rule contract), `rules` (the rules and their list), `registry`,
-//! `config` (the config file and suppressions), `audit`.
+//! `date`, `suppress` (what a suppression matches), `config` (the config
+//! file), `audit`.
 
 mod audit;
 pub mod config;
 mod context;
+mod date;
 mod doc;
 mod finding;
 mod missing;
@@ -17,6 +19,7 @@ mod registry;
 mod requests;
 mod rule;
 mod rules;
+mod suppress;
 
 pub use audit::{audit, AuditOptions, Outcome, Report};
 pub use config::{Config, ConfigError, Date, Suppression};

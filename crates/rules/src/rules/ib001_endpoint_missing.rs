@@ -2,8 +2,9 @@
 
 use crate::context::RegionCtx;
 use crate::missing::Missing;
-use super::common;
 use crate::rule::{rule, Sink};
+
+use super::common;
 
 rule! {
     ImageBuilderEndpointMissing {
@@ -15,7 +16,6 @@ rule! {
         },
     }
 }
-
 
 fn check(ctx: &RegionCtx<'_>, out: &mut Sink) -> Result<(), Missing> {
     let service = ctx.service_name("imagebuilder");

@@ -4,8 +4,9 @@ use ibaudit_snapshot::Operation;
 
 use crate::context::RegionCtx;
 use crate::missing::Missing;
-use super::common;
 use crate::rule::{rule, Sink};
+
+use super::common;
 
 rule! {
     PrivateDnsDisabled {
@@ -16,7 +17,6 @@ rule! {
         },
     }
 }
-
 
 fn check(ctx: &RegionCtx<'_>, out: &mut Sink) -> Result<(), Missing> {
     for ep in ctx.imagebuilder_endpoints()? {

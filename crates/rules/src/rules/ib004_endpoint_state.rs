@@ -4,8 +4,9 @@ use ibaudit_snapshot::Operation;
 
 use crate::context::RegionCtx;
 use crate::missing::Missing;
-use super::common;
 use crate::rule::{rule, Sink};
+
+use super::common;
 
 rule! {
     EndpointNotAvailable {
@@ -17,7 +18,6 @@ rule! {
         },
     }
 }
-
 
 fn check(ctx: &RegionCtx<'_>, out: &mut Sink) -> Result<(), Missing> {
     // Every Image Builder endpoint, including deleted ones: the state is the point.

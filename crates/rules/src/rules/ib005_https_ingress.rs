@@ -1,12 +1,13 @@
 //! No security group of an Image Builder endpoint lets HTTPS in.
 
+use ibaudit_policy::ip::Cidr;
 use ibaudit_snapshot::aws::{IpPermission, VpcEndpoint};
 
 use crate::context::RegionCtx;
 use crate::missing::{Missing, Partial};
-use super::common;
 use crate::rule::{rule, Sink};
-use ibaudit_policy::ip::Cidr;
+
+use super::common;
 
 rule! {
     EndpointBlocksHttps {
@@ -17,7 +18,6 @@ rule! {
         },
     }
 }
-
 
 /// Whether the permission admits TCP 443 at all, whatever the source.
 fn admits_https(p: &IpPermission) -> bool {

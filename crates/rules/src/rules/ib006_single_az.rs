@@ -4,8 +4,9 @@ use std::collections::BTreeSet;
 
 use crate::context::RegionCtx;
 use crate::missing::{Missing, Partial};
-use super::common;
 use crate::rule::{rule, Sink};
+
+use super::common;
 
 rule! {
     EndpointSingleAz {
@@ -17,7 +18,6 @@ rule! {
         },
     }
 }
-
 
 fn check(ctx: &RegionCtx<'_>, out: &mut Sink) -> Result<(), Missing> {
     let endpoints = ctx.imagebuilder_endpoints()?;

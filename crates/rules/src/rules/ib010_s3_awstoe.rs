@@ -16,7 +16,6 @@ rule! {
     }
 }
 
-
 fn check(ctx: &RegionCtx<'_>, out: &mut Sink) -> Result<(), Missing> {
     super::s3_policy::check(
         ctx,

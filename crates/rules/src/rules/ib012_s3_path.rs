@@ -6,8 +6,9 @@ use ibaudit_snapshot::aws::{RouteTable, Subnet};
 
 use crate::context::{is_usable, RegionCtx};
 use crate::missing::Missing;
-use super::common;
 use crate::rule::{rule, Sink};
+
+use super::common;
 
 rule! {
     NoS3Path {
@@ -18,7 +19,6 @@ rule! {
         },
     }
 }
-
 
 /// Whether the table routes to one of the VPC's S3 gateway endpoints.
 fn routes_to_s3_gateway(

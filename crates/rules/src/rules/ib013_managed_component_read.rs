@@ -4,8 +4,9 @@ use ibaudit_policy::{evaluate, Decision};
 
 use crate::context::RegionCtx;
 use crate::missing::Missing;
-use super::common;
 use crate::rule::{rule, Sink};
+
+use super::common;
 
 rule! {
     ImageBuilderPolicyBlocksManagedComponents {
@@ -18,7 +19,6 @@ rule! {
         },
     }
 }
-
 
 fn check(ctx: &RegionCtx<'_>, out: &mut Sink) -> Result<(), Missing> {
     let library = format!(

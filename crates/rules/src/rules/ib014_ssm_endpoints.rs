@@ -2,8 +2,9 @@
 
 use crate::context::RegionCtx;
 use crate::missing::Missing;
-use super::common;
 use crate::rule::{rule, Sink};
+
+use super::common;
 
 rule! {
     IsolatedBuildMissingSsm {
@@ -14,7 +15,6 @@ rule! {
         },
     }
 }
-
 
 const SERVICES: [&str; 2] = ["ssm", "ssmmessages"];
 

@@ -6,8 +6,9 @@ use ibaudit_snapshot::Operation;
 use crate::context::RegionCtx;
 use crate::missing::Missing;
 use crate::finding::{Resource, ResourceKind};
-use super::common;
 use crate::rule::{rule, Sink};
+
+use super::common;
 
 rule! {
     CloudTrailNotRecording {
@@ -19,7 +20,6 @@ rule! {
         },
     }
 }
-
 
 /// What a trail's selectors record of management events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

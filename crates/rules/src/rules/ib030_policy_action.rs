@@ -4,8 +4,9 @@ use ibaudit_policy::Effect;
 
 use crate::context::RegionCtx;
 use crate::missing::Missing;
-use super::common;
 use crate::rule::{rule, Sink};
+
+use super::common;
 
 rule! {
     PolicyActionMalformed {
@@ -17,7 +18,6 @@ rule! {
         },
     }
 }
-
 
 fn check(ctx: &RegionCtx<'_>, out: &mut Sink) -> Result<(), Missing> {
     for ep in out.gaps(ctx.policy_endpoints()?) {

@@ -2,8 +2,9 @@
 
 use crate::context::RegionCtx;
 use crate::missing::Missing;
-use super::common;
 use crate::rule::{rule, Sink};
+
+use super::common;
 
 rule! {
     PolicyInvalid {
@@ -14,7 +15,6 @@ rule! {
         },
     }
 }
-
 
 fn check(ctx: &RegionCtx<'_>, out: &mut Sink) -> Result<(), Missing> {
     for ep in out.gaps(ctx.policy_endpoints()?) {

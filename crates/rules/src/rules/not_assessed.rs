@@ -24,7 +24,6 @@ rule! {
     }
 }
 
-
 /// Collection errors for operations no rule reads are still gaps in the
 /// snapshot: report them, since nothing else will.
 fn check(ctx: &RegionCtx<'_>, out: &mut Sink) -> Result<(), Missing> {
