@@ -1,10 +1,13 @@
+//! The index over one region (and its account) that every rule reads: built
+//! once per region, it answers lookups, and says what it could not answer as
+//! [`Missing`]. It never reports: the rules decide what a gap means.
+
 use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
 use std::rc::Rc;
 
-use ibaudit_policy::{Lint, Policy};
-
 use ibaudit_policy::ip::Cidr;
+use ibaudit_policy::{Lint, Policy};
 use ibaudit_snapshot::aws::*;
 use ibaudit_snapshot::{Account, Operation, RegionSnapshot};
 

@@ -185,7 +185,7 @@ impl Sink {
 
     /// Reports what `partial` could not work out as not assessed; returns
     /// what it could.
-    pub fn gaps<T>(&mut self, partial: Partial<T>) -> T {
+    pub fn report_gaps<T>(&mut self, partial: Partial<T>) -> T {
         self.missing.extend(partial.missing);
         partial.value
     }

@@ -19,7 +19,7 @@ rule! {
 
 fn check(ctx: &RegionCtx<'_>, out: &mut Sink) -> Result<(), Missing> {
     let service = ctx.service_name("imagebuilder");
-    for subnet_id in out.gaps(ctx.build_subnet_ids()?) {
+    for subnet_id in out.report_gaps(ctx.build_subnet_ids()?) {
         let subnet = match ctx.subnet(subnet_id) {
             Ok(s) => s,
             Err(m) => {

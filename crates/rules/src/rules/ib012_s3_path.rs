@@ -62,7 +62,7 @@ fn routes_to_s3_gateway(
 fn check(ctx: &RegionCtx<'_>, out: &mut Sink) -> Result<(), Missing> {
     let endpoints = ctx.imagebuilder_endpoints()?;
     let build_ids = match ctx.build_subnet_ids() {
-        Ok(ids) => out.gaps(ids),
+        Ok(ids) => out.report_gaps(ids),
         Err(m) => {
             out.not_assessed(m);
             Vec::new()

@@ -19,7 +19,7 @@ rule! {
 const SERVICES: [&str; 2] = ["ssm", "ssmmessages"];
 
 fn check(ctx: &RegionCtx<'_>, out: &mut Sink) -> Result<(), Missing> {
-    for id in out.gaps(ctx.build_subnet_ids()?) {
+    for id in out.report_gaps(ctx.build_subnet_ids()?) {
         let isolated = ctx
             .subnet(id)
             .and_then(|s| Ok((s, RegionCtx::default_route(ctx.route_table(s)?).is_none())));

@@ -20,7 +20,7 @@ rule! {
 }
 
 fn check(ctx: &RegionCtx<'_>, out: &mut Sink) -> Result<(), Missing> {
-    for ep in out.gaps(ctx.policy_endpoints()?) {
+    for ep in out.report_gaps(ctx.policy_endpoints()?) {
         let analysed = ctx.policy(ep);
         for p in &analysed.lint.actions {
             let element = if p.not_action { "NotAction" } else { "Action" };

@@ -17,7 +17,7 @@ rule! {
 }
 
 fn check(ctx: &RegionCtx<'_>, out: &mut Sink) -> Result<(), Missing> {
-    for ep in out.gaps(ctx.policy_endpoints()?) {
+    for ep in out.report_gaps(ctx.policy_endpoints()?) {
         let analysed = ctx.policy(ep);
         if !analysed.lint.invalid.is_empty() {
             out.report(

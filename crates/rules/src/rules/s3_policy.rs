@@ -27,7 +27,7 @@ pub(crate) fn check(
     prefix: &str,
     bucket_for: fn(&RegionCtx<'_>, &str) -> (String, String),
 ) -> Result<(), Missing> {
-    for vpc in out.gaps(ctx.imagebuilder_vpcs()?) {
+    for vpc in out.report_gaps(ctx.imagebuilder_vpcs()?) {
         for ep in ctx.s3_endpoints(vpc)? {
             let analysed = ctx.policy(ep);
             let resource = super::common::endpoint(&ep.vpc_endpoint_id);
