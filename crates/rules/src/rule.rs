@@ -8,7 +8,7 @@ use crate::finding::{Resource, Severity};
 use crate::missing::{Missing, Partial};
 
 /// One way a rule's check can end in a finding, with the severity every
-/// finding of that kind has. Declared once, in the rule's [`rule!`].
+/// finding of that kind has. Declared once, in the rule's `rule!`.
 #[derive(Debug, PartialEq, Eq)]
 pub struct RuleOutcome {
     /// Stable, kebab-case, unique within the rule (`blocks`, `cannot-prove`).
@@ -48,7 +48,7 @@ impl RuleMeta {
 /// the audit turns it into an IB900 finding. A rule that can look at some
 /// resources but not others reports the others through [`Sink::not_assessed`].
 ///
-/// Implemented by [`rule!`], never by hand.
+/// Implemented by the crate's `rule!` macro, never by hand.
 pub trait Rule: Sync {
     fn meta(&self) -> &'static RuleMeta;
     fn check(&self, ctx: &RegionCtx<'_>, out: &mut Sink) -> Result<(), Missing>;
