@@ -101,8 +101,6 @@ pub struct Lint {
     pub actions: Vec<ActionProblem>,
     /// Condition keys in the `aws:` namespace that IAM does not define.
     pub unknown_keys: Vec<UnknownKey>,
-    /// The parsed policy, when it parsed.
-    pub parsed: bool,
 }
 
 /// Lints a policy document; also returns the parsed policy when it parses.
@@ -125,7 +123,6 @@ pub fn lint(document: &str) -> (Lint, Option<Policy>) {
             return (out, None);
         }
     };
-    out.parsed = true;
     match policy.version.as_deref() {
         None | Some("2012-10-17") | Some("2008-10-17") => {}
         Some(v) => out

@@ -169,6 +169,7 @@ mod tests {
         let f = |account: &str| Finding {
             rule: "IB002",
             name: "private-dns-disabled",
+            outcome: "disabled",
             severity: Severity::Medium,
             account_id: format!("{account}{HOSTILE}"),
             region: format!("us-east-1{HOSTILE}"),
@@ -178,6 +179,7 @@ mod tests {
             message: format!("Statement[0] (Sid \"S{HOSTILE}\")"),
             fingerprint: "f".into(),
             suppressed: None,
+            not_assessed: false,
         };
         Report {
             collected_at: format!("2026-11-26T07:00:00Z{HOSTILE}"),

@@ -2,10 +2,12 @@ use sha2::{Digest, Sha256};
 
 use ibaudit_snapshot::Snapshot;
 
-use crate::config::{Config, Date};
+use crate::config::Config;
 use crate::context::{AccountCtx, RegionCtx};
+use crate::date::Date;
 use crate::finding::{Finding, Severity};
-use crate::registry::{registry, Raw, Sink};
+use crate::registry::registry;
+use crate::rule::{Raw, RuleMeta, Sink};
 use crate::rules::not_assessed;
 
 /// What the audit needs besides the snapshot.
@@ -107,27 +109,37 @@ pub fn audit(snapshot: &Snapshot, options: &AuditOptions) -> Report {
                 .map(|o| o.id.as_str())
                 .or(options.config.organization_id.as_deref());
             let mut blocked = Vec::new();
-            let mut raw: Vec<(&'static str, &'static str, Raw)> = Vec::new();
+            let mut raw: Vec<(&'static RuleMeta, Raw)> = Vec::new();
             for rule in registry() {
                 let meta = rule.meta();
                 let mut sink = Sink::default();
                 if let Err(m) = rule.check(&ctx, &mut sink) {
                     sink.not_assessed(m);
                 }
-                blocked.extend(sink.missing.into_iter().map(|m| (meta.id, m)));
-                raw.extend(sink.findings.into_iter().map(|f| (meta.id, meta.name, f)));
+                let (reported, missing) = sink.into_parts();
+                blocked.extend(missing.into_iter().map(|m| (meta.id, m)));
+                raw.extend(reported.into_iter().map(|f| (meta, f)));
             }
             let na = &not_assessed::META;
             raw.extend(
                 not_assessed::findings(region, blocked)
                     .into_iter()
-                    .map(|f| (na.id, na.name, f)),
+                    .map(|f| (na, f)),
             );
-            for (rule, name, f) in raw {
+            for (meta, f) in raw {
+                debug_assert!(
+                    meta.outcomes.iter().any(|o| std::ptr::eq(*o, f.outcome)),
+                    "{} reported an outcome it does not declare: {}",
+                    meta.id,
+                    f.outcome.id
+                );
+                let rule = meta.id;
                 findings.push(Finding {
                     rule,
-                    name,
-                    severity: f.severity,
+                    name: meta.name,
+                    outcome: f.outcome.id,
+                    severity: f.outcome.severity,
+                    not_assessed: std::ptr::eq(meta, na),
                     account_id: account.account_id.clone(),
                     region: region.region.clone(),
                     resource_type: f.resource.kind.type_name(),

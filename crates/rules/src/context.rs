@@ -1,46 +1,17 @@
+//! The index over one region (and its account) that every rule reads: built
+//! once per region, it answers lookups, and says what it could not answer as
+//! [`Missing`]. It never reports: the rules decide what a gap means.
+
 use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
 use std::rc::Rc;
 
-use ibaudit_policy::{Lint, Policy};
-
-use ibaudit_snapshot::aws::*;
-use ibaudit_snapshot::{Account, RegionSnapshot};
-
-use crate::registry::Sink;
 use ibaudit_policy::ip::Cidr;
+use ibaudit_policy::{Lint, Policy};
+use ibaudit_snapshot::aws::*;
+use ibaudit_snapshot::{Account, Operation, RegionSnapshot};
 
-/// Data a rule needed and did not get: an operation key absent from the
-/// snapshot, or a call recorded in `errors`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Missing {
-    pub operation: &'static str,
-    /// The resource the call was about; `None` for the whole region.
-    pub resource: Option<String>,
-    /// The AWS error code when the call failed; `None` when it was not made.
-    pub code: Option<String>,
-    pub message: Option<String>,
-}
-
-impl Missing {
-    fn new(operation: &'static str, resource: Option<&str>) -> Missing {
-        Missing {
-            operation,
-            resource: resource.map(str::to_string),
-            code: None,
-            message: None,
-        }
-    }
-
-    fn from_error(operation: &'static str, resource: Option<&str>, e: &CollectionError) -> Missing {
-        Missing {
-            operation,
-            resource: resource.map(str::to_string),
-            code: Some(e.code.clone()),
-            message: (!e.message.is_empty()).then(|| e.message.clone()),
-        }
-    }
-}
+use crate::missing::{Missing, Partial};
 
 /// States in which an endpoint no longer exists or never will carry traffic.
 pub fn is_gone(ep: &VpcEndpoint) -> bool {
@@ -91,22 +62,23 @@ impl<'a> AccountCtx<'a> {
         ctx
     }
 
-    fn missing_for_trail(&self, operation: &'static str, trail: &Trail) -> Missing {
+    fn missing_for_trail(&self, operation: Operation, trail: &Trail) -> Missing {
         let home = trail.home_region.as_deref();
         let found = self
             .errors
             .iter()
             .find(|(_, e)| {
-                e.operation == operation && e.resource.as_deref() == Some(trail.trail_arn.as_str())
+                e.operation == operation.name()
+                    && e.resource.as_deref() == Some(trail.trail_arn.as_str())
             })
             .or_else(|| {
                 self.errors.iter().find(|(region, e)| {
-                    e.operation == operation && e.resource.is_none() && Some(*region) == home
+                    e.operation == operation.name() && e.resource.is_none() && Some(*region) == home
                 })
             });
         match found {
-            Some((_, e)) => Missing::from_error(operation, Some(&trail.trail_arn), e),
-            None => Missing::new(operation, Some(&trail.trail_arn)),
+            Some((_, e)) => Missing::failed(operation, Some(&trail.trail_arn), e),
+            None => Missing::not_collected(operation, Some(&trail.trail_arn)),
         }
     }
 
@@ -114,14 +86,14 @@ impl<'a> AccountCtx<'a> {
         self.trail_status
             .get(trail.trail_arn.as_str())
             .copied()
-            .ok_or_else(|| self.missing_for_trail("GetTrailStatus", trail))
+            .ok_or_else(|| self.missing_for_trail(Operation::GetTrailStatus, trail))
     }
 
     pub fn event_selectors(&self, trail: &Trail) -> Result<&'a EventSelectorsResponse, Missing> {
         self.event_selectors
             .get(trail.trail_arn.as_str())
             .copied()
-            .ok_or_else(|| self.missing_for_trail("GetEventSelectors", trail))
+            .ok_or_else(|| self.missing_for_trail(Operation::GetEventSelectors, trail))
     }
 }
 
@@ -236,40 +208,26 @@ impl<'a> RegionCtx<'a> {
         format!("com.amazonaws.{}.{service}", self.data.region)
     }
 
-    /// The error recorded for a whole operation in this region, if any.
-    fn region_error(&self, operation: &str) -> Option<&'a CollectionError> {
-        self.data
-            .errors
-            .iter()
-            .find(|e| e.operation == operation && e.resource.is_none())
-    }
-
-    fn resource_error(&self, operation: &str, resource: &str) -> Option<&'a CollectionError> {
-        self.data
-            .errors
-            .iter()
-            .find(|e| e.operation == operation && e.resource.as_deref() == Some(resource))
-            .or_else(|| self.region_error(operation))
-    }
-
     /// An operation's response, unless it was not collected or failed.
-    fn op<T>(&self, operation: &'static str, value: &'a Option<T>) -> Result<&'a T, Missing> {
-        if let Some(e) = self.region_error(operation) {
-            return Err(Missing::from_error(operation, None, e));
+    fn op<T>(&self, operation: Operation, value: &'a Option<T>) -> Result<&'a T, Missing> {
+        if let Some(m) = Missing::region_failure(self.data, operation) {
+            return Err(m);
         }
-        value.as_ref().ok_or_else(|| Missing::new(operation, None))
+        value
+            .as_ref()
+            .ok_or_else(|| Missing::not_collected(operation, None))
     }
 
-    fn missing_resource(&self, operation: &'static str, resource: &str) -> Missing {
-        match self.resource_error(operation, resource) {
-            Some(e) => Missing::from_error(operation, Some(resource), e),
-            None => Missing::new(operation, Some(resource)),
-        }
+    fn missing_resource(&self, operation: Operation, resource: &str) -> Missing {
+        Missing::for_resource(self.data, operation, resource)
     }
 
     pub fn endpoints(&self) -> Result<&'a [VpcEndpoint], Missing> {
         Ok(&self
-            .op("DescribeVpcEndpoints", &self.data.describe_vpc_endpoints)?
+            .op(
+                Operation::DescribeVpcEndpoints,
+                &self.data.describe_vpc_endpoints,
+            )?
             .vpc_endpoints)
     }
 
@@ -311,17 +269,20 @@ impl<'a> RegionCtx<'a> {
 
     /// The subnet ids of the region's Image Builder infrastructure
     /// configurations, sorted and without repeats. A configuration listed but
-    /// not described is reported as not assessed through `out`.
-    pub fn build_subnet_ids(&self, out: &mut Sink) -> Result<Vec<&'a str>, Missing> {
+    /// not described comes back in `missing`.
+    pub fn build_subnet_ids(&self) -> Result<Partial<Vec<&'a str>>, Missing> {
         let list = self.op(
-            "ListInfrastructureConfigurations",
+            Operation::ListInfrastructureConfigurations,
             &self.data.list_infrastructure_configurations,
         )?;
         if list.infrastructure_configuration_summary_list.is_empty() {
-            return Ok(Vec::new());
+            return Ok(Partial {
+                value: Vec::new(),
+                missing: Vec::new(),
+            });
         }
         let got = self.op(
-            "GetInfrastructureConfiguration",
+            Operation::GetInfrastructureConfiguration,
             &self.data.get_infrastructure_configuration,
         )?;
         let by_arn: HashMap<&str, &InfrastructureConfiguration> = got
@@ -334,52 +295,59 @@ impl<'a> RegionCtx<'a> {
             })
             .collect();
         let mut subnets = BTreeSet::new();
+        let mut missing = Vec::new();
         for summary in &list.infrastructure_configuration_summary_list {
             match by_arn.get(summary.arn.as_str()) {
                 Some(cfg) => subnets.extend(cfg.subnet_id.as_deref()),
-                None => out.not_assessed(
-                    self.missing_resource("GetInfrastructureConfiguration", &summary.arn),
+                None => missing.push(
+                    self.missing_resource(Operation::GetInfrastructureConfiguration, &summary.arn),
                 ),
             }
         }
-        Ok(subnets.into_iter().collect())
+        Ok(Partial {
+            value: subnets.into_iter().collect(),
+            missing,
+        })
     }
 
     pub fn subnet(&self, id: &str) -> Result<&'a Subnet, Missing> {
-        self.op("DescribeSubnets", &self.data.describe_subnets)?;
+        self.op(Operation::DescribeSubnets, &self.data.describe_subnets)?;
         self.subnets
             .get(id)
             .copied()
-            .ok_or_else(|| self.missing_resource("DescribeSubnets", id))
+            .ok_or_else(|| self.missing_resource(Operation::DescribeSubnets, id))
     }
 
     pub fn vpc(&self, id: &str) -> Result<&'a Vpc, Missing> {
-        self.op("DescribeVpcs", &self.data.describe_vpcs)?;
+        self.op(Operation::DescribeVpcs, &self.data.describe_vpcs)?;
         self.vpcs
             .get(id)
             .copied()
-            .ok_or_else(|| self.missing_resource("DescribeVpcs", id))
+            .ok_or_else(|| self.missing_resource(Operation::DescribeVpcs, id))
     }
 
     pub fn security_group(&self, id: &str) -> Result<&'a SecurityGroup, Missing> {
         self.op(
-            "DescribeSecurityGroups",
+            Operation::DescribeSecurityGroups,
             &self.data.describe_security_groups,
         )?;
         self.security_groups
             .get(id)
             .copied()
-            .ok_or_else(|| self.missing_resource("DescribeSecurityGroups", id))
+            .ok_or_else(|| self.missing_resource(Operation::DescribeSecurityGroups, id))
     }
 
     /// The subnet's route table: its explicit association, else the VPC's main table.
     pub fn route_table(&self, subnet: &Subnet) -> Result<&'a RouteTable, Missing> {
-        self.op("DescribeRouteTables", &self.data.describe_route_tables)?;
+        self.op(
+            Operation::DescribeRouteTables,
+            &self.data.describe_route_tables,
+        )?;
         self.route_table_by_subnet
             .get(subnet.subnet_id.as_str())
             .or_else(|| self.main_route_table.get(subnet.vpc_id.as_str()))
             .copied()
-            .ok_or_else(|| self.missing_resource("DescribeRouteTables", &subnet.subnet_id))
+            .ok_or_else(|| self.missing_resource(Operation::DescribeRouteTables, &subnet.subnet_id))
     }
 
     /// An active route to 0.0.0.0/0 or ::/0 with a next hop, if any.
@@ -405,15 +373,18 @@ impl<'a> RegionCtx<'a> {
     }
 
     fn vpc_attribute(&self, vpc_id: &str, index: &HashMap<&'a str, bool>) -> Result<bool, Missing> {
-        self.op("DescribeVpcAttribute", &self.data.describe_vpc_attribute)
-            .map_err(|mut m| {
-                m.resource = Some(vpc_id.to_string());
-                m
-            })?;
+        self.op(
+            Operation::DescribeVpcAttribute,
+            &self.data.describe_vpc_attribute,
+        )
+        .map_err(|mut m| {
+            m.resource = Some(vpc_id.to_string());
+            m
+        })?;
         index
             .get(vpc_id)
             .copied()
-            .ok_or_else(|| self.missing_resource("DescribeVpcAttribute", vpc_id))
+            .ok_or_else(|| self.missing_resource(Operation::DescribeVpcAttribute, vpc_id))
     }
 
     /// The prefix list's name (`com.amazonaws.<region>.s3`), when collected.
@@ -422,27 +393,32 @@ impl<'a> RegionCtx<'a> {
     }
 
     /// VPCs that hold an Image Builder endpoint or a build subnet. Build
-    /// subnets that cannot be resolved are reported through `out`.
-    pub fn imagebuilder_vpcs(&self, out: &mut Sink) -> Result<BTreeSet<&'a str>, Missing> {
+    /// subnets that cannot be resolved come back in `missing`.
+    pub fn imagebuilder_vpcs(&self) -> Result<Partial<BTreeSet<&'a str>>, Missing> {
         let mut vpcs: BTreeSet<&'a str> = self
             .imagebuilder_endpoints()?
             .iter()
             .map(|e| e.vpc_id.as_str())
             .collect();
-        match self.build_subnet_ids(out) {
+        let mut missing = Vec::new();
+        match self.build_subnet_ids() {
             Ok(ids) => {
-                for id in ids {
+                missing.extend(ids.missing);
+                for id in ids.value {
                     match self.subnet(id) {
                         Ok(s) => {
                             vpcs.insert(s.vpc_id.as_str());
                         }
-                        Err(m) => out.not_assessed(m),
+                        Err(m) => missing.push(m),
                     }
                 }
             }
-            Err(m) => out.not_assessed(m),
+            Err(m) => missing.push(m),
         }
-        Ok(vpcs)
+        Ok(Partial {
+            value: vpcs,
+            missing,
+        })
     }
 
     /// S3 endpoints (gateway or interface) in the VPC that still exist.
@@ -458,12 +434,16 @@ impl<'a> RegionCtx<'a> {
 
     /// The endpoints whose policies matter: Image Builder endpoints, and S3
     /// endpoints in Image Builder VPCs.
-    pub fn policy_endpoints(&self, out: &mut Sink) -> Result<Vec<&'a VpcEndpoint>, Missing> {
+    pub fn policy_endpoints(&self) -> Result<Partial<Vec<&'a VpcEndpoint>>, Missing> {
         let mut eps = self.imagebuilder_endpoints()?;
-        for vpc in self.imagebuilder_vpcs(out)? {
+        let vpcs = self.imagebuilder_vpcs()?;
+        for vpc in vpcs.value {
             eps.extend(self.s3_endpoints(vpc)?);
         }
-        Ok(eps)
+        Ok(Partial {
+            value: eps,
+            missing: vpcs.missing,
+        })
     }
 
     /// An endpoint's policy, parsed and linted once per region whichever rules ask.
@@ -477,7 +457,7 @@ impl<'a> RegionCtx<'a> {
 
     pub fn trails(&self) -> Result<&'a [Trail], Missing> {
         Ok(&self
-            .op("DescribeTrails", &self.data.describe_trails)?
+            .op(Operation::DescribeTrails, &self.data.describe_trails)?
             .trail_list)
     }
 }

@@ -127,6 +127,10 @@ pub struct Suppressed {
 pub struct Finding {
     pub rule: &'static str,
     pub name: &'static str,
+    /// The id of the rule's outcome this finding is (`blocks`, `no-path`):
+    /// see `RuleMeta::outcome`.
+    pub outcome: &'static str,
+    /// The outcome's severity.
     pub severity: Severity,
     pub account_id: String,
     pub region: String,
@@ -138,10 +142,13 @@ pub struct Finding {
     /// timestamp, never the message text.
     pub fingerprint: String,
     pub suppressed: Option<Suppressed>,
+    /// The finding says something could not be assessed, not that something
+    /// is wrong: it makes a run incomplete, never failed.
+    pub not_assessed: bool,
 }
 
 impl Finding {
     pub fn is_not_assessed(&self) -> bool {
-        self.rule == crate::rules::not_assessed::META.id
+        self.not_assessed
     }
 }

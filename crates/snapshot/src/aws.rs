@@ -1,7 +1,8 @@
 //! AWS response shapes, exactly as the AWS CLI prints them with `--output json`.
 //!
-//! Only the fields the rules read are modelled; unknown fields are ignored on
-//! read. Identifiers AWS always returns are required, so a hand-written snapshot
+//! The model holds what the rules read and what a reader of a snapshot needs
+//! to recognise the resources; fields it does not name are ignored on read.
+//! Identifiers AWS always returns are required, so a hand-written snapshot
 //! that forgets one fails with a JSON path instead of auditing something else.
 
 use serde::{Deserialize, Serialize};

@@ -1,40 +1,43 @@
 //! An Image Builder endpoint without private DNS.
 
-use crate::context::{Missing, RegionCtx};
-use crate::finding::Severity;
-use crate::registry::{rule_meta, Rule, RuleMeta, Sink};
+use ibaudit_snapshot::Operation;
 
-rule_meta!("IB002", "private-dns-disabled", Medium);
+use crate::context::RegionCtx;
+use crate::missing::Missing;
+use crate::rule::{rule, Sink};
 
-pub struct PrivateDnsDisabled;
+use super::common;
 
-impl Rule for PrivateDnsDisabled {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
+rule! {
+    PrivateDnsDisabled {
+        id: "IB002",
+        name: "private-dns-disabled",
+        outcomes: {
+            DISABLED: "disabled", Medium, "an Image Builder endpoint has private DNS disabled, so the service name does not resolve to it";
+        },
     }
+}
 
-    fn check(&self, ctx: &RegionCtx<'_>, out: &mut Sink) -> Result<(), Missing> {
-        for ep in ctx.imagebuilder_endpoints()? {
-            match ep.private_dns_enabled {
-                Some(true) => {}
-                Some(false) => out.report(
-                    Severity::Medium,
-                    super::endpoint(&ep.vpc_endpoint_id),
-                    format!(
-                        "Image Builder endpoint {} has private DNS disabled: imagebuilder.{}.amazonaws.com does not resolve to it, so SDK and CLI calls from {} bypass the endpoint",
-                        ep.vpc_endpoint_id,
-                        ctx.region(),
-                        ep.vpc_id
-                    ),
+fn check(ctx: &RegionCtx<'_>, out: &mut Sink) -> Result<(), Missing> {
+    for ep in ctx.imagebuilder_endpoints()? {
+        match ep.private_dns_enabled {
+            Some(true) => {}
+            Some(false) => out.report(
+                &DISABLED,
+                common::endpoint(&ep.vpc_endpoint_id),
+                format!(
+                    "Image Builder endpoint {} has private DNS disabled: imagebuilder.{}.amazonaws.com does not resolve to it, so SDK and CLI calls from {} bypass the endpoint",
+                    ep.vpc_endpoint_id,
+                    ctx.region(),
+                    ep.vpc_id
                 ),
-                None => out.not_assessed(Missing {
-                    operation: "DescribeVpcEndpoints",
-                    resource: Some(ep.vpc_endpoint_id.clone()),
-                    code: Some("FieldMissing".into()),
-                    message: Some("the endpoint has no PrivateDnsEnabled field".into()),
-                }),
-            }
+            ),
+            None => out.not_assessed(Missing::field_missing(
+                Operation::DescribeVpcEndpoints,
+                &ep.vpc_endpoint_id,
+                "the endpoint has no PrivateDnsEnabled field",
+            )),
         }
-        Ok(())
     }
+    Ok(())
 }

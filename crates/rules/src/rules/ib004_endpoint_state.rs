@@ -1,53 +1,57 @@
 //! An Image Builder endpoint that is not `available`.
 
-use crate::context::{Missing, RegionCtx};
-use crate::finding::Severity;
-use crate::registry::{rule_meta, Rule, RuleMeta, Sink};
+use ibaudit_snapshot::Operation;
 
-rule_meta!("IB004", "endpoint-not-available", High);
+use crate::context::RegionCtx;
+use crate::missing::Missing;
+use crate::rule::{rule, Sink};
 
-pub struct EndpointNotAvailable;
+use super::common;
 
-impl Rule for EndpointNotAvailable {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
+rule! {
+    EndpointNotAvailable {
+        id: "IB004",
+        name: "endpoint-not-available",
+        outcomes: {
+            FAILED: "failed", High, "an Image Builder endpoint is in a state that carries no traffic (failed, rejected, deleted, ...)";
+            PENDING: "pending", Medium, "an Image Builder endpoint is pending or pending acceptance";
+        },
     }
+}
 
-    fn check(&self, ctx: &RegionCtx<'_>, out: &mut Sink) -> Result<(), Missing> {
-        // Every Image Builder endpoint, including deleted ones: the state is the point.
-        for ep in ctx
-            .endpoints()?
-            .iter()
-            .filter(|e| ctx.is_imagebuilder_endpoint(e))
-        {
-            let Some(state) = ep.state.as_deref() else {
-                out.not_assessed(Missing {
-                    operation: "DescribeVpcEndpoints",
-                    resource: Some(ep.vpc_endpoint_id.clone()),
-                    code: Some("FieldMissing".into()),
-                    message: Some("the endpoint has no State field".into()),
-                });
-                continue;
-            };
-            if state.eq_ignore_ascii_case("available") {
-                continue;
-            }
-            let severity = if state.eq_ignore_ascii_case("pendingAcceptance")
-                || state.eq_ignore_ascii_case("pending")
-            {
-                Severity::Medium
-            } else {
-                Severity::High
-            };
-            out.report(
-                severity,
-                super::endpoint(&ep.vpc_endpoint_id),
-                format!(
-                    "Image Builder endpoint {} in {} is in state `{state}`, not `available`: it does not carry Image Builder API traffic",
-                    ep.vpc_endpoint_id, ep.vpc_id
-                ),
-            );
+fn check(ctx: &RegionCtx<'_>, out: &mut Sink) -> Result<(), Missing> {
+    // Every Image Builder endpoint, including deleted ones: the state is the point.
+    for ep in ctx
+        .endpoints()?
+        .iter()
+        .filter(|e| ctx.is_imagebuilder_endpoint(e))
+    {
+        let Some(state) = ep.state.as_deref() else {
+            out.not_assessed(Missing::field_missing(
+                Operation::DescribeVpcEndpoints,
+                &ep.vpc_endpoint_id,
+                "the endpoint has no State field",
+            ));
+            continue;
+        };
+        if state.eq_ignore_ascii_case("available") {
+            continue;
         }
-        Ok(())
+        let outcome = if state.eq_ignore_ascii_case("pendingAcceptance")
+            || state.eq_ignore_ascii_case("pending")
+        {
+            &PENDING
+        } else {
+            &FAILED
+        };
+        out.report(
+            outcome,
+            common::endpoint(&ep.vpc_endpoint_id),
+            format!(
+                "Image Builder endpoint {} in {} is in state `{state}`, not `available`: it does not carry Image Builder API traffic",
+                ep.vpc_endpoint_id, ep.vpc_id
+            ),
+        );
     }
+    Ok(())
 }

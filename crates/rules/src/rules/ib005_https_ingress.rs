@@ -1,15 +1,23 @@
 //! No security group of an Image Builder endpoint lets HTTPS in.
 
+use ibaudit_policy::ip::Cidr;
 use ibaudit_snapshot::aws::{IpPermission, VpcEndpoint};
 
-use crate::context::{Missing, RegionCtx};
-use crate::finding::Severity;
-use crate::registry::{rule_meta, Rule, RuleMeta, Sink};
-use ibaudit_policy::ip::Cidr;
+use crate::context::RegionCtx;
+use crate::missing::{Missing, Partial};
+use crate::rule::{rule, Sink};
 
-rule_meta!("IB005", "endpoint-blocks-https", High);
+use super::common;
 
-pub struct EndpointBlocksHttps;
+rule! {
+    EndpointBlocksHttps {
+        id: "IB005",
+        name: "endpoint-blocks-https",
+        outcomes: {
+            BLOCKED: "blocked", High, "no security group of an Image Builder endpoint lets HTTPS in from its VPC or the build subnets";
+        },
+    }
+}
 
 /// Whether the permission admits TCP 443 at all, whatever the source.
 fn admits_https(p: &IpPermission) -> bool {
@@ -79,83 +87,77 @@ fn judge(
     }
 }
 
-impl Rule for EndpointBlocksHttps {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
+fn check(ctx: &RegionCtx<'_>, out: &mut Sink) -> Result<(), Missing> {
+    let endpoints = ctx.imagebuilder_endpoints()?;
+    if endpoints.is_empty() {
+        return Ok(());
     }
-
-    fn check(&self, ctx: &RegionCtx<'_>, out: &mut Sink) -> Result<(), Missing> {
-        let endpoints = ctx.imagebuilder_endpoints()?;
-        if endpoints.is_empty() {
-            return Ok(());
+    // Build subnets' ranges count as reaching sources where they are known;
+    // a failure to know them is reported by the rules that need them.
+    let build_ranges: Vec<Cidr> = ctx
+        .build_subnet_ids()
+        .map(Partial::known)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|id| ctx.subnet(id).ok())
+        .flat_map(|s| {
+            s.cidr_block.iter().map(String::as_str).chain(
+                s.ipv6_cidr_block_association_set
+                    .iter()
+                    .map(|a| a.ipv6_cidr_block.as_str()),
+            )
+        })
+        .filter_map(Cidr::parse)
+        .collect();
+    for ep in endpoints {
+        let mut reaching = build_ranges.clone();
+        let vpc = ctx.vpc(&ep.vpc_id);
+        if let Ok(vpc) = vpc {
+            let associated = |state: &Option<ibaudit_snapshot::aws::CidrBlockState>| {
+                !state
+                    .as_ref()
+                    .and_then(|s| s.state.as_deref())
+                    .is_some_and(|s| {
+                        s.eq_ignore_ascii_case("disassociated")
+                            || s.eq_ignore_ascii_case("failed")
+                    })
+            };
+            reaching.extend(
+                vpc.cidr_block
+                    .iter()
+                    .map(String::as_str)
+                    .chain(
+                        vpc.cidr_block_association_set
+                            .iter()
+                            .filter(|a| associated(&a.cidr_block_state))
+                            .map(|a| a.cidr_block.as_str()),
+                    )
+                    .chain(
+                        vpc.ipv6_cidr_block_association_set
+                            .iter()
+                            .filter(|a| associated(&a.ipv6_cidr_block_state))
+                            .map(|a| a.ipv6_cidr_block.as_str()),
+                    )
+                    .filter_map(Cidr::parse),
+            );
         }
-        // Build subnets' ranges count as reaching sources where they are known;
-        // a failure to know them is reported by the rules that need them.
-        let mut quiet = Sink::default();
-        let build_ranges: Vec<Cidr> = ctx
-            .build_subnet_ids(&mut quiet)
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|id| ctx.subnet(id).ok())
-            .flat_map(|s| {
-                s.cidr_block.iter().map(String::as_str).chain(
-                    s.ipv6_cidr_block_association_set
-                        .iter()
-                        .map(|a| a.ipv6_cidr_block.as_str()),
-                )
-            })
-            .filter_map(Cidr::parse)
-            .collect();
-        for ep in endpoints {
-            let mut reaching = build_ranges.clone();
-            let vpc = ctx.vpc(&ep.vpc_id);
-            if let Ok(vpc) = vpc {
-                let associated = |state: &Option<ibaudit_snapshot::aws::CidrBlockState>| {
-                    !state
-                        .as_ref()
-                        .and_then(|s| s.state.as_deref())
-                        .is_some_and(|s| {
-                            s.eq_ignore_ascii_case("disassociated")
-                                || s.eq_ignore_ascii_case("failed")
-                        })
-                };
-                reaching.extend(
-                    vpc.cidr_block
-                        .iter()
-                        .map(String::as_str)
-                        .chain(
-                            vpc.cidr_block_association_set
-                                .iter()
-                                .filter(|a| associated(&a.cidr_block_state))
-                                .map(|a| a.cidr_block.as_str()),
-                        )
-                        .chain(
-                            vpc.ipv6_cidr_block_association_set
-                                .iter()
-                                .filter(|a| associated(&a.ipv6_cidr_block_state))
-                                .map(|a| a.ipv6_cidr_block.as_str()),
-                        )
-                        .filter_map(Cidr::parse),
+        match judge(ctx, ep, &reaching, vpc.map(|_| ())) {
+            Verdict::Allowed => {}
+            Verdict::Unknown(missing) => missing.into_iter().for_each(|m| out.not_assessed(m)),
+            Verdict::Blocked => {
+                let groups: Vec<&str> = ep.groups.iter().map(|g| g.group_id.as_str()).collect();
+                out.report(
+                    &BLOCKED,
+                    common::endpoint(&ep.vpc_endpoint_id),
+                    format!(
+                        "no security group of Image Builder endpoint {} ({}) allows inbound TCP 443 from {} or its build subnets: HTTPS calls to the Image Builder API through the endpoint are dropped",
+                        ep.vpc_endpoint_id,
+                        if groups.is_empty() { "none attached".to_string() } else { common::list(&groups) },
+                        ep.vpc_id
+                    ),
                 );
             }
-            match judge(ctx, ep, &reaching, vpc.map(|_| ())) {
-                Verdict::Allowed => {}
-                Verdict::Unknown(missing) => missing.into_iter().for_each(|m| out.not_assessed(m)),
-                Verdict::Blocked => {
-                    let groups: Vec<&str> = ep.groups.iter().map(|g| g.group_id.as_str()).collect();
-                    out.report(
-                        Severity::High,
-                        super::endpoint(&ep.vpc_endpoint_id),
-                        format!(
-                            "no security group of Image Builder endpoint {} ({}) allows inbound TCP 443 from {} or its build subnets: HTTPS calls to the Image Builder API through the endpoint are dropped",
-                            ep.vpc_endpoint_id,
-                            if groups.is_empty() { "none attached".to_string() } else { super::list(&groups) },
-                            ep.vpc_id
-                        ),
-                    );
-                }
-            }
         }
-        Ok(())
     }
+    Ok(())
 }

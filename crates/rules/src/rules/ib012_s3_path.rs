@@ -4,13 +4,21 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use ibaudit_snapshot::aws::{RouteTable, Subnet};
 
-use crate::context::{is_usable, Missing, RegionCtx};
-use crate::finding::Severity;
-use crate::registry::{rule_meta, Rule, RuleMeta, Sink};
+use crate::context::{is_usable, RegionCtx};
+use crate::missing::Missing;
+use crate::rule::{rule, Sink};
 
-rule_meta!("IB012", "no-s3-path", High);
+use super::common;
 
-pub struct NoS3Path;
+rule! {
+    NoS3Path {
+        id: "IB012",
+        name: "no-s3-path",
+        outcomes: {
+            NO_PATH: "no-path", High, "a build subnet has no route to S3: no gateway endpoint route, no default route, no S3 interface endpoint";
+        },
+    }
+}
 
 /// Whether the table routes to one of the VPC's S3 gateway endpoints.
 fn routes_to_s3_gateway(
@@ -51,68 +59,62 @@ fn routes_to_s3_gateway(
     }))
 }
 
-impl Rule for NoS3Path {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn check(&self, ctx: &RegionCtx<'_>, out: &mut Sink) -> Result<(), Missing> {
-        let endpoints = ctx.imagebuilder_endpoints()?;
-        let build_ids = match ctx.build_subnet_ids(out) {
-            Ok(ids) => ids,
-            Err(m) => {
-                out.not_assessed(m);
-                Vec::new()
-            }
-        };
-        // VPC -> the subnets to check there: the build subnets where any are
-        // known (builds run nowhere else), otherwise the Image Builder
-        // endpoints' own subnets.
-        let mut subjects: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
-        if build_ids.is_empty() {
-            for ep in &endpoints {
-                subjects
-                    .entry(ep.vpc_id.as_str())
-                    .or_default()
-                    .extend(ep.subnet_ids.iter().map(String::as_str));
-            }
+fn check(ctx: &RegionCtx<'_>, out: &mut Sink) -> Result<(), Missing> {
+    let endpoints = ctx.imagebuilder_endpoints()?;
+    let build_ids = match ctx.build_subnet_ids() {
+        Ok(ids) => out.report_gaps(ids),
+        Err(m) => {
+            out.not_assessed(m);
+            Vec::new()
         }
-        for id in build_ids {
-            match ctx.subnet(id) {
-                Ok(s) => {
-                    subjects.entry(s.vpc_id.as_str()).or_default().insert(id);
+    };
+    // VPC -> the subnets to check there: the build subnets where any are
+    // known (builds run nowhere else), otherwise the Image Builder
+    // endpoints' own subnets.
+    let mut subjects: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    if build_ids.is_empty() {
+        for ep in &endpoints {
+            subjects
+                .entry(ep.vpc_id.as_str())
+                .or_default()
+                .extend(ep.subnet_ids.iter().map(String::as_str));
+        }
+    }
+    for id in build_ids {
+        match ctx.subnet(id) {
+            Ok(s) => {
+                subjects.entry(s.vpc_id.as_str()).or_default().insert(id);
+            }
+            Err(m) => out.not_assessed(m),
+        }
+    }
+    for (vpc_id, subnet_ids) in subjects {
+        if ctx.has_interface_endpoint(vpc_id, "s3")? {
+            continue;
+        }
+        for id in subnet_ids {
+            let check = |subnet: &Subnet| -> Result<Option<String>, Missing> {
+                let table = ctx.route_table(subnet)?;
+                if RegionCtx::default_route(table).is_some()
+                    || routes_to_s3_gateway(ctx, table, vpc_id)?
+                {
+                    return Ok(None);
                 }
+                Ok(Some(table.route_table_id.clone()))
+            };
+            match ctx.subnet(id).and_then(check) {
+                Ok(None) => {}
+                Ok(Some(table)) => out.report(
+                    &NO_PATH,
+                    common::subnet(id),
+                    format!(
+                        "subnet {id} in {vpc_id} has no path to S3: its route table {table} has no route to an S3 gateway endpoint and no default route, and the VPC has no {} interface endpoint; builds cannot download AWSTOE or managed components",
+                        ctx.service_name("s3")
+                    ),
+                ),
                 Err(m) => out.not_assessed(m),
             }
         }
-        for (vpc_id, subnet_ids) in subjects {
-            if ctx.has_interface_endpoint(vpc_id, "s3")? {
-                continue;
-            }
-            for id in subnet_ids {
-                let check = |subnet: &Subnet| -> Result<Option<String>, Missing> {
-                    let table = ctx.route_table(subnet)?;
-                    if RegionCtx::default_route(table).is_some()
-                        || routes_to_s3_gateway(ctx, table, vpc_id)?
-                    {
-                        return Ok(None);
-                    }
-                    Ok(Some(table.route_table_id.clone()))
-                };
-                match ctx.subnet(id).and_then(check) {
-                    Ok(None) => {}
-                    Ok(Some(table)) => out.report(
-                        Severity::High,
-                        super::subnet(id),
-                        format!(
-                            "subnet {id} in {vpc_id} has no path to S3: its route table {table} has no route to an S3 gateway endpoint and no default route, and the VPC has no {} interface endpoint; builds cannot download AWSTOE or managed components",
-                            ctx.service_name("s3")
-                        ),
-                    ),
-                    Err(m) => out.not_assessed(m),
-                }
-            }
-        }
-        Ok(())
     }
+    Ok(())
 }

@@ -1,51 +1,53 @@
 //! An isolated build subnet without Systems Manager endpoints.
 
-use crate::context::{Missing, RegionCtx};
-use crate::finding::Severity;
-use crate::registry::{rule_meta, Rule, RuleMeta, Sink};
+use crate::context::RegionCtx;
+use crate::missing::Missing;
+use crate::rule::{rule, Sink};
 
-rule_meta!("IB014", "isolated-build-missing-ssm", High);
+use super::common;
 
-pub struct IsolatedBuildMissingSsm;
+rule! {
+    IsolatedBuildMissingSsm {
+        id: "IB014",
+        name: "isolated-build-missing-ssm",
+        outcomes: {
+            MISSING_SSM: "missing-ssm", High, "an isolated build subnet has no ssm or ssmmessages interface endpoint in its VPC";
+        },
+    }
+}
 
 const SERVICES: [&str; 2] = ["ssm", "ssmmessages"];
 
-impl Rule for IsolatedBuildMissingSsm {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn check(&self, ctx: &RegionCtx<'_>, out: &mut Sink) -> Result<(), Missing> {
-        for id in ctx.build_subnet_ids(out)? {
-            let isolated = ctx
-                .subnet(id)
-                .and_then(|s| Ok((s, RegionCtx::default_route(ctx.route_table(s)?).is_none())));
-            let subnet = match isolated {
-                Ok((_, false)) => continue,
-                Ok((s, true)) => s,
-                Err(m) => {
-                    out.not_assessed(m);
-                    continue;
-                }
-            };
-            let mut lacking = Vec::new();
-            for service in SERVICES {
-                if !ctx.has_interface_endpoint(&subnet.vpc_id, service)? {
-                    lacking.push(ctx.service_name(service));
-                }
+fn check(ctx: &RegionCtx<'_>, out: &mut Sink) -> Result<(), Missing> {
+    for id in out.report_gaps(ctx.build_subnet_ids()?) {
+        let isolated = ctx
+            .subnet(id)
+            .and_then(|s| Ok((s, RegionCtx::default_route(ctx.route_table(s)?).is_none())));
+        let subnet = match isolated {
+            Ok((_, false)) => continue,
+            Ok((s, true)) => s,
+            Err(m) => {
+                out.not_assessed(m);
+                continue;
             }
-            if !lacking.is_empty() {
-                out.report(
-                    Severity::High,
-                    super::subnet(id),
-                    format!(
-                        "build subnet {id} has no default route and its VPC {} has no interface endpoint for {}: Image Builder runs build steps through Systems Manager, so builds time out verifying the SSM Agent",
-                        subnet.vpc_id,
-                        super::list(&lacking)
-                    ),
-                );
+        };
+        let mut lacking = Vec::new();
+        for service in SERVICES {
+            if !ctx.has_interface_endpoint(&subnet.vpc_id, service)? {
+                lacking.push(ctx.service_name(service));
             }
         }
-        Ok(())
+        if !lacking.is_empty() {
+            out.report(
+                &MISSING_SSM,
+                common::subnet(id),
+                format!(
+                    "build subnet {id} has no default route and its VPC {} has no interface endpoint for {}: Image Builder runs build steps through Systems Manager, so builds time out verifying the SSM Agent",
+                    subnet.vpc_id,
+                    common::list(&lacking)
+                ),
+            );
+        }
     }
+    Ok(())
 }

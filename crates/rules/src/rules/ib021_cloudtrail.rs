@@ -1,14 +1,25 @@
 //! No trail records write management events in a region with an Image Builder endpoint.
 
 use ibaudit_snapshot::aws::{AdvancedEventSelector, EventSelectorsResponse, Trail};
+use ibaudit_snapshot::Operation;
 
-use crate::context::{Missing, RegionCtx};
-use crate::finding::{Resource, ResourceKind, Severity};
-use crate::registry::{rule_meta, Rule, RuleMeta, Sink};
+use crate::context::RegionCtx;
+use crate::missing::Missing;
+use crate::finding::{Resource, ResourceKind};
+use crate::rule::{rule, Sink};
 
-rule_meta!("IB021", "cloudtrail-not-recording", Medium);
+use super::common;
 
-pub struct CloudTrailNotRecording;
+rule! {
+    CloudTrailNotRecording {
+        id: "IB021",
+        name: "cloudtrail-not-recording",
+        outcomes: {
+            NOT_RECORDING: "not-recording", Medium, "no trail logs write management events in a region with an Image Builder endpoint";
+            READ_ONLY: "read-only", Low, "the trails of a region with an Image Builder endpoint record only read-only management events";
+        },
+    }
+}
 
 /// What a trail's selectors record of management events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -97,79 +108,72 @@ fn covers(trail: &Trail, region: &str) -> bool {
         || trail.home_region.as_deref().is_none_or(|h| h == region)
 }
 
-impl Rule for CloudTrailNotRecording {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
+fn check(ctx: &RegionCtx<'_>, out: &mut Sink) -> Result<(), Missing> {
+    let endpoints = ctx.imagebuilder_endpoints()?;
+    if endpoints.is_empty() {
+        return Ok(());
     }
-
-    fn check(&self, ctx: &RegionCtx<'_>, out: &mut Sink) -> Result<(), Missing> {
-        let endpoints = ctx.imagebuilder_endpoints()?;
-        if endpoints.is_empty() {
-            return Ok(());
-        }
-        let mut unknown = Vec::new();
-        let mut read_only = Vec::new();
-        for trail in ctx.trails()?.iter().filter(|t| covers(t, ctx.region())) {
-            let status = match ctx.account.trail_status(trail) {
-                Ok(s) => s,
-                Err(m) => {
-                    unknown.push(m);
-                    continue;
-                }
-            };
-            match status.is_logging {
-                Some(true) => {}
-                Some(false) => continue,
-                None => {
-                    unknown.push(Missing {
-                        operation: "GetTrailStatus",
-                        resource: Some(trail.trail_arn.clone()),
-                        code: Some("FieldMissing".into()),
-                        message: Some("the response has no IsLogging field".into()),
-                    });
-                    continue;
-                }
+    let mut unknown = Vec::new();
+    let mut read_only = Vec::new();
+    for trail in ctx.trails()?.iter().filter(|t| covers(t, ctx.region())) {
+        let status = match ctx.account.trail_status(trail) {
+            Ok(s) => s,
+            Err(m) => {
+                unknown.push(m);
+                continue;
             }
-            match ctx.account.event_selectors(trail).map(recording) {
-                Ok(Recording::Writes) => return Ok(()),
-                Ok(Recording::ReadOnly) => read_only.push(trail.name.as_str()),
-                Ok(Recording::Nothing) => {}
-                Err(m) => unknown.push(m),
+        };
+        match status.is_logging {
+            Some(true) => {}
+            Some(false) => continue,
+            None => {
+                unknown.push(Missing::field_missing(
+                    Operation::GetTrailStatus,
+                    &trail.trail_arn,
+                    "the response has no IsLogging field",
+                ));
+                continue;
             }
         }
-        if !unknown.is_empty() {
-            unknown.into_iter().for_each(|m| out.not_assessed(m));
-            return Ok(());
+        match ctx.account.event_selectors(trail).map(recording) {
+            Ok(Recording::Writes) => return Ok(()),
+            Ok(Recording::ReadOnly) => read_only.push(trail.name.as_str()),
+            Ok(Recording::Nothing) => {}
+            Err(m) => unknown.push(m),
         }
-        let ids: Vec<&str> = endpoints
-            .iter()
-            .map(|e| e.vpc_endpoint_id.as_str())
-            .collect();
-        let region = Resource::new(ResourceKind::Region, ctx.region());
-        if read_only.is_empty() {
-            out.report(
-                Severity::Medium,
-                region,
-                format!(
-                    "no CloudTrail trail is logging write management events in {}, where Image Builder endpoint {} is: changes to images, pipelines and endpoints there leave no audit record",
-                    ctx.region(),
-                    super::list(&ids)
-                ),
-            );
-        } else {
-            out.report(
-                Severity::Low,
-                region,
-                format!(
-                    "CloudTrail in {} records only read-only management events (trail {}): writes through Image Builder endpoint {} leave no audit record",
-                    ctx.region(),
-                    super::list(&read_only),
-                    super::list(&ids)
-                ),
-            );
-        }
-        Ok(())
     }
+    if !unknown.is_empty() {
+        unknown.into_iter().for_each(|m| out.not_assessed(m));
+        return Ok(());
+    }
+    let ids: Vec<&str> = endpoints
+        .iter()
+        .map(|e| e.vpc_endpoint_id.as_str())
+        .collect();
+    let region = Resource::new(ResourceKind::Region, ctx.region());
+    if read_only.is_empty() {
+        out.report(
+            &NOT_RECORDING,
+            region,
+            format!(
+                "no CloudTrail trail is logging write management events in {}, where Image Builder endpoint {} is: changes to images, pipelines and endpoints there leave no audit record",
+                ctx.region(),
+                common::list(&ids)
+            ),
+        );
+    } else {
+        out.report(
+            &READ_ONLY,
+            region,
+            format!(
+                "CloudTrail in {} records only read-only management events (trail {}): writes through Image Builder endpoint {} leave no audit record",
+                ctx.region(),
+                common::list(&read_only),
+                common::list(&ids)
+            ),
+        );
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -1,34 +1,36 @@
 //! An endpoint policy that is not a valid endpoint policy.
 
-use crate::context::{Missing, RegionCtx};
-use crate::finding::Severity;
-use crate::registry::{rule_meta, Rule, RuleMeta, Sink};
+use crate::context::RegionCtx;
+use crate::missing::Missing;
+use crate::rule::{rule, Sink};
 
-rule_meta!("IB031", "policy-invalid", High);
+use super::common;
 
-pub struct PolicyInvalid;
-
-impl Rule for PolicyInvalid {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
+rule! {
+    PolicyInvalid {
+        id: "IB031",
+        name: "policy-invalid",
+        outcomes: {
+            INVALID: "invalid", High, "an endpoint policy is not a valid endpoint policy";
+        },
     }
+}
 
-    fn check(&self, ctx: &RegionCtx<'_>, out: &mut Sink) -> Result<(), Missing> {
-        for ep in ctx.policy_endpoints(out)? {
-            let analysed = ctx.policy(ep);
-            if !analysed.lint.invalid.is_empty() {
-                out.report(
-                    Severity::High,
-                    super::endpoint(&ep.vpc_endpoint_id),
-                    format!(
-                        "the policy of endpoint {} ({}) is not a valid endpoint policy: {}",
-                        ep.vpc_endpoint_id,
-                        ep.service_name,
-                        analysed.lint.invalid.join("; ")
-                    ),
-                );
-            }
+fn check(ctx: &RegionCtx<'_>, out: &mut Sink) -> Result<(), Missing> {
+    for ep in out.report_gaps(ctx.policy_endpoints()?) {
+        let analysed = ctx.policy(ep);
+        if !analysed.lint.invalid.is_empty() {
+            out.report(
+                &INVALID,
+                common::endpoint(&ep.vpc_endpoint_id),
+                format!(
+                    "the policy of endpoint {} ({}) is not a valid endpoint policy: {}",
+                    ep.vpc_endpoint_id,
+                    ep.service_name,
+                    analysed.lint.invalid.join("; ")
+                ),
+            );
         }
-        Ok(())
     }
+    Ok(())
 }

@@ -1,46 +1,35 @@
-//! One file per rule. Each declares its metadata with `rule_meta!` and
-//! implements [`crate::Rule`].
+//! One file per rule, each declared with [`crate::rule::rule!`]. A rule is
+//! registered by its one line in the list below, which declares its module
+//! and puts it in the registry, in this order.
 
-pub mod ib001_endpoint_missing;
-pub mod ib002_private_dns;
-pub mod ib003_vpc_dns_attributes;
-pub mod ib004_endpoint_state;
-pub mod ib005_https_ingress;
-pub mod ib006_single_az;
-pub mod ib010_s3_awstoe;
-pub mod ib011_s3_managed_components;
-pub mod ib012_s3_path;
-pub mod ib013_managed_component_read;
-pub mod ib014_ssm_endpoints;
-pub mod ib020_custom_policy;
-pub mod ib021_cloudtrail;
-pub mod ib030_policy_action;
-pub mod ib031_policy_invalid;
-pub mod not_assessed;
+/// `module::Struct` per rule: declares each module and lists each rule in `ALL`.
+macro_rules! rules {
+    ($($module:ident::$rule:ident,)+) => {
+        $(pub mod $module;)+
+
+        /// Every rule, in id order.
+        pub(crate) static ALL: &[&dyn crate::rule::Rule] = &[$(&$module::$rule,)+];
+    };
+}
+
+rules! {
+    ib001_endpoint_missing::ImageBuilderEndpointMissing,
+    ib002_private_dns::PrivateDnsDisabled,
+    ib003_vpc_dns_attributes::VpcDnsAttributesDisabled,
+    ib004_endpoint_state::EndpointNotAvailable,
+    ib005_https_ingress::EndpointBlocksHttps,
+    ib006_single_az::EndpointSingleAz,
+    ib010_s3_awstoe::S3PolicyBlocksAwstoe,
+    ib011_s3_managed_components::S3PolicyBlocksManagedComponents,
+    ib012_s3_path::NoS3Path,
+    ib013_managed_component_read::ImageBuilderPolicyBlocksManagedComponents,
+    ib014_ssm_endpoints::IsolatedBuildMissingSsm,
+    ib020_custom_policy::CustomPolicyLoggingGap,
+    ib021_cloudtrail::CloudTrailNotRecording,
+    ib030_policy_action::PolicyActionMalformed,
+    ib031_policy_invalid::PolicyInvalid,
+    not_assessed::NotAssessed,
+}
+
+mod common;
 mod s3_policy;
-
-use crate::finding::{Resource, ResourceKind};
-
-pub(crate) fn endpoint(id: &str) -> Resource {
-    Resource::new(ResourceKind::VpcEndpoint, id)
-}
-
-pub(crate) fn subnet(id: &str) -> Resource {
-    Resource::new(ResourceKind::Subnet, id)
-}
-
-/// "a, b and c"
-pub(crate) fn list(items: &[impl AsRef<str>]) -> String {
-    match items {
-        [] => String::new(),
-        [one] => one.as_ref().to_string(),
-        [rest @ .., last] => format!(
-            "{} and {}",
-            rest.iter()
-                .map(AsRef::as_ref)
-                .collect::<Vec<_>>()
-                .join(", "),
-            last.as_ref()
-        ),
-    }
-}

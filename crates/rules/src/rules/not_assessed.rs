@@ -6,53 +6,55 @@
 
 use std::collections::BTreeMap;
 
-use ibaudit_snapshot::RegionSnapshot;
+use ibaudit_snapshot::{Operation, RegionSnapshot};
 
-use crate::context::{Missing, RegionCtx};
-use crate::finding::{Resource, ResourceKind, Severity};
-use crate::registry::{rule_meta, Raw, Rule, RuleMeta, Sink};
+use crate::context::RegionCtx;
+use crate::missing::Missing;
+use crate::finding::{Resource, ResourceKind};
+use crate::rule::{rule, Raw, Sink};
 
-rule_meta!("IB900", "not-assessed", High);
-
-pub struct NotAssessed;
-
-impl Rule for NotAssessed {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
+rule! {
+    NotAssessed {
+        id: "IB900",
+        name: "not-assessed",
+        outcomes: {
+            NOT_ASSESSED: "not-assessed", High, "data a rule needs was not collected or failed to collect";
+            UNREAD_FAILURE: "unread-failure", High, "an operation no rule reads failed to collect";
+        },
     }
+}
 
-    /// Collection errors for operations no rule reads are still gaps in the
-    /// snapshot: report them, since nothing else will.
-    fn check(&self, ctx: &RegionCtx<'_>, out: &mut Sink) -> Result<(), Missing> {
-        for e in ctx
-            .data
-            .errors
-            .iter()
-            .filter(|e| !ibaudit_snapshot::OPERATIONS.contains(&e.operation.as_str()))
-        {
-            out.report_keyed(
-                Severity::High,
-                scope(ctx.data, e.resource.as_deref()),
-                e.operation.clone(),
-                format!(
-                    "{} failed in {}{} ({}{}); no rule could use what it would have returned",
-                    e.operation,
-                    ctx.region(),
-                    e.resource
-                        .as_deref()
-                        .map(|r| format!(" for {r}"))
-                        .unwrap_or_default(),
-                    e.code,
-                    if e.message.is_empty() {
-                        String::new()
-                    } else {
-                        format!(": {}", e.message)
-                    }
-                ),
-            );
-        }
-        Ok(())
+/// Collection errors for operations no rule reads are still gaps in the
+/// snapshot: report them, since nothing else will.
+fn check(ctx: &RegionCtx<'_>, out: &mut Sink) -> Result<(), Missing> {
+    for e in ctx
+        .data
+        .errors
+        .iter()
+        .filter(|e| Operation::from_name(&e.operation).is_none())
+    {
+        out.report_keyed(
+            &UNREAD_FAILURE,
+            scope(ctx.data, e.resource.as_deref()),
+            e.operation.clone(),
+            format!(
+                "{} failed in {}{} ({}{}); no rule could use what it would have returned",
+                e.operation,
+                ctx.region(),
+                e.resource
+                    .as_deref()
+                    .map(|r| format!(" for {r}"))
+                    .unwrap_or_default(),
+                e.code,
+                if e.message.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", e.message)
+                }
+            ),
+        );
     }
+    Ok(())
 }
 
 fn scope(region: &RegionSnapshot, resource: Option<&str>) -> Resource {
@@ -78,7 +80,7 @@ pub(crate) fn findings(region: &RegionSnapshot, blocked: Vec<(&'static str, Miss
     let mut grouped: Gaps = BTreeMap::new();
     for (rule, m) in blocked {
         let entry = grouped
-            .entry((m.operation, m.resource.clone()))
+            .entry((m.operation.name(), m.resource.clone()))
             .or_insert_with(|| (m.clone(), Vec::new()));
         // Keep the most informative report: one with an error code beats "not collected".
         if entry.0.code.is_none() && m.code.is_some() {
@@ -102,10 +104,10 @@ pub(crate) fn findings(region: &RegionSnapshot, blocked: Vec<(&'static str, Miss
                 (None, _) => "was not collected (absent from the snapshot)".to_string(),
             };
             Raw {
-                severity: Severity::High,
+                outcome: &NOT_ASSESSED,
                 resource: scope(region, m.resource.as_deref()),
                 message: format!("{what} {why}; not assessed: {}", rules.join(", ")),
-                key: Some(m.operation.to_string()),
+                key: Some(m.operation.name().to_string()),
             }
         })
         .collect()

@@ -3,26 +3,37 @@
 
 use ibaudit_policy::{evaluate, Decision};
 
-use crate::context::{Missing, RegionCtx};
-use crate::finding::Severity;
-use crate::registry::Sink;
+use crate::context::RegionCtx;
+use crate::missing::Missing;
+use crate::rule::{RuleOutcome, Sink};
+
+/// The calling rule's outcomes.
+pub(crate) struct Outcomes {
+    /// The policy denies the download.
+    pub blocks: &'static RuleOutcome,
+    /// Whether it allows it depends on condition keys the audit cannot know.
+    pub cannot_prove: &'static RuleOutcome,
+    /// The policy does not parse or is not a valid endpoint policy.
+    pub policy_invalid: &'static RuleOutcome,
+}
 
 /// `bucket_for(ctx, environment) -> (bucket, object ARN)`; `what` names the
 /// download in messages.
 pub(crate) fn check(
     ctx: &RegionCtx<'_>,
     out: &mut Sink,
+    outcomes: Outcomes,
     what: &str,
     prefix: &str,
     bucket_for: fn(&RegionCtx<'_>, &str) -> (String, String),
 ) -> Result<(), Missing> {
-    for vpc in ctx.imagebuilder_vpcs(out)? {
+    for vpc in out.report_gaps(ctx.imagebuilder_vpcs()?) {
         for ep in ctx.s3_endpoints(vpc)? {
             let analysed = ctx.policy(ep);
-            let resource = super::endpoint(&ep.vpc_endpoint_id);
+            let resource = super::common::endpoint(&ep.vpc_endpoint_id);
             let Some(policy) = &analysed.policy else {
                 out.report(
-                    Severity::Medium,
+                    outcomes.policy_invalid,
                     resource,
                     format!(
                         "cannot tell whether S3 endpoint {} in {vpc} lets {what} through: its policy is not valid ({}; see IB031)",
@@ -41,7 +52,7 @@ pub(crate) fn check(
                 match evaluate(policy, &request) {
                     Decision::Allowed { .. } => {}
                     Decision::Denied { statement: Some(i) } => out.report_keyed(
-                        Severity::High,
+                        outcomes.blocks,
                         resource.clone(),
                         key,
                         format!(
@@ -50,7 +61,7 @@ pub(crate) fn check(
                         ),
                     ),
                     Decision::Denied { statement: None } => out.report_keyed(
-                        Severity::High,
+                        outcomes.blocks,
                         resource.clone(),
                         key,
                         format!(
@@ -58,7 +69,7 @@ pub(crate) fn check(
                         ),
                     ),
                     Decision::Undetermined { keys } => out.report_keyed(
-                        Severity::Medium,
+                        outcomes.cannot_prove,
                         resource.clone(),
                         key,
                         format!(

@@ -1,0 +1,95 @@
+//! The not-assessed bookkeeping: what data a rule needed and did not get, and
+//! where in the snapshot that is recorded (a key absent, or a call in
+//! `errors`). IB900 turns these into findings.
+
+use ibaudit_snapshot::aws::CollectionError;
+use ibaudit_snapshot::{Operation, RegionSnapshot};
+
+/// Data a rule needed and did not get: an operation key absent from the
+/// snapshot, or a call recorded in `errors`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Missing {
+    pub operation: Operation,
+    /// The resource the call was about; `None` for the whole region.
+    pub resource: Option<String>,
+    /// The AWS error code when the call failed; `None` when it was not made.
+    pub code: Option<String>,
+    pub message: Option<String>,
+}
+
+impl Missing {
+    /// The call was not made (its response is absent from the snapshot).
+    pub fn not_collected(operation: Operation, resource: Option<&str>) -> Missing {
+        Missing {
+            operation,
+            resource: resource.map(str::to_string),
+            code: None,
+            message: None,
+        }
+    }
+
+    /// The call was made and failed as `e` records.
+    pub fn failed(operation: Operation, resource: Option<&str>, e: &CollectionError) -> Missing {
+        Missing {
+            operation,
+            resource: resource.map(str::to_string),
+            code: Some(e.code.clone()),
+            message: (!e.message.is_empty()).then(|| e.message.clone()),
+        }
+    }
+
+    /// The response came back without a field the rule reads.
+    pub fn field_missing(operation: Operation, resource: &str, message: &str) -> Missing {
+        Missing {
+            operation,
+            resource: Some(resource.to_string()),
+            code: Some("FieldMissing".into()),
+            message: Some(message.to_string()),
+        }
+    }
+
+    /// Why the whole operation is unusable in the region: a recorded
+    /// region-wide failure, else `None` (the caller then checks the key).
+    pub fn region_failure(region: &RegionSnapshot, operation: Operation) -> Option<Missing> {
+        region_error(region, operation).map(|e| Missing::failed(operation, None, e))
+    }
+
+    /// Why one resource's data is absent: its own recorded failure, the
+    /// operation's region-wide failure, else "not collected".
+    pub fn for_resource(region: &RegionSnapshot, operation: Operation, resource: &str) -> Missing {
+        let recorded = region
+            .errors
+            .iter()
+            .find(|e| e.operation == operation.name() && e.resource.as_deref() == Some(resource))
+            .or_else(|| region_error(region, operation));
+        match recorded {
+            Some(e) => Missing::failed(operation, Some(resource), e),
+            None => Missing::not_collected(operation, Some(resource)),
+        }
+    }
+}
+
+/// The error recorded for a whole operation in a region, if any.
+fn region_error(region: &RegionSnapshot, operation: Operation) -> Option<&CollectionError> {
+    region
+        .errors
+        .iter()
+        .find(|e| e.operation == operation.name() && e.resource.is_none())
+}
+
+/// What could be worked out, and what could not: the indexing context never
+/// reports, it hands both to the rule, which decides.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Partial<T> {
+    pub value: T,
+    pub missing: Vec<Missing>,
+}
+
+impl<T> Partial<T> {
+    /// The value, dropping what could not be worked out: for rules that use
+    /// the value only as a refinement and leave the gaps to the rules that
+    /// depend on them.
+    pub fn known(self) -> T {
+        self.value
+    }
+}
