@@ -413,6 +413,25 @@ fn snapshot_from_stdin() {
     assert!(stdout(&o).contains("IB002"));
 }
 
+/// The demo's table and JSON report as reviewed snapshots: a changed message,
+/// column or field is a visible diff (`cargo insta review`).
+#[test]
+fn demo_table_and_json_are_snapshotted() {
+    let demo = demo();
+    let demo = demo.to_str().unwrap();
+    let table = ibaudit(&["audit", demo, "--fail-on", "none"]);
+    // The demo has a not-assessed finding: incomplete, exit 3.
+    assert_eq!(code(&table), 3, "{}", stderr(&table));
+    insta::assert_snapshot!("demo_table", stdout(&table));
+    let json = ibaudit(&["audit", demo, "--fail-on", "none", "--format", "json"]);
+    assert_eq!(code(&json), 3, "{}", stderr(&json));
+    let mut doc: Value = serde_json::from_str(&stdout(&json)).unwrap();
+    // The version changes with every release; the rest is the contract.
+    assert_eq!(doc["tool"]["version"], env!("CARGO_PKG_VERSION"));
+    doc["tool"]["version"] = Value::from("[version]");
+    insta::assert_json_snapshot!("demo_json", doc);
+}
+
 #[test]
 fn demo_shows_a_realistic_report() {
     let report = audit_file(&demo());
