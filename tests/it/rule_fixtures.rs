@@ -177,6 +177,27 @@ fn every_rule_has_pass_and_fail_fixtures_and_every_directory_a_rule() {
     }
 }
 
+/// What a fixture describes is a snapshot that reading and writing keeps as
+/// it is (AWS shapes, verbatim policy documents, unknown keys).
+#[test]
+fn every_fixture_survives_a_round_trip() {
+    for (_, dir) in rule_dirs() {
+        for path in fixtures_in(&dir) {
+            let first = snapshot_of(&path);
+            let text = serde_json::to_string_pretty(&first).unwrap();
+            let second = ibaudit_snapshot::from_slice(text.as_bytes(), &path)
+                .unwrap_or_else(|e| panic!("{e}\n{text}"));
+            assert_eq!(first, second, "{}", path.display());
+            assert_eq!(
+                serde_json::to_string(&first).unwrap(),
+                serde_json::to_string(&second).unwrap(),
+                "{}: the written form is stable",
+                path.display()
+            );
+        }
+    }
+}
+
 /// Every finding of every fixture, message included, sorted, as reviewed
 /// snapshots (`cargo insta review`).
 #[test]
