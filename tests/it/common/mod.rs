@@ -30,9 +30,11 @@ pub fn base_account() -> serde_json::Value {
 }
 
 /// The complete snapshot a rule fixture describes: its patch applied to the
-/// base account.
+/// base account (`fixtures/rules/README.md`).
 pub fn rule_fixture(path: &Path) -> serde_json::Value {
-    patch::apply(Some(&base_account()), &read_json(path))
+    let mut doc = patch::apply(Some(&base_account()), &read_json(path));
+    patch::resolve(&mut doc);
+    doc
 }
 
 pub fn demo() -> PathBuf {

@@ -11,6 +11,10 @@
 //!   object, `{"<id key>": "<id>", "$delete": true}` removes it, any other
 //!   object is appended. Otherwise a list replaces (so `[]` empties one).
 //! - Anything else replaces.
+//!
+//! Then [`resolve`] turns every `{"$json": V}` into the text of V (keys
+//! sorted, two-space indent), so a policy document, which a snapshot holds
+//! as the string AWS returned, reads as JSON in a fixture.
 
 use std::collections::BTreeSet;
 
@@ -61,6 +65,41 @@ pub fn apply(base: Option<&Value>, patch: &Value) -> Value {
             _ => patch.clone(),
         },
         _ => patch.clone(),
+    }
+}
+
+/// Every `{"$json": V}` in `doc` becomes the string of V, pretty-printed
+/// with its keys sorted.
+pub fn resolve(doc: &mut Value) {
+    match doc {
+        Value::Object(o) => {
+            if let (1, Some(v)) = (o.len(), o.get("$json")) {
+                let text = serde_json::to_string_pretty(&sorted(v)).unwrap();
+                *doc = Value::String(text);
+            } else {
+                o.values_mut().for_each(resolve);
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(resolve),
+        _ => (),
+    }
+}
+
+/// `v` with the keys of every object in sorted order, whatever order the
+/// map type keeps.
+fn sorted(v: &Value) -> Value {
+    match v {
+        Value::Object(o) => {
+            let mut keys: Vec<&String> = o.keys().collect();
+            keys.sort();
+            Value::Object(
+                keys.into_iter()
+                    .map(|k| (k.clone(), sorted(&o[k])))
+                    .collect(),
+            )
+        }
+        Value::Array(a) => Value::Array(a.iter().map(sorted).collect()),
+        _ => v.clone(),
     }
 }
 
@@ -163,6 +202,18 @@ mod tests {
             json!({"e": {"$replace": [{"GroupId": "sg-2"}]}}),
             json!({"l": [{"VpcId": "vpc-1", "A": 1}, {"VpcId": "vpc-1", "B": 1}],
                    "e": [{"GroupId": "sg-2"}], "s": ["x", "y"]}),
+        );
+    }
+
+    #[test]
+    fn json_values_become_their_text() {
+        let mut doc = json!({"PolicyDocument": {"$json": {"Version": "2012-10-17", "Statement": []}},
+                             "l": [{"$json": "x"}], "o": {"$json": 1, "b": 2}});
+        super::resolve(&mut doc);
+        assert_eq!(
+            doc,
+            json!({"PolicyDocument": "{\n  \"Statement\": [],\n  \"Version\": \"2012-10-17\"\n}",
+                   "l": ["\"x\""], "o": {"$json": 1, "b": 2}})
         );
     }
 
