@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use ibaudit_rules::{audit, registry, Report};
 use serde_json::Value;
 
-use crate::common::{fixture, options, read_json, rule_fixture};
+use crate::common::{base_account, fixture, options, patch, read_json, rule_fixture};
 
 /// The snapshot a fixture describes: its patch applied to the base.
 fn snapshot_of(path: &Path) -> ibaudit_snapshot::Snapshot {
@@ -89,8 +89,9 @@ fn line(f: &ibaudit_rules::Finding) -> String {
     format!("{} {} {}: {}", f.rule, f.severity, f.resource_id, f.message)
 }
 
-/// What is wrong with one fixture, if anything.
-fn check_fixture(id: &str, path: &Path) -> Option<String> {
+/// What is wrong with one fixture's expectation, if anything: `expect`
+/// lists exactly the findings of its directory's rule.
+fn check_expected(id: &str, path: &Path) -> Option<String> {
     let name = format!("{id}/{}", path.file_name().unwrap().to_string_lossy());
     let want = expected(path);
     if let Some((rule, _, _)) = want.iter().find(|(rule, _, _)| rule != id) {
@@ -116,18 +117,35 @@ fn check_fixture(id: &str, path: &Path) -> Option<String> {
         })
         .collect();
     got.sort();
-    let all: Vec<String> = report.findings.iter().map(line).collect();
-    if got != want {
-        return Some(format!(
+    (got != want).then(|| {
+        let all: Vec<String> = report.findings.iter().map(line).collect();
+        format!(
             "{name}: findings differ\n  want: {want:?}\n  got:  {got:?}\n  all findings:\n    {}",
             all.join("\n    ")
-        ));
+        )
+    })
+}
+
+/// Runs `check` on every fixture whose name starts with `kind`, and reports
+/// every failure at once.
+fn check_all(kind: &str, check: impl Fn(&str, &Path) -> Option<String>) {
+    let mut failures = Vec::new();
+    let mut count = 0;
+    for (id, dir) in rule_dirs() {
+        for path in fixtures_in(&dir) {
+            if path
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with(kind)
+            {
+                count += 1;
+                failures.extend(check(&id, &path));
+            }
+        }
     }
-    let gaps: Vec<&String> = all.iter().filter(|m| m.starts_with("IB900")).collect();
-    if id != "IB900" && !gaps.is_empty() {
-        return Some(format!("{name}: the fixture is incomplete: {gaps:?}"));
-    }
-    None
+    assert!(count >= 40, "only {count} {kind}* fixtures found");
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 
 #[test]
@@ -140,17 +158,31 @@ fn the_base_account_audits_clean() {
 }
 
 #[test]
-fn every_fixture_gives_exactly_its_expected_findings() {
-    let mut failures = Vec::new();
-    let mut count = 0;
-    for (id, dir) in rule_dirs() {
-        for path in fixtures_in(&dir) {
-            count += 1;
-            failures.extend(check_fixture(&id, &path));
-        }
-    }
-    assert!(count >= 117, "only {count} fixtures found");
-    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+fn every_fail_fixture_gives_exactly_its_expected_findings() {
+    check_all("fail-", check_expected);
+}
+
+#[test]
+fn every_pass_fixture_gives_no_finding_of_its_rule() {
+    check_all("pass-", check_expected);
+}
+
+/// A fixture is about its rule: any other rule has everything it needs
+/// (no IB900), except in IB900's own fixtures.
+#[test]
+fn no_fixture_but_ib900_s_is_incomplete() {
+    check_all("", |id, path| {
+        let gaps: Vec<String> = audit_fixture(path)
+            .findings
+            .iter()
+            .filter(|f| f.rule == "IB900")
+            .map(line)
+            .collect();
+        (id != "IB900" && !gaps.is_empty()).then(|| {
+            let name = path.file_name().unwrap().to_string_lossy();
+            format!("{id}/{name}: the fixture is incomplete: {gaps:#?}")
+        })
+    });
 }
 
 #[test]
@@ -175,6 +207,24 @@ fn every_rule_has_pass_and_fail_fixtures_and_every_directory_a_rule() {
             );
         }
     }
+}
+
+/// A patch object whose id is not in the base is appended: a mistyped id
+/// would silently add an object instead of changing one. An appended object
+/// must carry every field its base siblings all have.
+#[test]
+fn no_fixture_appends_an_object_by_a_mistyped_id() {
+    let base = base_account();
+    let mut problems = Vec::new();
+    for (id, dir) in rule_dirs() {
+        for path in fixtures_in(&dir) {
+            for p in patch::suspicious_appends(&base, &read_json(&path)) {
+                let name = path.file_name().unwrap().to_string_lossy();
+                problems.push(format!("{id}/{name}: {p}"));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{problems:#?}");
 }
 
 /// What a fixture describes is a snapshot that reading and writing keeps as

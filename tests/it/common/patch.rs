@@ -103,6 +103,50 @@ fn sorted(v: &Value) -> Value {
     }
 }
 
+/// The objects `patch` appends to a list of `base` that lack a field every
+/// object of that list has: most likely an id mistyped, which would
+/// otherwise add an object instead of changing one. Each as
+/// `path: id (missing fields)`.
+pub fn suspicious_appends(base: &Value, patch: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    appends_in(base, patch, "", &mut out);
+    out
+}
+
+fn appends_in(base: &Value, patch: &Value, path: &str, out: &mut Vec<String>) {
+    match (base, patch) {
+        (Value::Object(b), Value::Object(p)) if !p.contains_key("$replace") => {
+            for (k, v) in p {
+                if let Some(bv) = b.get(k) {
+                    appends_in(bv, v, &format!("{path}/{k}"), out);
+                }
+            }
+        }
+        (Value::Array(b), Value::Array(p)) => {
+            let Some(key) = merge_key(b, p) else { return };
+            for e in p {
+                let want = id(e, key);
+                if let Some(old) = b.iter().find(|x| id(x, key) == want) {
+                    appends_in(old, e, &format!("{path}[{}]", want.unwrap_or("")), out);
+                    continue;
+                }
+                let missing: Vec<&String> = b
+                    .first()
+                    .and_then(Value::as_object)
+                    .into_iter()
+                    .flat_map(|first| first.keys())
+                    .filter(|k| b.iter().all(|x| x.get(k.as_str()).is_some()))
+                    .filter(|k| e.get(k.as_str()).is_none())
+                    .collect();
+                if !missing.is_empty() {
+                    out.push(format!("{path}: {} ({missing:?})", want.unwrap_or("")));
+                }
+            }
+        }
+        _ => (),
+    }
+}
+
 fn id_key(v: &Value) -> Option<&'static str> {
     let o = v.as_object()?;
     ID_KEYS
@@ -215,6 +259,24 @@ mod tests {
             json!({"PolicyDocument": "{\n  \"Statement\": [],\n  \"Version\": \"2012-10-17\"\n}",
                    "l": ["\"x\""], "o": {"$json": 1, "b": 2}})
         );
+    }
+
+    #[test]
+    fn an_appended_object_missing_common_fields_is_suspicious() {
+        let base = json!({"Subnets": [
+            {"SubnetId": "subnet-1", "VpcId": "vpc-1", "AvailabilityZone": "us-east-1a"},
+            {"SubnetId": "subnet-2", "VpcId": "vpc-1", "AvailabilityZone": "us-east-1b"}
+        ]});
+        let typo = json!({"Subnets": [{"SubnetId": "subnet-3", "AvailabilityZone": "us-east-1c"}]});
+        assert_eq!(
+            super::suspicious_appends(&base, &typo),
+            [r#"/Subnets: subnet-3 (["VpcId"])"#]
+        );
+        let whole = json!({"Subnets": [
+            {"SubnetId": "subnet-2", "AvailabilityZone": "us-east-1c"},
+            {"SubnetId": "subnet-3", "VpcId": "vpc-1", "AvailabilityZone": "us-east-1c"}
+        ]});
+        assert!(super::suspicious_appends(&base, &whole).is_empty());
     }
 
     #[test]
