@@ -11,6 +11,27 @@ fn small(accounts: &[&str]) -> (tempfile::TempDir, std::path::PathBuf) {
     )
 }
 
+/// What the tests below rest on.
+#[test]
+fn the_small_snapshot_has_one_medium_and_one_low_finding() {
+    let text = small_snapshot(&["111122223333"]).to_string();
+    let snapshot =
+        ibaudit_snapshot::from_slice(text.as_bytes(), std::path::Path::new("small.json")).unwrap();
+    let report = ibaudit_rules::audit(&snapshot, &options());
+    let got: Vec<(&str, String)> = report
+        .findings
+        .iter()
+        .map(|f| (f.rule, f.severity.to_string()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("IB002", "medium".to_string()),
+            ("IB006", "low".to_string())
+        ]
+    );
+}
+
 #[test]
 fn exit_codes_follow_fail_on() {
     // The small snapshot has one medium (IB002) and one low (IB006) finding.

@@ -137,41 +137,37 @@ pub fn code(o: &Output) -> i32 {
     o.status.code().expect("exited, not killed")
 }
 
-/// A small snapshot with one broken Image Builder endpoint (private DNS off,
-/// single AZ) in each given account, fully collected.
+/// A small snapshot: the rule fixtures' base account (`fixtures/rules/`) with
+/// its Image Builder endpoint broken (private DNS off, in a single zone: one
+/// medium and one low finding), copied under each given account id.
 pub fn small_snapshot(accounts: &[&str]) -> serde_json::Value {
-    let region = |acct: &str| {
-        serde_json::json!({
+    let broken = patch::apply(
+        Some(&base_account()),
+        &serde_json::json!({"accounts": [{"account_id": BASE_ACCOUNT, "regions": [{
             "region": "us-east-1",
             "DescribeVpcEndpoints": {"VpcEndpoints": [{
-                "VpcEndpointId": "vpce-0a1b2c3d4e5f60001", "VpcEndpointType": "Interface",
-                "VpcId": "vpc-0a1b2c3d4e5f60001", "ServiceName": "com.amazonaws.us-east-1.imagebuilder",
-                "State": "available", "PrivateDnsEnabled": false,
-                "SubnetIds": ["subnet-0a1b2c3d4e5f60001"],
-                "Groups": [{"GroupId": "sg-0a1b2c3d4e5f60001"}], "OwnerId": acct
-            }]},
-            "DescribeVpcs": {"Vpcs": [{"VpcId": "vpc-0a1b2c3d4e5f60001", "CidrBlock": "10.0.0.0/16"}]},
-            "DescribeVpcAttribute": [],
-            "DescribeSubnets": {"Subnets": [{"SubnetId": "subnet-0a1b2c3d4e5f60001", "VpcId": "vpc-0a1b2c3d4e5f60001", "AvailabilityZone": "us-east-1a", "CidrBlock": "10.0.1.0/24"}]},
-            "DescribeSecurityGroups": {"SecurityGroups": [{"GroupId": "sg-0a1b2c3d4e5f60001", "IpPermissions": [
-                {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "10.0.0.0/16"}]}]}]},
-            "DescribeRouteTables": {"RouteTables": [{"RouteTableId": "rtb-0a1b2c3d4e5f60001", "VpcId": "vpc-0a1b2c3d4e5f60001",
-                "Associations": [{"Main": true}],
-                "Routes": [{"DestinationCidrBlock": "0.0.0.0/0", "NatGatewayId": "nat-0a1b2c3d4e5f60001", "State": "active"}]}]},
-            "DescribePrefixLists": {"PrefixLists": []},
-            "DescribeTrails": {"trailList": [{"Name": "main", "TrailARN": format!("arn:aws:cloudtrail:us-east-1:{acct}:trail/main"), "HomeRegion": "us-east-1", "IsMultiRegionTrail": true}]},
-            "GetTrailStatus": {format!("arn:aws:cloudtrail:us-east-1:{acct}:trail/main"): {"IsLogging": true}},
-            "GetEventSelectors": {format!("arn:aws:cloudtrail:us-east-1:{acct}:trail/main"): {"EventSelectors": [{"ReadWriteType": "All", "IncludeManagementEvents": true}]}},
-            "ListInfrastructureConfigurations": {"infrastructureConfigurationSummaryList": []},
-            "GetInfrastructureConfiguration": []
+                "VpcEndpointId": "vpce-0a1b2c3d4e5f60001",
+                "PrivateDnsEnabled": false,
+                "SubnetIds": ["subnet-02a3b4c5d6e7f0001"]
+            }]}
+        }]}]}),
+    );
+    // The account id is also in ARNs and owner ids: each copy is the text
+    // of the base's account with every occurrence replaced.
+    let account = broken["accounts"][0].to_string();
+    let mut doc = broken;
+    doc["accounts"] = accounts
+        .iter()
+        .map(|a| {
+            serde_json::from_str::<serde_json::Value>(&account.replace(BASE_ACCOUNT, a)).unwrap()
         })
-    };
-    serde_json::json!({
-        "ibaudit_snapshot": 1,
-        "collected_at": "2026-11-26T07:00:00Z",
-        "accounts": accounts.iter().map(|a| serde_json::json!({"account_id": a, "regions": [region(a)]})).collect::<Vec<_>>()
-    })
+        .collect::<Vec<_>>()
+        .into();
+    doc
 }
+
+/// The account id of the rule fixtures' base account.
+pub const BASE_ACCOUNT: &str = "111122223333";
 
 /// Writes a value as a file in a fresh temporary directory.
 pub fn write_temp(name: &str, contents: &str) -> (tempfile::TempDir, PathBuf) {
