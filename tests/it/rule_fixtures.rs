@@ -227,6 +227,58 @@ fn no_fixture_appends_an_object_by_a_mistyped_id() {
     assert!(problems.is_empty(), "{problems:#?}");
 }
 
+/// A directive the applier did not act on (a `$delete` in a list that does
+/// not merge by id, a `$replace` or `$json` beside other keys) would stay in
+/// the snapshot as an unknown key, which the reader tolerates: silently
+/// ignored. None may be left.
+#[test]
+fn every_patch_directive_takes_effect() {
+    fn leftovers(v: &Value, path: &str, out: &mut Vec<String>) {
+        match v {
+            Value::Object(o) => {
+                for (k, v) in o {
+                    if k.starts_with('$') {
+                        out.push(format!("{path}/{k}"));
+                    }
+                    leftovers(v, &format!("{path}/{k}"), out);
+                }
+            }
+            Value::Array(a) => {
+                for (i, v) in a.iter().enumerate() {
+                    leftovers(v, &format!("{path}[{i}]"), out);
+                }
+            }
+            _ => (),
+        }
+    }
+    let mut problems = Vec::new();
+    for (id, dir) in rule_dirs() {
+        for path in fixtures_in(&dir) {
+            let name = path.file_name().unwrap().to_string_lossy().to_string();
+            let mut left = Vec::new();
+            leftovers(&rule_fixture(&path), "", &mut left);
+            problems.extend(left.into_iter().map(|l| format!("{id}/{name}: {l}")));
+        }
+    }
+    assert!(problems.is_empty(), "{problems:#?}");
+}
+
+/// A fixture says, in a sentence, what case it is.
+#[test]
+fn every_fixture_describes_its_case() {
+    for (id, dir) in rule_dirs() {
+        for path in fixtures_in(&dir) {
+            let doc = read_json(&path);
+            let text = doc["description"].as_str().unwrap_or_default();
+            assert!(
+                text.len() > 20 && text.ends_with('.'),
+                "{id}/{}: `description` is a sentence saying what the case is",
+                path.file_name().unwrap().to_string_lossy()
+            );
+        }
+    }
+}
+
 /// What a fixture describes is a snapshot that reading and writing keeps as
 /// it is (AWS shapes, verbatim policy documents, unknown keys).
 #[test]
