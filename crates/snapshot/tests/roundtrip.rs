@@ -8,9 +8,11 @@ use ibaudit_snapshot::{from_slice, load, RegionSnapshot, Snapshot};
 
 fn fixtures() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
-    let mut out = Vec::new();
-    // Snapshots only: rule fixtures and the demo.
-    let mut stack = vec![root.join("rules"), root.join("demo")];
+    // Snapshots only: the rule fixtures' base account and the demo. The rule
+    // fixtures are patches over the base: the end-to-end tests round-trip
+    // the snapshots they describe.
+    let mut out = vec![root.join("rules/base.json")];
+    let mut stack = vec![root.join("demo")];
     while let Some(dir) = stack.pop() {
         for e in std::fs::read_dir(&dir).unwrap() {
             let p = e.unwrap().path();
@@ -34,7 +36,7 @@ fn roundtrip(s: &Snapshot) -> Snapshot {
 #[test]
 fn every_fixture_survives_a_round_trip() {
     let files = fixtures();
-    assert!(files.len() > 20, "fixtures found: {}", files.len());
+    assert!(files.len() >= 2, "fixtures found: {}", files.len());
     for path in files {
         let first = load(&path).unwrap_or_else(|e| panic!("{e}"));
         let second = roundtrip(&first);

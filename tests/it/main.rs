@@ -1,0 +1,15 @@
+//! The end-to-end tests, as one test binary (one link instead of one per
+//! file). Each module is one area; `common` holds the shared helpers,
+//! among them the one way to run the `ibaudit` binary.
+
+mod common;
+
+mod catalog;
+mod cli;
+// The collector's tests run the live `scan`/`collect` against an AWS API
+// emulator, so they need the binary built with the collector.
+#[cfg(feature = "collector")]
+mod collector;
+mod malformed;
+mod rule_fixtures;
+mod sarif;

@@ -1,0 +1,297 @@
+//! SARIF output: valid against the SARIF 2.1.0 schema and acceptable to
+//! GitHub code scanning (the requirements the schema does not express).
+
+use crate::common::*;
+use ibaudit_report::sarif::{render_with_limits, Limits};
+use serde_json::Value;
+
+fn validator() -> jsonschema::Validator {
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(fixture("schema/sarif-schema-2.1.0.json")).unwrap(),
+    )
+    .unwrap();
+    jsonschema::validator_for(&schema).expect("the SARIF schema compiles")
+}
+
+/// Schema validation plus GitHub's own checks; returns the document.
+fn assert_github_sarif(text: &str) -> Value {
+    let doc: Value = serde_json::from_str(text).expect("SARIF is JSON");
+    let errors: Vec<String> = validator()
+        .iter_errors(&doc)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "schema violations:\n{}",
+        errors.join("\n")
+    );
+    assert_eq!(doc["version"], "2.1.0");
+    assert!(doc["$schema"]
+        .as_str()
+        .is_some_and(|s| s.starts_with("https://")));
+    let runs = doc["runs"].as_array().unwrap();
+    assert!(!runs.is_empty() && runs.len() <= 20);
+    for run in runs {
+        let driver = &run["tool"]["driver"];
+        assert_eq!(driver["name"], "ibaudit");
+        assert!(driver["semanticVersion"].is_string() && driver["informationUri"].is_string());
+        let rules = driver["rules"].as_array().unwrap();
+        assert!(!rules.is_empty());
+        for rule in rules {
+            for key in ["id", "name"] {
+                assert!(
+                    rule[key].as_str().is_some_and(|s| !s.is_empty()),
+                    "rule {key}: {rule}"
+                );
+            }
+            assert!(!rule["shortDescription"]["text"]
+                .as_str()
+                .unwrap()
+                .is_empty());
+            assert!(!rule["fullDescription"]["text"].as_str().unwrap().is_empty());
+            assert!(!rule["help"]["text"].as_str().unwrap().is_empty());
+            assert!(!rule["help"]["markdown"].as_str().unwrap().is_empty());
+            let props = &rule["properties"];
+            assert!(props["tags"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|t| t == "security"));
+            assert!(props["precision"].is_string());
+            let sev = props["security-severity"]
+                .as_str()
+                .expect("security-severity is a string");
+            let n: f64 = sev.parse().expect("security-severity is numeric");
+            assert!((0.0..=10.0).contains(&n));
+        }
+        let id = run["automationDetails"]["id"].as_str().unwrap();
+        assert!(id.starts_with("ibaudit/") && id.ends_with('/'), "{id}");
+        let results = run["results"]
+            .as_array()
+            .expect("results is always present");
+        assert!(results.len() <= 25_000);
+        for r in results {
+            let rule_id = r["ruleId"].as_str().unwrap();
+            assert!(rules.iter().any(|x| x["id"] == rule_id));
+            assert!(["error", "warning", "note"].contains(&r["level"].as_str().unwrap()));
+            let locations = r["locations"].as_array().unwrap();
+            assert_eq!(locations.len(), 1, "exactly one location");
+            let uri = locations[0]["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap();
+            let scheme = uri.split_once(':').is_some_and(|(s, _)| !s.contains('/'));
+            assert!(
+                !scheme && !uri.starts_with('/') && !uri.contains("://"),
+                "URI must be relative without a scheme: {uri}"
+            );
+            assert!(
+                uri.starts_with(&format!("aws/{}", &id["ibaudit/".len()..])),
+                "{uri} is under the run's account"
+            );
+            assert_eq!(locations[0]["physicalLocation"]["region"]["startLine"], 1);
+            let logical = &locations[0]["logicalLocations"][0];
+            assert!(logical["fullyQualifiedName"].is_string());
+            let text = r["message"]["text"].as_str().unwrap();
+            assert!(
+                text.contains(logical["name"].as_str().unwrap()),
+                "message names the resource: {text}"
+            );
+            if let Some(arn) = logical["fullyQualifiedName"]
+                .as_str()
+                .filter(|a| a.starts_with("arn:"))
+            {
+                assert!(text.contains(arn), "message names the ARN: {text}");
+            }
+            let hash = r["partialFingerprints"]["primaryLocationLineHash"]
+                .as_str()
+                .unwrap();
+            assert!(hash.len() > 4 && !hash.contains(' '));
+        }
+    }
+    doc
+}
+
+#[test]
+fn demo_sarif_is_valid_and_github_ready() {
+    let o = ibaudit(&[
+        "audit",
+        demo().to_str().unwrap(),
+        "--format",
+        "sarif",
+        "--fail-on",
+        "none",
+    ]);
+    assert!([0, 3].contains(&code(&o)), "{}", stderr(&o));
+    let doc = assert_github_sarif(&stdout(&o));
+    let results = doc["runs"][0]["results"].as_array().unwrap();
+    assert!(results.len() >= 5, "the demo shows several findings");
+    let levels: std::collections::BTreeSet<&str> = results
+        .iter()
+        .map(|r| r["level"].as_str().unwrap())
+        .collect();
+    assert!(
+        levels.contains("error") && levels.contains("warning") && levels.contains("note"),
+        "{levels:?}"
+    );
+}
+
+#[test]
+fn empty_report_still_has_results() {
+    // The rule fixtures' base: a clean account.
+    let path = fixture("rules/base.json");
+    let o = ibaudit(&["audit", path.to_str().unwrap(), "--format", "sarif"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let doc = assert_github_sarif(&stdout(&o));
+    assert_eq!(doc["runs"][0]["results"], serde_json::json!([]));
+}
+
+#[test]
+fn one_run_per_account() {
+    let snap = small_snapshot(&["111122223333", "444455556666"]);
+    let (_dir, path) = write_temp("s.json", &snap.to_string());
+    let o = ibaudit(&[
+        "audit",
+        path.to_str().unwrap(),
+        "--format",
+        "sarif",
+        "--fail-on",
+        "none",
+    ]);
+    let doc = assert_github_sarif(&stdout(&o));
+    let ids: Vec<&str> = doc["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["automationDetails"]["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["ibaudit/111122223333/", "ibaudit/444455556666/"]);
+    for run in doc["runs"].as_array().unwrap() {
+        assert!(!run["results"].as_array().unwrap().is_empty());
+    }
+}
+
+#[test]
+fn fingerprints_are_stable_and_distinct() {
+    let demo = demo();
+    let args = [
+        "audit",
+        demo.to_str().unwrap(),
+        "--format",
+        "sarif",
+        "--fail-on",
+        "none",
+    ];
+    let a = stdout(&ibaudit(&args));
+    let b = stdout(&ibaudit(&args));
+    assert_eq!(a, b, "SARIF is byte-identical across runs");
+    let doc: Value = serde_json::from_str(&a).unwrap();
+    let hashes: Vec<&str> = doc["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r["partialFingerprints"]["primaryLocationLineHash"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    let unique: std::collections::BTreeSet<&&str> = hashes.iter().collect();
+    assert_eq!(
+        unique.len(),
+        hashes.len(),
+        "every result has its own fingerprint"
+    );
+}
+
+#[test]
+fn limits_keep_the_most_severe_results() {
+    let report = audit_file(&demo());
+    let high = report
+        .findings
+        .iter()
+        .filter(|f| f.severity >= ibaudit_rules::Severity::High)
+        .count();
+    assert!(high >= 1 && high < report.findings.len());
+    let limits = Limits {
+        results_per_run: high,
+        ..Limits::default()
+    };
+    let rendered = render_with_limits(&report, limits);
+    assert!(
+        rendered.notes.iter().any(|n| n.contains("at most")),
+        "{:?}",
+        rendered.notes
+    );
+    let doc = assert_github_sarif(&rendered.text);
+    let results = doc["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), high);
+    assert!(results.iter().all(|r| r["level"] == "error"));
+
+    // Over the size limit: results are dropped, least severe first, until it fits.
+    let full = ibaudit_report::sarif::render(&report);
+    let limits = Limits {
+        gzipped_bytes: full.text.len() / 40,
+        ..Limits::default()
+    };
+    let rendered = render_with_limits(&report, limits);
+    assert!(
+        rendered.notes.iter().any(|n| n.contains("gzipped")),
+        "{:?}",
+        rendered.notes
+    );
+    assert_github_sarif(&rendered.text);
+
+    // More accounts than runs allowed: the worst accounts are kept.
+    let snap = small_snapshot(&["111122223333", "444455556666", "777788889999"]);
+    let snapshot =
+        ibaudit_snapshot::from_slice(snap.to_string().as_bytes(), std::path::Path::new("s.json"))
+            .unwrap();
+    let report = ibaudit_rules::audit(&snapshot, &options());
+    let rendered = render_with_limits(
+        &report,
+        Limits {
+            runs_per_file: 2,
+            ..Limits::default()
+        },
+    );
+    let doc = assert_github_sarif(&rendered.text);
+    assert_eq!(doc["runs"].as_array().unwrap().len(), 2);
+    assert!(
+        rendered.notes.iter().any(|n| n.contains("777788889999")),
+        "{:?}",
+        rendered.notes
+    );
+}
+
+#[test]
+fn suppressed_findings_carry_a_suppression() {
+    let snap = small_snapshot(&["111122223333"]);
+    let (dir, path) = write_temp("s.json", &snap.to_string());
+    let cfg = dir.path().join("ibaudit.toml");
+    std::fs::write(&cfg, "[[suppress]]\nrule = \"IB002\"\nresource = \"vpce-0a1b*\"\nreason = \"private DNS handled by a resolver rule\"\n").unwrap();
+    let o = ibaudit(&[
+        "audit",
+        path.to_str().unwrap(),
+        "--format",
+        "sarif",
+        "--config",
+        cfg.to_str().unwrap(),
+        "--fail-on",
+        "none",
+    ]);
+    let doc = assert_github_sarif(&stdout(&o));
+    let results = doc["runs"][0]["results"].as_array().unwrap();
+    let ib002 = results
+        .iter()
+        .find(|r| r["ruleId"] == "IB002")
+        .expect("IB002 is still listed");
+    assert_eq!(ib002["suppressions"][0]["kind"], "external");
+    assert_eq!(
+        ib002["suppressions"][0]["justification"],
+        "private DNS handled by a resolver rule"
+    );
+    assert!(results
+        .iter()
+        .filter(|r| r["ruleId"] != "IB002")
+        .all(|r| r.get("suppressions").is_none()));
+}
