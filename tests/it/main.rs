@@ -10,6 +10,9 @@ mod cli;
 // emulator, so they need the binary built with the collector.
 #[cfg(feature = "collector")]
 mod collector;
+// Hostile input and environments; they rely on Linux's /proc and devices.
+#[cfg(target_os = "linux")]
+mod hostile;
 mod malformed;
 mod rule_fixtures;
 mod sarif;

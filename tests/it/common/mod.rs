@@ -73,22 +73,48 @@ pub struct Ibaudit {
 impl Ibaudit {
     pub fn new(args: &[&str]) -> Self {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_ibaudit"));
-        cmd.args(args)
-            .current_dir(root())
+        cmd.args(args);
+        Self::scrubbed(cmd)
+    }
+
+    /// Runs `script` with `sh -c`, the binary's path as `$0` and `args` as
+    /// `$1...`: for what only a shell can set up (a umask, a closed
+    /// descriptor).
+    pub fn shell(script: &str, args: &[&str]) -> Self {
+        let mut cmd = Command::new("sh");
+        cmd.arg("-c")
+            .arg(script)
+            .arg(env!("CARGO_BIN_EXE_ibaudit"))
+            .args(args);
+        Self::scrubbed(cmd)
+    }
+
+    fn scrubbed(mut cmd: Command) -> Self {
+        cmd.current_dir(root())
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .stdin(Stdio::null());
         Ibaudit { cmd, stdin: None }
     }
 
-    // Only the collector's tests set variables and directories today.
+    /// Where standard output goes (captured unless set).
+    pub fn stdout(mut self, to: Stdio) -> Self {
+        self.cmd.stdout(to);
+        self
+    }
+
+    /// Where standard error goes (captured unless set).
+    pub fn stderr(mut self, to: Stdio) -> Self {
+        self.cmd.stderr(to);
+        self
+    }
+
     #[cfg_attr(not(feature = "collector"), allow(dead_code))]
     pub fn env(mut self, key: &str, value: impl AsRef<OsStr>) -> Self {
         self.cmd.env(key, value);
         self
     }
 
-    #[cfg_attr(not(feature = "collector"), allow(dead_code))]
     pub fn dir(mut self, dir: &Path) -> Self {
         self.cmd.current_dir(dir);
         self

@@ -2,15 +2,11 @@
 //! never drives the terminal, `-o` never destroys what it points at, and
 //! closed or broken streams never panic or pass silently.
 
-#![cfg(target_os = "linux")]
-
-mod common;
-
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 /// Every kind of character that must not reach a terminal as itself: an OSC
@@ -215,16 +211,9 @@ fn mode(p: &Path) -> u32 {
 
 /// Runs the binary through `sh` with a umask set (and other shell redirections).
 fn ibaudit_sh(script: &str, dir: &Path) -> Output {
-    Command::new("sh")
-        .arg("-c")
-        .arg(script)
-        .arg(env!("CARGO_BIN_EXE_ibaudit"))
-        .arg(demo())
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .output()
-        .expect("sh runs")
+    Ibaudit::shell(script, &[demo().to_str().unwrap()])
+        .dir(dir)
+        .run()
 }
 
 #[test]
@@ -450,31 +439,25 @@ fn a_closed_stderr_pipe_loses_no_output() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("report.json");
     // Verbose, so that several messages meet the broken pipe.
-    let o = Command::new(env!("CARGO_BIN_EXE_ibaudit"))
-        .args([
-            "audit",
-            demo().to_str().unwrap(),
-            "-v",
-            "--format",
-            "json",
-            "-o",
-        ])
-        .arg(&out)
-        .env_clear()
-        .stdout(Stdio::null())
-        .stderr(broken_pipe())
-        .output()
-        .unwrap();
+    let o = Ibaudit::new(&[
+        "audit",
+        demo().to_str().unwrap(),
+        "-v",
+        "--format",
+        "json",
+        "-o",
+        out.to_str().unwrap(),
+    ])
+    .stdout(Stdio::null())
+    .stderr(broken_pipe())
+    .run();
     assert_eq!(code(&o), 1, "the audit's own exit code");
     let report: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
     assert_eq!(report["ibaudit_report"], 1);
     // And with an error to report: still exit 2, not a panic.
-    let o = Command::new(env!("CARGO_BIN_EXE_ibaudit"))
-        .args(["audit", "no-such-snapshot.json"])
-        .env_clear()
+    let o = Ibaudit::new(&["audit", "no-such-snapshot.json"])
         .stderr(broken_pipe())
-        .output()
-        .unwrap();
+        .run();
     assert_eq!(code(&o), 2);
 }
 
@@ -482,12 +465,9 @@ fn a_closed_stderr_pipe_loses_no_output() {
 /// exit code: nothing on stderr, no panic.
 #[test]
 fn a_broken_stdout_pipe_is_a_quiet_exit() {
-    let o = Command::new(env!("CARGO_BIN_EXE_ibaudit"))
-        .args(["audit", demo().to_str().unwrap()])
-        .env_clear()
+    let o = Ibaudit::new(&["audit", demo().to_str().unwrap()])
         .stdout(broken_pipe())
-        .output()
-        .unwrap();
+        .run();
     assert_eq!(code(&o), 1, "{}", stderr(&o));
     assert_eq!(stderr(&o), "");
 }
@@ -530,27 +510,24 @@ fn endpoint_url_credentials_are_never_shown() {
         .port();
     let dir = tempfile::tempdir().unwrap();
     let url = format!("http://someuser:hunter2secret@127.0.0.1:{port}");
-    let o = Command::new(env!("CARGO_BIN_EXE_ibaudit"))
-        .args([
-            "collect",
-            "--endpoint-url",
-            &url,
-            "--region",
-            "us-east-1",
-            "-o",
-            "snap.json",
-        ])
-        .current_dir(dir.path())
-        .env_clear()
-        .env("HOME", dir.path())
-        .env("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
-        .env(
-            "AWS_SECRET_ACCESS_KEY",
-            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY",
-        )
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .output()
-        .unwrap();
+    let o = Ibaudit::new(&[
+        "collect",
+        "--endpoint-url",
+        &url,
+        "--region",
+        "us-east-1",
+        "-o",
+        "snap.json",
+    ])
+    .dir(dir.path())
+    .env("HOME", dir.path())
+    .env("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
+    .env(
+        "AWS_SECRET_ACCESS_KEY",
+        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY",
+    )
+    .env("AWS_EC2_METADATA_DISABLED", "true")
+    .run();
     let all = format!("{}{}", stdout(&o), stderr(&o));
     assert_eq!(code(&o), 2, "{all}");
     assert!(
