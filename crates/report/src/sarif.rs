@@ -709,3 +709,62 @@ fn gzipped_len(text: &str) -> usize {
     enc.write_all(text.as_bytes()).expect("writing to memory");
     enc.finish().expect("writing to memory").len()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn full_description_fits_and_cuts_at_a_word() {
+        let short = "One paragraph.\n\nAnother one.";
+        assert_eq!(full_description(short), short);
+        let long = "word ".repeat(400);
+        let cut = full_description(&long);
+        assert!(cut.chars().count() <= FULL_DESCRIPTION_MAX);
+        assert!(cut.ends_with("word\u{2026}"), "{cut}");
+        let two = format!("first.\n\n{}", "x".repeat(1100));
+        assert_eq!(full_description(&two), "first.");
+    }
+
+    #[test]
+    fn help_markdown_drops_only_the_title() {
+        assert_eq!(
+            help_markdown("# IB002: x\n\nSummary.\n\n## What\n\n# not a title\n"),
+            "Summary.\n\n## What\n\n# not a title\n"
+        );
+    }
+
+    #[test]
+    fn segments_never_become_dot_segments_or_schemes() {
+        assert_eq!(encode_segment(".."), "%2E%2E");
+        assert_eq!(encode_segment("."), "%2E");
+        assert_eq!(encode_segment("a..b"), "a..b");
+        assert_eq!(encode_segment("arn:aws:x/y"), "arn%3Aaws%3Ax%2Fy");
+        assert_eq!(encode_segment(""), "_");
+    }
+
+    #[test]
+    fn messages_cannot_embed_links() {
+        assert_eq!(
+            escape_message("[a](https://e) \u{1b}"),
+            "\\[a\\](https://e) \\u{1b}"
+        );
+    }
+
+    #[test]
+    fn regions_key_is_sorted_and_bounded() {
+        let set = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
+        assert_eq!(
+            regions_key(&set(&["us-east-1", "eu-west-1"])),
+            "eu-west-1+us-east-1"
+        );
+        let many: Vec<String> = (0..20).map(|i| format!("xx-region-{i}")).collect();
+        let refs: Vec<&str> = many.iter().map(String::as_str).collect();
+        let key = regions_key(&set(&refs));
+        assert!(key.starts_with("20-regions-") && key.len() < 64, "{key}");
+        assert_eq!(
+            account_category("ibaudit", "1/../2", &set(&["us-east-1"])),
+            "ibaudit/1____2/us-east-1/"
+        );
+    }
+}
