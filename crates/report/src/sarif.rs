@@ -40,7 +40,8 @@ const NOT_ASSESSED: &str = "IB900";
 
 pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
-/// GitHub code scanning's upload limits.
+/// GitHub code scanning's upload limits (runs per file, results stored per
+/// run, the gzipped size of the file).
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     pub results_per_run: usize,
@@ -51,7 +52,11 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            results_per_run: 25_000,
+            // GitHub accepts 25,000 results per run but "only the top 5,000
+            // results will be included, prioritized by severity" (SARIF
+            // results limits): a result past 5,000 would be dropped and its
+            // alert closed, so runs are split at 5,000.
+            results_per_run: 5_000,
             runs_per_file: 20,
             gzipped_bytes: 10 * 1000 * 1000,
         }
