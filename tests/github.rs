@@ -871,6 +871,33 @@ fn diff_of_reports_and_of_snapshots_agree() {
     assert!(md.contains("### New findings") && !md.contains("### Fixed findings"));
     assert!(md.contains("[IB002](https://github.com/ibaudit/ibaudit/blob/main/rules/IB002.md)"));
 
+    // Several formats from one diff; SARIF is not one of them.
+    let o7 = ibaudit(&[
+        "diff",
+        old.to_str().unwrap(),
+        new.to_str().unwrap(),
+        "--output",
+        &format!("json={}", dir.path().join("d.json").display()),
+        "--fail-on",
+        "none",
+    ]);
+    assert_eq!(code(&o7), 3, "{}", stderr(&o7));
+    let d7: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("d.json")).unwrap()).unwrap();
+    assert_eq!(d7, d);
+    assert!(stdout(&o7).ends_with(&format!(
+        "{} new, 0 fixed, {old_n} unchanged\n",
+        new_list.len()
+    )));
+    let o8 = ibaudit(&[
+        "diff",
+        old.to_str().unwrap(),
+        new.to_str().unwrap(),
+        "--format",
+        "sarif",
+    ]);
+    assert_eq!(code(&o8), 2);
+
     // A report and a snapshot do not mix.
     let o6 = ibaudit(&[
         "diff",

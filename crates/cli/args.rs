@@ -39,8 +39,51 @@ pub struct DiffArgs {
     /// The later JSON report or snapshot (both of one kind; snapshots are
     /// audited with the same options).
     pub new: PathBuf,
-    #[command(flatten)]
-    pub output: OutputArgs,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Table)]
+    pub format: DiffFormat,
+    /// Write the report to FILE (atomically) instead of standard output.
+    #[arg(short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Also write a report in FORMAT to FILE (repeatable), e.g. markdown=diff.md.
+    #[arg(long = "output", value_name = "FORMAT=FILE", value_parser = parse_diff_output)]
+    pub outputs: Vec<(DiffFormat, PathBuf)>,
+    /// Exit 1 when a new finding is at or above this severity (`none`: never).
+    #[arg(long, value_name = "SEVERITY", default_value = "high", value_parser = parse_fail_on)]
+    pub fail_on: FailOn,
+    /// AWSTOE bucket environment, when auditing snapshots (repeatable; default prod).
+    #[arg(long = "environment", value_name = "ENV", value_parser = parse_environment)]
+    pub environments: Vec<String>,
+    /// TOML config (environments and suppressions), when auditing snapshots.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Print less on standard error.
+    #[arg(short, long, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Print more on standard error.
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    Table,
+    Json,
+    Markdown,
+}
+
+fn parse_diff_output(s: &str) -> Result<(DiffFormat, PathBuf), String> {
+    let Some((format, file)) = s.split_once('=') else {
+        return Err(format!(
+            "`{s}` is not FORMAT=FILE (e.g. markdown=diff.md); -o FILE names the main report's file"
+        ));
+    };
+    let format = DiffFormat::from_str(format, true)
+        .map_err(|_| format!("`{format}` is not a diff format: table, json or markdown"))?;
+    if file.is_empty() {
+        return Err(format!("`{s}` names no file"));
+    }
+    Ok((format, PathBuf::from(file)))
 }
 
 #[derive(Debug, Args)]

@@ -6,7 +6,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use ibaudit_report::{diff, json, markdown, sarif, table};
 use ibaudit_rules::{audit, registry, rule_by_id, AuditOptions, Config, Date, Outcome, Report};
 
-use crate::args::{AuditArgs, Cli, ColorChoice, Command, DiffArgs, Format, OutputArgs};
+use crate::args::{AuditArgs, Cli, ColorChoice, Command, DiffArgs, DiffFormat, Format, OutputArgs};
 use crate::output::write_report;
 
 pub const EXIT_CLEAN: u8 = 0;
@@ -75,17 +75,21 @@ fn run_audit(args: AuditArgs) -> Result<u8> {
 }
 
 pub(crate) fn load_config(out: &OutputArgs) -> Result<Config> {
-    Ok(match &out.config {
+    load_config_file(out.config.as_deref())
+}
+
+fn load_config_file(path: Option<&Path>) -> Result<Config> {
+    Ok(match path {
         Some(path) => Config::load(path)?,
         None => Config::default(),
     })
 }
 
-fn audit_options(config: Config, out: &OutputArgs) -> AuditOptions {
-    let environments = if out.environments.is_empty() {
+fn audit_options(config: Config, environments: &[String]) -> AuditOptions {
+    let environments = if environments.is_empty() {
         config.environments.clone()
     } else {
-        out.environments.clone()
+        environments.to_vec()
     };
     AuditOptions {
         config,
@@ -125,7 +129,7 @@ pub(crate) fn audit_and_report(
         Some(path) => Some(read_baseline(path)?),
         None => None,
     };
-    let options = audit_options(config, out);
+    let options = audit_options(config, &out.environments);
     let report = audit_verbose(&snapshot, &options, out.verbose);
     let scope = sarif::scope_of(&snapshot);
     drop(snapshot);
@@ -264,17 +268,11 @@ fn read_diff_input(path: &Path) -> Result<DiffInput> {
 }
 
 fn run_diff(args: DiffArgs) -> Result<u8> {
-    let out = &args.output;
-    if out.format == Format::Sarif || out.outputs.iter().any(|(f, _)| *f == Format::Sarif) {
-        bail!("diff writes table, json or markdown, not sarif");
-    }
-    if out.baseline.is_some() {
-        bail!("diff takes no --baseline: OLD is the baseline");
-    }
-    let config = load_config(out)?;
+    let out = &args;
+    let config = load_config_file(args.config.as_deref())?;
     let old = read_diff_input(&args.old)?;
     let new = read_diff_input(&args.new)?;
-    let options = audit_options(config, out);
+    let options = audit_options(config, &out.environments);
     let (old, new) = match (old, new) {
         (DiffInput::Report(a), DiffInput::Report(b)) => (a, b),
         (DiffInput::Snapshot(a), DiffInput::Snapshot(b)) => (
@@ -288,10 +286,10 @@ fn run_diff(args: DiffArgs) -> Result<u8> {
         ),
     };
     let d = diff::diff(&old, &new);
-    let render = |format: Format| match format {
-        Format::Json => diff::render_json(&d),
-        Format::Markdown => diff::render_markdown(&d, ibaudit_report::INFORMATION_URI),
-        Format::Table | Format::Sarif => diff::render_table(&d),
+    let render = |format: DiffFormat| match format {
+        DiffFormat::Json => diff::render_json(&d),
+        DiffFormat::Markdown => diff::render_markdown(&d, ibaudit_report::INFORMATION_URI),
+        DiffFormat::Table => diff::render_table(&d),
     };
     for (format, path) in &out.outputs {
         write_report(&render(*format), Some(path))?;
