@@ -355,17 +355,16 @@ impl Default for Options {
 }
 
 /// The accounts and regions of a snapshot, as [`Options::scope`] wants them.
+/// An account listed twice contributes the union of its regions.
 pub fn scope_of(snapshot: &ibaudit_snapshot::Snapshot) -> BTreeMap<String, BTreeSet<String>> {
-    snapshot
-        .accounts
-        .iter()
-        .map(|a| {
-            (
-                a.account_id.clone(),
-                a.regions.iter().map(|r| r.region.clone()).collect(),
-            )
-        })
-        .collect()
+    let mut scope: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for a in &snapshot.accounts {
+        scope
+            .entry(a.account_id.clone())
+            .or_default()
+            .extend(a.regions.iter().map(|r| r.region.clone()));
+    }
+    scope
 }
 
 fn digest(parts: &[&str]) -> String {
