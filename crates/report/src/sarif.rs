@@ -596,7 +596,7 @@ fn run(unit: &Unit<'_>, rules: &[ReportingDescriptor]) -> serde_json::Value {
             json!({
                 "level": "error",
                 "message": {"text": escape_message(&format!("{} {}: {}", f.account_id, f.region, f.message))},
-                "descriptor": {"id": f.rule},
+                "associatedRule": {"id": f.rule},
             })
         })
         .collect();
