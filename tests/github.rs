@@ -471,6 +471,7 @@ fn not_assessed_is_not_a_security_vulnerability() {
     assert_eq!(inv["executionSuccessful"], false);
     let notes = inv["toolExecutionNotifications"].as_array().unwrap();
     assert_eq!(notes.len(), gaps.len());
+    assert_eq!(notes[0]["associatedRule"]["id"], "IB900");
     assert!(notes[0]["message"]["text"]
         .as_str()
         .unwrap()
