@@ -616,6 +616,9 @@ fn markdown_keeps_hostile_text_inert() {
         "\u{202e}",
         "[pwn]",
         "**d**",
+        "@octocat",
+        "https://evil",
+        "#1",
     ] {
         assert!(!outside.contains(bad), "{bad:?} in\n{outside}");
     }

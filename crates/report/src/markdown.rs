@@ -35,11 +35,19 @@ impl Default for Options {
     }
 }
 
-/// Data as inert markdown text: every ASCII punctuation character escaped.
+/// Data as inert markdown text: every ASCII punctuation character escaped
+/// (so `https\://` and `www\.` are not autolinked either), `@` in a code span.
 pub fn text(s: &str) -> String {
     let s = crate::inert(s);
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
+        if c == '@' {
+            // GitHub turns `@name` into a mention (a notification in a
+            // pull-request comment) after rendering, escaped or not; it never
+            // does inside code, so the `@` goes in a code span of its own.
+            out.push_str("`@`");
+            continue;
+        }
         if c.is_ascii_punctuation() {
             out.push('\\');
         }
@@ -255,6 +263,7 @@ mod tests {
         }
         assert!(t.contains("\\<img") && t.contains("\\|a\\|") && t.contains("\\`b\\`"));
         assert!(!t.contains('\u{1b}'));
+        assert_eq!(text("@octocat"), "`@`octocat");
     }
 
     #[test]
