@@ -6,8 +6,10 @@ DEMO := fixtures/demo/snapshot.json
 BENCH_SNAPSHOT := target/bench/snapshot-100k.json
 VENV := target/moto-venv
 EMULATOR_STAMP := $(VENV)/.installed
+LINT_VENV := target/lint-venv
+LINT_STAMP := $(LINT_VENV)/.installed
 
-.PHONY: run test fmt-check lint unit emulator bench bench-collect build release release-offline clean
+.PHONY: run test fmt-check lint lint-actions unit emulator bench bench-collect build release release-offline clean
 
 ## Audit the bundled demo account (no AWS credentials) and print the table.
 ## The demo needs no AWS SDK, so this builds the offline binary: a minute or two cold.
@@ -17,7 +19,7 @@ run: release-offline
 	[ $$code -ne 2 ] && [ $$code -le 3 ]
 
 ## Everything CI checks: formatting, lints, every test (the collector's against moto).
-test: fmt-check lint emulator unit
+test: fmt-check lint lint-actions emulator unit
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
@@ -27,6 +29,16 @@ lint:
 
 unit: emulator
 	$(CARGO) test --workspace --locked
+
+## action.yml and examples/github/*.yml: actionlint (with shellcheck on every
+## `run:` script) and the composite action's own structure.
+lint-actions: $(LINT_STAMP)
+	$(LINT_VENV)/bin/python tests/harness/lint_actions.py $(LINT_VENV)/bin/actionlint $(LINT_VENV)/bin/shellcheck
+
+$(LINT_STAMP): tests/harness/requirements-lint.txt
+	$(PYTHON) -m venv $(LINT_VENV)
+	$(LINT_VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/harness/requirements-lint.txt
+	touch $@
 
 ## The AWS API emulator for the collector tests: moto's server and boto3, pinned.
 emulator: $(EMULATOR_STAMP)

@@ -21,6 +21,8 @@ pub enum Command {
     Scan(ScanArgs),
     /// Audit a snapshot offline: no AWS credentials needed.
     Audit(AuditArgs),
+    /// New, fixed and unchanged findings between two JSON reports or two snapshots.
+    Diff(DiffArgs),
     /// List the rules, one line each.
     Rules,
     /// Print a rule's full documentation.
@@ -28,6 +30,60 @@ pub enum Command {
         /// A rule id such as IB010.
         rule: String,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier JSON report or snapshot.
+    pub old: PathBuf,
+    /// The later JSON report or snapshot (both of one kind; snapshots are
+    /// audited with the same options).
+    pub new: PathBuf,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Table)]
+    pub format: DiffFormat,
+    /// Write the report to FILE (atomically) instead of standard output.
+    #[arg(short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Also write a report in FORMAT to FILE (repeatable), e.g. markdown=diff.md.
+    #[arg(long = "output", value_name = "FORMAT=FILE", value_parser = parse_diff_output)]
+    pub outputs: Vec<(DiffFormat, PathBuf)>,
+    /// Exit 1 when a new finding is at or above this severity (`none`: never).
+    #[arg(long, value_name = "SEVERITY", default_value = "high", value_parser = parse_fail_on)]
+    pub fail_on: FailOn,
+    /// AWSTOE bucket environment, when auditing snapshots (repeatable; default prod).
+    #[arg(long = "environment", value_name = "ENV", value_parser = parse_environment)]
+    pub environments: Vec<String>,
+    /// TOML config (environments and suppressions), when auditing snapshots.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Print less on standard error.
+    #[arg(short, long, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Print more on standard error.
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    Table,
+    Json,
+    Markdown,
+}
+
+fn parse_diff_output(s: &str) -> Result<(DiffFormat, PathBuf), String> {
+    let Some((format, file)) = s.split_once('=') else {
+        return Err(format!(
+            "`{s}` is not FORMAT=FILE (e.g. markdown=diff.md); -o FILE names the main report's file"
+        ));
+    };
+    let format = DiffFormat::from_str(format, true)
+        .map_err(|_| format!("`{format}` is not a diff format: table, json or markdown"))?;
+    if file.is_empty() {
+        return Err(format!("`{s}` names no file"));
+    }
+    Ok((format, PathBuf::from(file)))
 }
 
 #[derive(Debug, Args)]
@@ -93,8 +149,22 @@ pub struct OutputArgs {
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
     /// Write the report to FILE (atomically) instead of standard output.
-    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    #[arg(short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Also write a report in FORMAT to FILE (repeatable), e.g. sarif=ibaudit.sarif.
+    #[arg(long = "output", value_name = "FORMAT=FILE", value_parser = parse_output)]
+    pub outputs: Vec<(Format, PathBuf)>,
+    /// Only findings absent from this earlier JSON report count toward --fail-on.
+    #[arg(long, value_name = "REPORT.json")]
+    pub baseline: Option<PathBuf>,
+    /// The first part of every SARIF category (automationDetails.id):
+    /// ID/<account>/<regions>/; default ibaudit.
+    #[arg(long, value_name = "ID", value_parser = parse_category)]
+    pub sarif_category: Option<String>,
+    /// Keep suppressed findings in SARIF, marked with `suppressions`
+    /// (GitHub does not honour them: they would arrive as open alerts).
+    #[arg(long)]
+    pub sarif_include_suppressed: bool,
     /// Exit 1 when a finding is at or above this severity (`none`: never).
     #[arg(long, value_name = "SEVERITY", default_value = "high", value_parser = parse_fail_on)]
     pub fail_on: FailOn,
@@ -120,6 +190,37 @@ pub enum Format {
     Table,
     Json,
     Sarif,
+    Markdown,
+}
+
+fn parse_output(s: &str) -> Result<(Format, PathBuf), String> {
+    let Some((format, file)) = s.split_once('=') else {
+        return Err(format!(
+            "`{s}` is not FORMAT=FILE (e.g. sarif=ibaudit.sarif); -o FILE names the main report's file"
+        ));
+    };
+    let format = Format::from_str(format, true)
+        .map_err(|_| format!("`{format}` is not a format: table, json, sarif or markdown"))?;
+    if file.is_empty() {
+        return Err(format!("`{s}` names no file"));
+    }
+    Ok((format, PathBuf::from(file)))
+}
+
+fn parse_category(s: &str) -> Result<String, String> {
+    let trimmed = s.trim_matches('/');
+    if !trimmed.is_empty()
+        && trimmed.len() <= 128
+        && trimmed
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./:+@".contains(&b))
+    {
+        Ok(trimmed.to_string())
+    } else {
+        Err(format!(
+            "`{s}` is not a category: 1 to 128 letters, digits and - _ . / : + @"
+        ))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -1,11 +1,12 @@
+use std::collections::BTreeSet;
 use std::io::{IsTerminal, Read};
 use std::path::Path;
 
-use anyhow::{bail, Result};
-use ibaudit_report::{json, sarif, table};
-use ibaudit_rules::{audit, registry, rule_by_id, AuditOptions, Config, Date, Outcome};
+use anyhow::{anyhow, bail, Context, Result};
+use ibaudit_report::{diff, json, markdown, sarif, table};
+use ibaudit_rules::{audit, registry, rule_by_id, AuditOptions, Config, Date, Outcome, Report};
 
-use crate::args::{AuditArgs, Cli, ColorChoice, Command, Format, OutputArgs};
+use crate::args::{AuditArgs, Cli, ColorChoice, Command, DiffArgs, DiffFormat, Format, OutputArgs};
 use crate::output::{diag, write_report};
 
 pub const EXIT_CLEAN: u8 = 0;
@@ -20,6 +21,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         #[cfg(feature = "collector")]
         Command::Scan(args) => crate::collect::run_scan(args),
         Command::Audit(args) => run_audit(args),
+        Command::Diff(args) => run_diff(args),
         Command::Rules => {
             let mut text = String::new();
             for rule in registry() {
@@ -73,31 +75,37 @@ fn run_audit(args: AuditArgs) -> Result<u8> {
 }
 
 pub(crate) fn load_config(out: &OutputArgs) -> Result<Config> {
-    Ok(match &out.config {
+    load_config_file(out.config.as_deref())
+}
+
+fn load_config_file(path: Option<&Path>) -> Result<Config> {
+    Ok(match path {
         Some(path) => Config::load(path)?,
         None => Config::default(),
     })
 }
 
-/// Audits a snapshot and writes the report as `out` asks; returns the exit code.
-pub(crate) fn audit_and_report(
-    snapshot: ibaudit_snapshot::Snapshot,
-    config: Config,
-    out: &OutputArgs,
-) -> Result<u8> {
-    let environments = if out.environments.is_empty() {
+fn audit_options(config: Config, environments: &[String]) -> AuditOptions {
+    let environments = if environments.is_empty() {
         config.environments.clone()
     } else {
-        out.environments.clone()
+        environments.to_vec()
     };
-    let options = AuditOptions {
+    AuditOptions {
         config,
         environments,
         today: Date::today(),
-    };
+    }
+}
+
+fn audit_verbose(
+    snapshot: &ibaudit_snapshot::Snapshot,
+    options: &AuditOptions,
+    verbose: bool,
+) -> Report {
     let started = std::time::Instant::now();
-    let report = audit(&snapshot, &options);
-    if out.verbose {
+    let report = audit(snapshot, options);
+    if verbose {
         let regions: usize = snapshot.accounts.iter().map(|a| a.regions.len()).sum();
         diag!(
             "ibaudit: audited {} account(s), {regions} region(s) with {} rules in {} ms",
@@ -106,40 +114,200 @@ pub(crate) fn audit_and_report(
             started.elapsed().as_millis()
         );
     }
+    report
+}
+
+/// Audits a snapshot and writes the reports as `out` asks; returns the exit code.
+pub(crate) fn audit_and_report(
+    snapshot: ibaudit_snapshot::Snapshot,
+    config: Config,
+    out: &OutputArgs,
+) -> Result<u8> {
+    // Read the baseline before the audit: a bad baseline is a usage error
+    // that should not wait for the audit.
+    let baseline = match &out.baseline {
+        Some(path) => Some(read_baseline(path)?),
+        None => None,
+    };
+    let options = audit_options(config, &out.environments);
+    let report = audit_verbose(&snapshot, &options, out.verbose);
+    let scope = sarif::scope_of(&snapshot);
     drop(snapshot);
 
     let mut notes = report.notes.clone();
-    let text = match out.format {
-        Format::Json => json::render(&report),
-        Format::Sarif => {
-            let rendered = sarif::render(&report);
-            notes.extend(rendered.notes);
-            rendered.text
-        }
-        Format::Table => {
-            let to_terminal = out.output.is_none() && std::io::stdout().is_terminal();
-            let style = table::Style {
-                terminal: to_terminal,
-                color: out.output.is_none() && color_enabled(out.color),
-                ..table::Style::default()
-            };
-            table::render(&report, style)
+    let sarif_options = sarif::Options {
+        category: out
+            .sarif_category
+            .clone()
+            .unwrap_or_else(|| ibaudit_report::TOOL_NAME.to_string()),
+        include_suppressed: out.sarif_include_suppressed,
+        scope,
+        ..sarif::Options::default()
+    };
+    let mut sarif_notes_given = false;
+    let mut render = |format: Format, to_stdout: bool| -> String {
+        match format {
+            Format::Json => json::render(&report),
+            Format::Markdown => markdown::render(&report, &markdown::Options::default()),
+            Format::Sarif => {
+                let rendered = sarif::render_with(&report, &sarif_options);
+                if !sarif_notes_given {
+                    notes.extend(rendered.notes);
+                    sarif_notes_given = true;
+                }
+                rendered.text
+            }
+            Format::Table => {
+                let to_terminal = to_stdout && std::io::stdout().is_terminal();
+                let style = table::Style {
+                    terminal: to_terminal,
+                    color: to_stdout && color_enabled(out.color),
+                    ..table::Style::default()
+                };
+                table::render(&report, style)
+            }
         }
     };
+    let main = render(out.format, out.output.is_none());
+    let extra: Vec<(String, &Path)> = out
+        .outputs
+        .iter()
+        .map(|(format, path)| (render(*format, false), path.as_path()))
+        .collect();
     for note in &notes {
         diag!("ibaudit: warning: {note}");
     }
-    write_report(&text, out.output.as_deref())?;
-    if let (Some(path), false) = (&out.output, out.quiet) {
-        diag!(
-            "ibaudit: wrote {}: {}",
-            path.display(),
-            table::summary_line(&report)
-        );
+    // The extra reports first: the main report may be standard output, read
+    // by a pipe that expects the files to exist once it ends.
+    for (text, path) in &extra {
+        write_report(text, Some(path))?;
     }
-    Ok(match report.outcome(out.fail_on.0) {
+    write_report(&main, out.output.as_deref())?;
+    if !out.quiet {
+        let summary = table::summary_line(&report);
+        for path in out
+            .output
+            .iter()
+            .map(|p| p.as_path())
+            .chain(extra.iter().map(|(_, p)| *p))
+        {
+            diag!("ibaudit: wrote {}: {summary}", path.display());
+        }
+    }
+    let outcome = match &baseline {
+        None => report.outcome(out.fail_on.0),
+        Some(known) => {
+            let mut counted = report.clone();
+            let before = counted.findings.len();
+            // IB900 always counts: an audit that could not look is incomplete
+            // whatever an earlier report said.
+            counted
+                .findings
+                .retain(|f| f.is_not_assessed() || !known.contains(&f.fingerprint));
+            if !out.quiet {
+                diag!(
+                    "ibaudit: baseline: {} finding(s) already in the baseline do not count toward --fail-on",
+                    before - counted.findings.len()
+                );
+            }
+            counted.outcome(out.fail_on.0)
+        }
+    };
+    Ok(match outcome {
         Outcome::Clean => EXIT_CLEAN,
         Outcome::Failed => EXIT_FINDINGS,
         Outcome::Incomplete => EXIT_INCOMPLETE,
+    })
+}
+
+fn read_bytes(path: &Path) -> Result<Vec<u8>> {
+    if path == Path::new("-") {
+        let mut bytes = Vec::new();
+        std::io::stdin().read_to_end(&mut bytes)?;
+        return Ok(bytes);
+    }
+    std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))
+}
+
+fn read_baseline(path: &Path) -> Result<BTreeSet<String>> {
+    let bytes = read_bytes(path)?;
+    diff::baseline_fingerprints(&bytes).map_err(|e| {
+        anyhow!(
+            "{}: not an ibaudit JSON report (--baseline takes the output of --format json): {e}",
+            path.display()
+        )
+    })
+}
+
+/// What a `diff` input holds, told by its content.
+enum DiffInput {
+    Report(Vec<diff::Entry>),
+    Snapshot(ibaudit_snapshot::Snapshot),
+}
+
+#[derive(serde::Deserialize)]
+struct Kind {
+    ibaudit_report: Option<serde::de::IgnoredAny>,
+    ibaudit_snapshot: Option<serde::de::IgnoredAny>,
+}
+
+fn read_diff_input(path: &Path) -> Result<DiffInput> {
+    let bytes = read_bytes(path)?;
+    let kind: Kind =
+        serde_json::from_slice(&bytes).with_context(|| format!("{}: not JSON", path.display()))?;
+    match (kind.ibaudit_report.is_some(), kind.ibaudit_snapshot.is_some()) {
+        (true, false) => diff::entries_from_json(&bytes)
+            .map(DiffInput::Report)
+            .map_err(|e| anyhow!("{}: {e}", path.display())),
+        (false, true) => Ok(DiffInput::Snapshot(ibaudit_snapshot::from_slice(&bytes, path)?)),
+        _ => bail!(
+            "{}: neither an ibaudit JSON report (`ibaudit_report`) nor a snapshot (`ibaudit_snapshot`)",
+            path.display()
+        ),
+    }
+}
+
+fn run_diff(args: DiffArgs) -> Result<u8> {
+    let out = &args;
+    let config = load_config_file(args.config.as_deref())?;
+    let old = read_diff_input(&args.old)?;
+    let new = read_diff_input(&args.new)?;
+    let options = audit_options(config, &out.environments);
+    let (old, new) = match (old, new) {
+        (DiffInput::Report(a), DiffInput::Report(b)) => (a, b),
+        (DiffInput::Snapshot(a), DiffInput::Snapshot(b)) => (
+            diff::entries(&audit_verbose(&a, &options, out.verbose)),
+            diff::entries(&audit_verbose(&b, &options, out.verbose)),
+        ),
+        _ => bail!(
+            "{} and {} must both be JSON reports or both snapshots",
+            args.old.display(),
+            args.new.display()
+        ),
+    };
+    let d = diff::diff(&old, &new);
+    let render = |format: DiffFormat| match format {
+        DiffFormat::Json => diff::render_json(&d),
+        DiffFormat::Markdown => diff::render_markdown(&d, ibaudit_report::INFORMATION_URI),
+        DiffFormat::Table => diff::render_table(&d),
+    };
+    for (format, path) in &out.outputs {
+        write_report(&render(*format), Some(path))?;
+    }
+    write_report(&render(out.format), out.output.as_deref())?;
+    if !out.quiet && (out.output.is_some() || !out.outputs.is_empty()) {
+        diag!("ibaudit: diff: {}", d.summary_line());
+    }
+    // New findings gate like an audit's; the new side's gaps decide code 3.
+    let failed = d.new.iter().any(|e| {
+        !e.suppressed && !e.is_not_assessed() && out.fail_on.0.is_some_and(|t| e.severity >= t)
+    });
+    let incomplete = new.iter().any(|e| !e.suppressed && e.is_not_assessed());
+    Ok(if failed {
+        EXIT_FINDINGS
+    } else if incomplete {
+        EXIT_INCOMPLETE
+    } else {
+        EXIT_CLEAN
     })
 }

@@ -52,6 +52,11 @@ fn assert_github_sarif(text: &str) -> Value {
             assert!(!rule["help"]["text"].as_str().unwrap().is_empty());
             assert!(!rule["help"]["markdown"].as_str().unwrap().is_empty());
             let props = &rule["properties"];
+            if rule["id"] == "IB900" {
+                // Not assessed is not a vulnerability: no security tag or score.
+                assert!(props.get("security-severity").is_none());
+                continue;
+            }
             assert!(props["tags"]
                 .as_array()
                 .unwrap()
@@ -84,8 +89,9 @@ fn assert_github_sarif(text: &str) -> Value {
                 !scheme && !uri.starts_with('/') && !uri.contains("://"),
                 "URI must be relative without a scheme: {uri}"
             );
+            let scope = id.split('/').nth(1).unwrap();
             assert!(
-                uri.starts_with(&format!("aws/{}", &id["ibaudit/".len()..])),
+                scope.starts_with("accounts-") || uri.starts_with(&format!("aws/{scope}/")),
                 "{uri} is under the run's account"
             );
             assert_eq!(locations[0]["physicalLocation"]["region"]["startLine"], 1);
@@ -164,7 +170,13 @@ fn one_run_per_account() {
         .iter()
         .map(|r| r["automationDetails"]["id"].as_str().unwrap())
         .collect();
-    assert_eq!(ids, ["ibaudit/111122223333/", "ibaudit/444455556666/"]);
+    assert_eq!(
+        ids,
+        [
+            "ibaudit/111122223333/us-east-1/",
+            "ibaudit/444455556666/us-east-1/"
+        ]
+    );
     for run in doc["runs"].as_array().unwrap() {
         assert!(!run["results"].as_array().unwrap().is_empty());
     }
@@ -216,18 +228,24 @@ fn limits_keep_the_most_severe_results() {
         results_per_run: high,
         ..Limits::default()
     };
+    // Over the results limit a run is split into parts, never truncated:
+    // a result left out would be closed as fixed by GitHub.
     let rendered = render_with_limits(&report, limits);
     assert!(
-        rendered.notes.iter().any(|n| n.contains("at most")),
+        rendered.notes.iter().any(|n| n.contains("split")),
         "{:?}",
         rendered.notes
     );
     let doc = assert_github_sarif(&rendered.text);
-    let results = doc["runs"][0]["results"].as_array().unwrap();
-    assert_eq!(results.len(), high);
-    assert!(results.iter().all(|r| r["level"] == "error"));
+    let runs = doc["runs"].as_array().unwrap();
+    assert!(runs.len() > 1);
+    let total: usize = runs
+        .iter()
+        .map(|r| r["results"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(total, report.findings.len());
 
-    // Over the size limit: results are dropped, least severe first, until it fits.
+    // Over the size limit: whole runs are left out, least severe first, until it fits.
     let full = ibaudit_report::sarif::render(&report);
     let limits = Limits {
         gzipped_bytes: full.text.len() / 40,
@@ -241,7 +259,7 @@ fn limits_keep_the_most_severe_results() {
     );
     assert_github_sarif(&rendered.text);
 
-    // More accounts than runs allowed: the worst accounts are kept.
+    // More accounts than runs allowed: accounts are grouped, none left out.
     let snap = small_snapshot(&["111122223333", "444455556666", "777788889999"]);
     let snapshot =
         ibaudit_snapshot::from_slice(snap.to_string().as_bytes(), std::path::Path::new("s.json"))
@@ -255,12 +273,14 @@ fn limits_keep_the_most_severe_results() {
         },
     );
     let doc = assert_github_sarif(&rendered.text);
-    assert_eq!(doc["runs"].as_array().unwrap().len(), 2);
-    assert!(
-        rendered.notes.iter().any(|n| n.contains("777788889999")),
-        "{:?}",
-        rendered.notes
-    );
+    assert!(doc["runs"].as_array().unwrap().len() <= 2);
+    let total: usize = doc["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["results"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(total, report.findings.len());
 }
 
 #[test]
@@ -278,6 +298,7 @@ fn suppressed_findings_carry_a_suppression() {
         cfg.to_str().unwrap(),
         "--fail-on",
         "none",
+        "--sarif-include-suppressed",
     ]);
     let doc = assert_github_sarif(&stdout(&o));
     let results = doc["runs"][0]["results"].as_array().unwrap();

@@ -1,8 +1,11 @@
 //! Renderers for an audit [`Report`]: a terminal table, the JSON report
-//! (version 1, frozen) and SARIF 2.1.0 for GitHub code scanning. Each owns its
+//! (version 1, frozen), SARIF 2.1.0 for GitHub code scanning, GitHub-flavoured
+//! markdown, and the difference between two audits. Each owns its
 //! mapping from the format-free finding type.
 
+pub mod diff;
 pub mod json;
+pub mod markdown;
 pub mod sarif;
 pub mod table;
 

@@ -1,8 +1,28 @@
-//! SARIF 2.1.0 that GitHub code scanning accepts: one run per account, every
-//! result with a scheme-less relative location, stable partial fingerprints
-//! and numeric `security-severity` on every rule.
+//! SARIF 2.1.0 that GitHub code scanning accepts: one run per scanned scope
+//! (an account and its set of regions), every result with a scheme-less
+//! relative location, stable partial fingerprints and numeric
+//! `security-severity` on every security rule.
+//!
+//! # Categories
+//!
+//! GitHub keys an analysis by tool and `runAutomationDetails.id` (the
+//! category): a new upload of a category replaces that category's previous
+//! analysis, and its alerts absent from the new one are closed as fixed;
+//! alerts of other categories are left as they are. One upload may not hold
+//! two runs of the same category ("multiple SARIF runs with the same category"
+//! is rejected). So a category must name exactly the scope that was scanned:
+//! `<prefix>/<account>/<regions>/`, where `<regions>` is the sorted list of
+//! the account's audited regions joined by `+` (or, when long,
+//! `<n>-regions-<digest>`). A scan of some regions never closes the alerts of
+//! the others; two accounts never share a category. With more accounts than
+//! GitHub's runs per file, accounts are grouped into stable buckets (a hash of
+//! the account id) whose category carries a digest of the bucket's exact scope.
+//! A run over GitHub's results per run is split into parts by a hash of each
+//! finding's fingerprint; whatever still does not fit is left out as whole
+//! runs, never as results inside a run, so GitHub leaves those categories'
+//! alerts as they were instead of closing them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 
 use ibaudit_rules::{registry, Finding, Severity};
@@ -10,15 +30,18 @@ use serde_json::json;
 use serde_sarif::sarif::{
     ArtifactLocation, Location, LogicalLocation, Message, MultiformatMessageString,
     PhysicalLocation, PropertyBag, Region, ReportingConfiguration, ReportingDescriptor,
-    Result as SarifResult, ResultLevel, Run, RunAutomationDetails, Sarif, Suppression, Tool,
+    Result as SarifResult, ResultLevel, Run, RunAutomationDetails, Suppression, Tool,
     ToolComponent,
 };
 
 use crate::{Report, INFORMATION_URI, TOOL_NAME, TOOL_VERSION};
 
+const NOT_ASSESSED: &str = "IB900";
+
 pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
-/// GitHub code scanning's upload limits.
+/// GitHub code scanning's upload limits (runs per file, results stored per
+/// run, the gzipped size of the file).
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     pub results_per_run: usize,
@@ -29,7 +52,11 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            results_per_run: 25_000,
+            // GitHub accepts 25,000 results per run but "only the top 5,000
+            // results will be included, prioritized by severity" (SARIF
+            // results limits): a result past 5,000 would be dropped and its
+            // alert closed, so runs are split at 5,000.
+            results_per_run: 5_000,
             runs_per_file: 20,
             gzipped_bytes: 10 * 1000 * 1000,
         }
@@ -61,9 +88,18 @@ fn level(s: Severity) -> ResultLevel {
     }
 }
 
-/// Keeps unreserved characters and `/`; percent-encodes the rest, so that an
-/// ARN used as a resource id never looks like a URI scheme.
-fn encode_segment(s: &str) -> String {
+/// Keeps unreserved characters; percent-encodes the rest (`/` too), so that
+/// an ARN used as a resource id never looks like a URI scheme. A segment made
+/// only of dots (`.`, `..`) is percent-encoded whole: RFC 3986 section 5.2.4
+/// would otherwise remove it as a dot-segment and move the location; an empty
+/// segment becomes `%20`-free `_` so the path keeps its depth.
+pub fn encode_segment(s: &str) -> String {
+    if s.is_empty() {
+        return "_".to_string();
+    }
+    if s.bytes().all(|b| b == b'.') {
+        return "%2E".repeat(s.len());
+    }
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
@@ -79,8 +115,8 @@ fn encode_segment(s: &str) -> String {
 pub fn location_uri(f: &Finding) -> String {
     format!(
         "aws/{}/{}/{}",
-        f.account_id,
-        f.region,
+        encode_segment(&f.account_id),
+        encode_segment(&f.region),
         encode_segment(&f.resource_id)
     )
 }
@@ -91,20 +127,40 @@ fn rule_descriptors() -> Vec<ReportingDescriptor> {
         .map(|rule| {
             let meta = rule.meta();
             let page = meta.doc_page();
+            let not_assessed = meta.id == NOT_ASSESSED;
             let mut props = BTreeMap::new();
             props.insert("precision".to_string(), json!("high"));
-            props.insert(
-                "security-severity".to_string(),
-                json!(security_severity(meta.severity)),
-            );
+            if !not_assessed {
+                props.insert(
+                    "security-severity".to_string(),
+                    json!(security_severity(meta.severity)),
+                );
+            }
             props.insert(
                 "problem.severity".to_string(),
                 json!(match meta.severity {
+                    _ if not_assessed => "recommendation",
                     Severity::Critical | Severity::High => "error",
                     Severity::Medium => "warning",
                     _ => "recommendation",
                 }),
             );
+            let tags: Vec<String> = if not_assessed {
+                // Not a vulnerability of the account: an audit that could not
+                // look. Without `security` and `security-severity` GitHub lists
+                // it as a non-security alert at the `note` level.
+                ["audit-coverage", "aws", "imagebuilder"].as_slice()
+            } else {
+                ["security", "aws", "privatelink", "imagebuilder"].as_slice()
+            }
+            .iter()
+            .map(|t| t.to_string())
+            .collect();
+            let default_level = if not_assessed {
+                "note"
+            } else {
+                level_name(meta.severity)
+            };
             ReportingDescriptor::builder()
                 .id(meta.id)
                 .name(meta.name)
@@ -115,35 +171,87 @@ fn rule_descriptors() -> Vec<ReportingDescriptor> {
                 )
                 .full_description(
                     MultiformatMessageString::builder()
-                        .text(page.section("What it checks"))
+                        .text(full_description(page.section("What it checks")))
                         .build(),
                 )
                 .help(
                     MultiformatMessageString::builder()
                         .text(page.text)
-                        .markdown(page.text)
+                        .markdown(help_markdown(page.text))
                         .build(),
                 )
                 .help_uri(format!("{INFORMATION_URI}/blob/main/rules/{}.md", meta.id))
                 .default_configuration(
                     ReportingConfiguration::builder()
-                        .level(json!(level_name(meta.severity)))
+                        .level(json!(default_level))
                         .build(),
                 )
                 .properties(
                     PropertyBag::builder()
-                        .tags(vec![
-                            "security".to_string(),
-                            "aws".to_string(),
-                            "privatelink".to_string(),
-                            "imagebuilder".to_string(),
-                        ])
+                        .tags(tags)
                         .additional_properties(props)
                         .build(),
                 )
                 .build()
         })
         .collect()
+}
+
+/// GitHub: `fullDescription` is limited to 1,024 characters.
+pub const FULL_DESCRIPTION_MAX: usize = 1024;
+
+/// The first paragraphs of "What it checks" that fit GitHub's limit, or the
+/// first paragraph cut at a word with an ellipsis when even it does not.
+pub fn full_description(section: &str) -> String {
+    let mut out = String::new();
+    for para in section.split("\n\n") {
+        let para = para.trim();
+        let sep = if out.is_empty() { 0 } else { 2 };
+        if out.chars().count() + sep + para.chars().count() > FULL_DESCRIPTION_MAX {
+            break;
+        }
+        if sep > 0 {
+            out.push_str("\n\n");
+        }
+        out.push_str(para);
+    }
+    if out.is_empty() {
+        let limit = FULL_DESCRIPTION_MAX - 1;
+        let cut: String = section.chars().take(limit).collect();
+        let cut = match cut.rfind(' ') {
+            Some(i) if i > limit / 2 => cut[..i].to_string(),
+            _ => cut,
+        };
+        out = format!("{cut}\u{2026}");
+    }
+    out
+}
+
+/// The doc page without its `# IBNNN: name` title line: GitHub already shows
+/// the rule's name above the help.
+pub fn help_markdown(page: &str) -> String {
+    let body = page.trim_start();
+    let body = match body.strip_prefix("# ") {
+        Some(rest) => rest.split_once('\n').map_or("", |(_, r)| r),
+        None => body,
+    };
+    body.trim_start_matches('\n').to_string()
+}
+
+/// Escapes text for a SARIF plain-text message: unsafe characters through
+/// [`crate::inert`], and `[`/`]` as `\[`/`\]`, so that no text from the data
+/// can form an embedded link `[text](id)` (SARIF 2.1.0, 3.11.6: literal
+/// square brackets in a message are escaped with a backslash).
+pub fn escape_message(s: &str) -> String {
+    let s = crate::inert(s);
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '[' | ']') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 fn level_name(s: Severity) -> &'static str {
@@ -160,7 +268,7 @@ fn result(f: &Finding, rule_index: Option<usize>) -> SarifResult {
         .as_deref()
         .map(|a| format!(" ({a})"))
         .unwrap_or_default();
-    let text = format!("{}{}: {}", f.resource_id, arn_text, f.message);
+    let text = escape_message(&format!("{}{}: {}", f.resource_id, arn_text, f.message));
     let logical = LogicalLocation::builder()
         .name(f.resource_id.clone())
         .fully_qualified_name(
@@ -192,9 +300,16 @@ fn result(f: &Finding, rule_index: Option<usize>) -> SarifResult {
     );
     let mut fingerprints = BTreeMap::new();
     fingerprints.insert("ibaudit/v1".to_string(), f.fingerprint.clone());
+    // IB900 is an incomplete audit, not a vulnerability: `note`, whatever
+    // the severity ibaudit gives it for the exit code.
+    let result_level = if f.is_not_assessed() {
+        ResultLevel::Note
+    } else {
+        level(f.severity)
+    };
     let mut r = SarifResult::builder()
         .rule_id(f.rule)
-        .level(level(f.severity))
+        .level(result_level)
         .message(Message::builder().text(text).build())
         .locations(vec![location])
         .partial_fingerprints(partial)
@@ -212,7 +327,237 @@ fn result(f: &Finding, rule_index: Option<usize>) -> SarifResult {
     r
 }
 
-fn run(account: &str, findings: &[&Finding], rules: &[ReportingDescriptor]) -> Run {
+/// How the SARIF is cut into runs and what it holds.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The first part of every category (`--sarif-category`); default `ibaudit`.
+    pub category: String,
+    /// Keep suppressed findings, marked with `suppressions`. GitHub does not
+    /// honour that property (a suppressed result arrives as an open alert), so
+    /// by default they are left out.
+    pub include_suppressed: bool,
+    /// The regions audited in each account. Regions without findings still
+    /// belong to the scope, so the caller passes what the snapshot held; when
+    /// empty, the report's accounts and the regions of their findings are used.
+    pub scope: BTreeMap<String, BTreeSet<String>>,
+    pub limits: Limits,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            category: TOOL_NAME.to_string(),
+            include_suppressed: false,
+            scope: BTreeMap::new(),
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// The accounts and regions of a snapshot, as [`Options::scope`] wants them.
+/// An account listed twice contributes the union of its regions.
+pub fn scope_of(snapshot: &ibaudit_snapshot::Snapshot) -> BTreeMap<String, BTreeSet<String>> {
+    let mut scope: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for a in &snapshot.accounts {
+        scope
+            .entry(a.account_id.clone())
+            .or_default()
+            .extend(a.regions.iter().map(|r| r.region.clone()));
+    }
+    scope
+}
+
+fn digest(parts: &[&str]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update(p.as_bytes());
+        h.update([0u8]);
+    }
+    h.finalize()
+        .iter()
+        .take(6)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn stable_hash(s: &str) -> u64 {
+    use sha2::{Digest, Sha256};
+    let d = Sha256::digest(s.as_bytes());
+    u64::from_be_bytes(d[..8].try_into().expect("8 bytes"))
+}
+
+/// A category segment from data: the characters of account ids and region
+/// names, anything else replaced, so a category is always well-formed.
+fn category_segment(s: &str) -> String {
+    let clean: String = s
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if clean.is_empty() {
+        "_".to_string()
+    } else {
+        clean
+    }
+}
+
+/// `us-east-1+eu-west-1` (sorted), or `<n>-regions-<digest>` past 64 characters.
+pub fn regions_key(regions: &BTreeSet<String>) -> String {
+    if regions.is_empty() {
+        return "no-regions".to_string();
+    }
+    let joined = regions
+        .iter()
+        .map(|r| category_segment(r))
+        .collect::<Vec<_>>()
+        .join("+");
+    if joined.len() <= 64 {
+        joined
+    } else {
+        let parts: Vec<&str> = regions.iter().map(String::as_str).collect();
+        format!("{}-regions-{}", regions.len(), digest(&parts))
+    }
+}
+
+/// The category of one account's run: `<prefix>/<account>/<regions>/`.
+pub fn account_category(prefix: &str, account: &str, regions: &BTreeSet<String>) -> String {
+    format!(
+        "{}/{}/{}/",
+        prefix.trim_end_matches('/'),
+        category_segment(account),
+        regions_key(regions)
+    )
+}
+
+/// One run to be: a category and its results.
+struct Unit<'a> {
+    category: String,
+    findings: Vec<&'a Finding>,
+}
+
+fn units<'a>(report: &'a Report, opts: &Options, notes: &mut Vec<String>) -> Vec<Unit<'a>> {
+    let prefix = opts.category.trim_end_matches('/');
+    let mut scope = opts.scope.clone();
+    for a in &report.accounts {
+        scope.entry(a.clone()).or_default();
+    }
+    if opts.scope.is_empty() {
+        for f in &report.findings {
+            scope
+                .entry(f.account_id.clone())
+                .or_default()
+                .insert(f.region.clone());
+        }
+    } else {
+        for f in &report.findings {
+            scope.entry(f.account_id.clone()).or_default();
+        }
+    }
+    let kept: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| opts.include_suppressed || f.suppressed.is_none())
+        .collect();
+    let runs_limit = opts.limits.runs_per_file.max(1);
+    let mut groups: Vec<Unit<'a>> = if scope.len() <= runs_limit {
+        scope
+            .iter()
+            .map(|(account, regions)| Unit {
+                category: account_category(prefix, account, regions),
+                findings: kept
+                    .iter()
+                    .copied()
+                    .filter(|f| &f.account_id == account)
+                    .collect(),
+            })
+            .collect()
+    } else {
+        // Stable buckets: an account stays in its bucket from run to run; the
+        // digest changes when the bucket's scope does, so a smaller scan never
+        // stands in for a larger one.
+        let buckets = (runs_limit * 4 / 5).max(1) as u64;
+        let mut members: BTreeMap<u64, Vec<(&String, &BTreeSet<String>)>> = BTreeMap::new();
+        for (account, regions) in &scope {
+            members
+                .entry(stable_hash(account) % buckets)
+                .or_default()
+                .push((account, regions));
+        }
+        notes.push(format!(
+            "SARIF: {} accounts are more than GitHub's {} runs per file; they are grouped into {} stable buckets, one run each",
+            scope.len(),
+            runs_limit,
+            members.len()
+        ));
+        members
+            .into_iter()
+            .map(|(k, accts)| {
+                let mut parts: Vec<String> = Vec::new();
+                for (a, regions) in &accts {
+                    parts.push(format!(
+                        "{a}:{}",
+                        regions.iter().cloned().collect::<Vec<_>>().join(",")
+                    ));
+                }
+                let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
+                let names: BTreeSet<&str> = accts.iter().map(|(a, _)| a.as_str()).collect();
+                Unit {
+                    category: format!(
+                        "{prefix}/accounts-{}-of-{buckets}/{}-accounts-{}/",
+                        k + 1,
+                        accts.len(),
+                        digest(&refs)
+                    ),
+                    findings: kept
+                        .iter()
+                        .copied()
+                        .filter(|f| names.contains(f.account_id.as_str()))
+                        .collect(),
+                }
+            })
+            .collect()
+    };
+    // Split runs over the results limit into parts by fingerprint hash.
+    let per_run = opts.limits.results_per_run.max(1);
+    let mut out = Vec::new();
+    for g in groups.drain(..) {
+        if g.findings.len() <= per_run {
+            out.push(g);
+            continue;
+        }
+        let mut parts = 2u64;
+        let split = loop {
+            let mut split: Vec<Vec<&Finding>> = vec![Vec::new(); parts as usize];
+            for f in &g.findings {
+                split[(stable_hash(&f.fingerprint) % parts) as usize].push(*f);
+            }
+            if split.iter().all(|s| s.len() <= per_run) || parts >= 4096 {
+                break split;
+            }
+            parts *= 2;
+        };
+        notes.push(format!(
+            "SARIF: {} results are more than GitHub's {per_run} per run; the run {} is split into {parts} parts by fingerprint",
+            g.findings.len(),
+            g.category
+        ));
+        for (i, fs) in split.into_iter().enumerate() {
+            out.push(Unit {
+                category: format!("{}part-{}-of-{parts}/", g.category, i + 1),
+                findings: fs,
+            });
+        }
+    }
+    out
+}
+
+fn run(unit: &Unit<'_>, rules: &[ReportingDescriptor]) -> serde_json::Value {
     let index: BTreeMap<&str, usize> = rules
         .iter()
         .enumerate()
@@ -225,31 +570,142 @@ fn run(account: &str, findings: &[&Finding], rules: &[ReportingDescriptor]) -> R
         .information_uri(INFORMATION_URI)
         .rules(rules.to_vec())
         .build();
-    Run::builder()
+    let run = Run::builder()
         .tool(Tool::builder().driver(driver).build())
         .automation_details(
             RunAutomationDetails::builder()
-                .id(format!("ibaudit/{account}/"))
+                .id(unit.category.clone())
                 .build(),
         )
         .results(
-            findings
+            unit.findings
                 .iter()
                 .map(|f| result(f, index.get(f.rule).copied()))
                 .collect::<Vec<_>>(),
         )
-        .build()
+        .build();
+    let mut value = serde_json::to_value(run).expect("a run serialises");
+    // What could not be assessed is a problem of the tool's run, which SARIF
+    // records as tool execution notifications (3.20.21); the IB900 results
+    // stay too, at `note`, so the gap is visible among the alerts.
+    let gaps: Vec<serde_json::Value> = unit
+        .findings
+        .iter()
+        .filter(|f| f.is_not_assessed() && f.suppressed.is_none())
+        .map(|f| {
+            json!({
+                "level": "error",
+                "message": {"text": escape_message(&format!("{} {}: {}", f.account_id, f.region, f.message))},
+                "associatedRule": {"id": f.rule},
+            })
+        })
+        .collect();
+    let mut invocation = json!({"executionSuccessful": gaps.is_empty()});
+    if !gaps.is_empty() {
+        invocation["toolExecutionNotifications"] = json!(gaps);
+    }
+    value["invocations"] = json!([invocation]);
+    value
 }
 
-/// Most severe first; unsuppressed before suppressed; otherwise report order.
-fn keep_order(findings: &mut [&Finding]) {
-    findings.sort_by_key(|f| {
-        (
-            std::cmp::Reverse(f.severity),
-            f.suppressed.is_some(),
-            f.is_not_assessed(),
-        )
+fn worst(unit: &Unit<'_>) -> (Option<Severity>, usize) {
+    (
+        unit.findings
+            .iter()
+            .filter(|f| !f.is_not_assessed())
+            .map(|f| f.severity)
+            .max(),
+        unit.findings.len(),
+    )
+}
+
+fn left_out_note(reason: &str, gone: &[String]) -> String {
+    format!(
+        "SARIF: {reason}; left out {} whole run(s): {}. GitHub leaves the alerts of a category absent from an upload as they were (neither updated nor closed as fixed); upload that scope in a separate file (fewer accounts or regions per run, or split with --sarif-category)",
+        gone.len(),
+        gone.join(", ")
+    )
+}
+
+fn document(units: &[Unit<'_>], rules: &[ReportingDescriptor]) -> String {
+    let doc = json!({
+        "$schema": SCHEMA_URI,
+        "version": "2.1.0",
+        "runs": units.iter().map(|u| run(u, rules)).collect::<Vec<_>>(),
     });
+    let mut text = serde_json::to_string_pretty(&doc).expect("SARIF serialises");
+    text.push('\n');
+    text
+}
+
+pub fn render(report: &Report) -> Rendered {
+    render_with(report, &Options::default())
+}
+
+/// Renders within `limits` with the default options.
+pub fn render_with_limits(report: &Report, limits: Limits) -> Rendered {
+    render_with(
+        report,
+        &Options {
+            limits,
+            ..Options::default()
+        },
+    )
+}
+
+/// Renders as `opts` asks, within GitHub's limits.
+pub fn render_with(report: &Report, opts: &Options) -> Rendered {
+    let rules = rule_descriptors();
+    let mut notes = Vec::new();
+    let mut units = units(report, opts, &mut notes);
+    let limits = opts.limits;
+    if units.len() > limits.runs_per_file {
+        let mut order: Vec<usize> = (0..units.len()).collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(worst(&units[i])));
+        let drop: BTreeSet<usize> = order[limits.runs_per_file.max(1)..]
+            .iter()
+            .copied()
+            .collect();
+        let gone: Vec<String> = drop.iter().map(|&i| units[i].category.clone()).collect();
+        notes.push(left_out_note(
+            &format!(
+                "GitHub accepts at most {} runs per file",
+                limits.runs_per_file
+            ),
+            &gone,
+        ));
+        let mut i = 0;
+        units.retain(|_| {
+            let keep = !drop.contains(&i);
+            i += 1;
+            keep
+        });
+    }
+    loop {
+        let text = document(&units, &rules);
+        let size = gzipped_len(&text);
+        if size <= limits.gzipped_bytes {
+            return Rendered { text, notes };
+        }
+        if units.len() <= 1 {
+            notes.push(format!(
+                "SARIF: the file is {size} bytes gzipped, over GitHub's {} byte limit, and cannot be split further: GitHub will reject it; audit fewer accounts or regions per file",
+                limits.gzipped_bytes
+            ));
+            return Rendered { text, notes };
+        }
+        let least = (0..units.len())
+            .min_by_key(|&i| worst(&units[i]))
+            .expect("at least two runs");
+        let gone = units.remove(least);
+        notes.push(left_out_note(
+            &format!(
+                "{size} bytes gzipped is over GitHub's {} byte limit",
+                limits.gzipped_bytes
+            ),
+            &[gone.category],
+        ));
+    }
 }
 
 fn gzipped_len(text: &str) -> usize {
@@ -258,118 +714,61 @@ fn gzipped_len(text: &str) -> usize {
     enc.finish().expect("writing to memory").len()
 }
 
-fn serialise(sarif: &Sarif) -> String {
-    let mut text = serde_json::to_string_pretty(sarif).expect("SARIF serialises");
-    text.push('\n');
-    text
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-pub fn render(report: &Report) -> Rendered {
-    render_with_limits(report, Limits::default())
-}
+    #[test]
+    fn full_description_fits_and_cuts_at_a_word() {
+        let short = "One paragraph.\n\nAnother one.";
+        assert_eq!(full_description(short), short);
+        let long = "word ".repeat(400);
+        let cut = full_description(&long);
+        assert!(cut.chars().count() <= FULL_DESCRIPTION_MAX);
+        assert!(cut.ends_with("word\u{2026}"), "{cut}");
+        let two = format!("first.\n\n{}", "x".repeat(1100));
+        assert_eq!(full_description(&two), "first.");
+    }
 
-/// Renders within `limits`, keeping the most severe results when over.
-pub fn render_with_limits(report: &Report, limits: Limits) -> Rendered {
-    let rules = rule_descriptors();
-    let mut notes = Vec::new();
-    let mut per_account: Vec<(&str, Vec<&Finding>)> = report
-        .accounts
-        .iter()
-        .map(|a| {
-            (
-                a.as_str(),
-                report
-                    .findings
-                    .iter()
-                    .filter(|f| &f.account_id == a)
-                    .collect(),
-            )
-        })
-        .collect();
-    if per_account.len() > limits.runs_per_file {
-        // Keep the accounts with the most severe unsuppressed findings.
-        let worst = |fs: &Vec<&Finding>| {
-            let top = fs
-                .iter()
-                .filter(|f| f.suppressed.is_none())
-                .map(|f| f.severity)
-                .max();
-            (std::cmp::Reverse(top), std::cmp::Reverse(fs.len()))
-        };
-        per_account.sort_by_key(|(_, fs)| worst(fs));
-        let dropped: Vec<&str> = per_account[limits.runs_per_file..]
-            .iter()
-            .map(|(a, _)| *a)
-            .collect();
-        notes.push(format!(
-            "SARIF: GitHub accepts at most {} runs per file; left out {} account(s) with the least severe findings: {} (split the scan or use --format json)",
-            limits.runs_per_file,
-            dropped.len(),
-            dropped.join(", ")
-        ));
-        per_account.truncate(limits.runs_per_file);
-        per_account.sort_by_key(|(a, _)| *a);
+    #[test]
+    fn help_markdown_drops_only_the_title() {
+        assert_eq!(
+            help_markdown("# IB002: x\n\nSummary.\n\n## What\n\n# not a title\n"),
+            "Summary.\n\n## What\n\n# not a title\n"
+        );
     }
-    for (account, fs) in per_account.iter_mut() {
-        if fs.len() > limits.results_per_run {
-            keep_order(fs);
-            notes.push(format!(
-                "SARIF: GitHub accepts at most {} results per run; left out the {} least severe of account {account}",
-                limits.results_per_run,
-                fs.len() - limits.results_per_run
-            ));
-            fs.truncate(limits.results_per_run);
-            restore_report_order(fs);
-        }
-    }
-    loop {
-        let sarif = Sarif::builder()
-            .schema(SCHEMA_URI)
-            .version(json!("2.1.0"))
-            .runs(
-                per_account
-                    .iter()
-                    .map(|(a, fs)| run(a, fs, &rules))
-                    .collect::<Vec<_>>(),
-            )
-            .build();
-        let text = serialise(&sarif);
-        let size = gzipped_len(&text);
-        let total: usize = per_account.iter().map(|(_, fs)| fs.len()).sum();
-        if size <= limits.gzipped_bytes || total == 0 {
-            if size > limits.gzipped_bytes {
-                notes.push(format!("SARIF: the file is {size} bytes gzipped even without results, over GitHub's limit"));
-            }
-            return Rendered { text, notes };
-        }
-        // Drop the least severe tenth of all results and try again.
-        let drop = total.div_ceil(10);
-        let mut all: Vec<(usize, &Finding)> = per_account
-            .iter()
-            .enumerate()
-            .flat_map(|(i, (_, fs))| fs.iter().map(move |f| (i, *f)))
-            .collect();
-        all.sort_by_key(|(_, f)| (f.severity, std::cmp::Reverse(f.suppressed.is_some())));
-        let gone: std::collections::HashSet<*const Finding> = all[..drop]
-            .iter()
-            .map(|(_, f)| *f as *const Finding)
-            .collect();
-        for (_, fs) in per_account.iter_mut() {
-            fs.retain(|f| !gone.contains(&(*f as *const Finding)));
-        }
-        notes.push(format!(
-            "SARIF: {size} bytes gzipped is over GitHub's {} byte limit; left out the {drop} least severe results",
-            limits.gzipped_bytes
-        ));
-    }
-}
 
-fn restore_report_order(fs: &mut [&Finding]) {
-    fs.sort_by(|a, b| {
-        (a.region.as_str(), a.rule, a.resource_id.as_str()).cmp(&(
-            b.region.as_str(),
-            b.rule,
-            b.resource_id.as_str(),
-        ))
-    });
+    #[test]
+    fn segments_never_become_dot_segments_or_schemes() {
+        assert_eq!(encode_segment(".."), "%2E%2E");
+        assert_eq!(encode_segment("."), "%2E");
+        assert_eq!(encode_segment("a..b"), "a..b");
+        assert_eq!(encode_segment("arn:aws:x/y"), "arn%3Aaws%3Ax%2Fy");
+        assert_eq!(encode_segment(""), "_");
+    }
+
+    #[test]
+    fn messages_cannot_embed_links() {
+        assert_eq!(
+            escape_message("[a](https://e) \u{1b}"),
+            "\\[a\\](https://e) \\u{1b}"
+        );
+    }
+
+    #[test]
+    fn regions_key_is_sorted_and_bounded() {
+        let set = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
+        assert_eq!(
+            regions_key(&set(&["us-east-1", "eu-west-1"])),
+            "eu-west-1+us-east-1"
+        );
+        let many: Vec<String> = (0..20).map(|i| format!("xx-region-{i}")).collect();
+        let refs: Vec<&str> = many.iter().map(String::as_str).collect();
+        let key = regions_key(&set(&refs));
+        assert!(key.starts_with("20-regions-") && key.len() < 64, "{key}");
+        assert_eq!(
+            account_category("ibaudit", "1/../2", &set(&["us-east-1"])),
+            "ibaudit/1____2/us-east-1/"
+        );
+    }
 }
