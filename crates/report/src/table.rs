@@ -74,6 +74,15 @@ pub fn summary_line(report: &Report) -> String {
     line
 }
 
+/// The account's id, and its name under it where the snapshot has one (made
+/// inert: a name is text anyone with access to the organization can set).
+fn account_cell(f: &Finding) -> String {
+    match &f.account_name {
+        Some(name) => format!("{}\n{}", f.account_id, crate::inert(name)),
+        None => f.account_id.clone(),
+    }
+}
+
 pub fn render(report: &Report, style: Style) -> String {
     let mut rows: Vec<&Finding> = report
         .findings
@@ -137,7 +146,7 @@ pub fn render(report: &Report, style: Style) -> String {
                 Cell::new(&f.message),
             ];
             if many_accounts {
-                row.insert(2, Cell::new(&f.account_id));
+                row.insert(2, Cell::new(account_cell(f)));
             }
             table.add_row(row);
         }

@@ -1,10 +1,10 @@
 use sha2::{Digest, Sha256};
 
-use ibaudit_snapshot::Snapshot;
+use ibaudit_snapshot::{Account, Snapshot};
 
 use crate::config::{Config, Date};
 use crate::context::{AccountCtx, RegionCtx};
-use crate::finding::{Finding, Severity};
+use crate::finding::{Finding, ResourceKind, Severity};
 use crate::registry::{registry, Raw, Sink};
 use crate::rules::not_assessed;
 
@@ -87,6 +87,66 @@ fn fingerprint(
         .collect()
 }
 
+/// The region of a finding about a whole account.
+pub const ALL_REGIONS: &str = "*";
+
+/// IB900 for each failure that stopped a whole account (its `errors`): no
+/// rule could assess the account. Regions read before the failure are still
+/// audited by the caller.
+fn account_not_assessed(account: &Account) -> Vec<Finding> {
+    let na = &not_assessed::META;
+    let rules: Vec<&str> = registry()
+        .iter()
+        .map(|r| r.meta().id)
+        .filter(|id| *id != na.id)
+        .collect();
+    account
+        .errors
+        .iter()
+        .map(|e| {
+            let mut why = e.code.clone();
+            if !e.message.is_empty() {
+                why.push_str(": ");
+                why.push_str(&e.message);
+            }
+            let on = e
+                .resource
+                .as_deref()
+                .map(|r| format!(" for {r}"))
+                .unwrap_or_default();
+            Finding {
+                rule: na.id,
+                name: na.name,
+                severity: Severity::High,
+                account_id: account.account_id.clone(),
+                account_name: account.account_name.clone(),
+                region: ALL_REGIONS.to_string(),
+                resource_type: ResourceKind::Account.type_name(),
+                resource_id: account.account_id.clone(),
+                resource_arn: None,
+                message: format!(
+                    "{}{on} failed for account {} ({why}); not assessed: {}",
+                    e.operation,
+                    account.account_id,
+                    rules.join(", ")
+                ),
+                fingerprint: fingerprint(
+                    na.id,
+                    &account.account_id,
+                    ALL_REGIONS,
+                    &account.account_id,
+                    Some(&format!(
+                        "{}:{}",
+                        e.operation,
+                        e.resource.as_deref().unwrap_or("")
+                    )),
+                ),
+                suppressed: None,
+            }
+        })
+        .collect()
+}
+
 /// Runs every rule over every region of every account.
 pub fn audit(snapshot: &Snapshot, options: &AuditOptions) -> Report {
     let default_env = ["prod".to_string()];
@@ -97,10 +157,15 @@ pub fn audit(snapshot: &Snapshot, options: &AuditOptions) -> Report {
     };
     let mut findings = Vec::new();
     for account in &snapshot.accounts {
+        findings.extend(account_not_assessed(account));
         let account_ctx = AccountCtx::new(account);
         for region in &account.regions {
             let mut ctx = RegionCtx::new(&account_ctx, region, environments);
-            ctx.organization_id = options.config.organization_id.as_deref();
+            ctx.organization_id = options
+                .config
+                .organization_id
+                .as_deref()
+                .or(snapshot.organization.as_ref().map(|o| o.id.as_str()));
             let mut blocked = Vec::new();
             let mut raw: Vec<(&'static str, &'static str, Raw)> = Vec::new();
             for rule in registry() {
@@ -124,6 +189,7 @@ pub fn audit(snapshot: &Snapshot, options: &AuditOptions) -> Report {
                     name,
                     severity: f.severity,
                     account_id: account.account_id.clone(),
+                    account_name: account.account_name.clone(),
                     region: region.region.clone(),
                     resource_type: f.resource.kind.type_name(),
                     resource_arn: f.resource.arn(

@@ -9,11 +9,16 @@
 pub mod aws;
 mod envelope;
 mod load;
+mod merge;
 mod operation;
+mod shard;
 
-pub use envelope::{Account, Collector, RegionSnapshot, Snapshot, SNAPSHOT_VERSION};
+pub use aws::CollectionError;
+pub use envelope::{Account, Collector, Organization, RegionSnapshot, Snapshot, SNAPSHOT_VERSION};
 pub use load::{from_slice, load, LoadError};
+pub use merge::{merge, MergeError};
 pub use operation::{Operation, Service};
+pub use shard::{shard_of, Shard};
 
 /// The operation keys of a region, in the order they are written.
 pub const OPERATIONS: &[&str] = &{
