@@ -7,7 +7,7 @@ BENCH_SNAPSHOT := target/bench/snapshot-100k.json
 VENV := target/moto-venv
 EMULATOR_STAMP := $(VENV)/.installed
 
-.PHONY: run test fmt-check lint unit emulator bench bench-collect build release release-offline clean
+.PHONY: run test fmt-check lint unit emulator cfn-lint bench bench-collect build release release-offline clean
 
 ## Audit the bundled demo account (no AWS credentials) and print the table.
 ## The demo needs no AWS SDK, so this builds the offline binary: a minute or two cold.
@@ -17,7 +17,7 @@ run: release-offline
 	[ $$code -ne 2 ] && [ $$code -le 3 ]
 
 ## Everything CI checks: formatting, lints, every test (the collector's against moto).
-test: fmt-check lint emulator unit
+test: fmt-check lint emulator cfn-lint unit
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
@@ -27,6 +27,10 @@ lint:
 
 unit: emulator
 	$(CARGO) test --workspace --locked
+
+## The member-account role template, checked by cfn-lint (pinned in the venv).
+cfn-lint: emulator
+	$(VENV)/bin/cfn-lint deploy/cloudformation/ibaudit-member-role.yaml
 
 ## The AWS API emulator for the collector tests: moto's server and boto3, pinned.
 emulator: $(EMULATOR_STAMP)

@@ -29,36 +29,11 @@ pub enum MergeError {
         first: String,
         second: String,
     },
-    #[error("account {account} is named {first_value} in {first} but {second_value} in {second}")]
-    AccountName {
-        account: String,
-        first_value: String,
-        first: String,
-        second_value: String,
-        second: String,
-    },
-    #[error(
-        "account {account} is in partition {first_value} in {first} but {second_value} in {second}"
-    )]
-    Partition {
-        account: String,
-        first_value: String,
-        first: String,
-        second_value: String,
-        second: String,
-    },
-    #[error("the organization is {first_value} in {first} but {second_value} in {second}")]
-    Organization {
-        first_value: String,
-        first: String,
-        second_value: String,
-        second: String,
-    },
-    #[error("`{key}`{scope} is {first_value} in {first} but {second_value} in {second}")]
-    Field {
-        key: String,
-        /// Empty for an envelope key, " of account N" for an account's.
-        scope: String,
+    /// Two inputs disagree on something a snapshot holds once: an account's
+    /// name or partition, the organization, an unknown key.
+    #[error("{what} is {first_value} in {first} but {second_value} in {second}")]
+    Conflict {
+        what: String,
         first_value: String,
         first: String,
         second_value: String,
@@ -138,7 +113,8 @@ where
         if let Some(org) = snapshot.organization {
             match &organization {
                 Some((seen, from)) if *seen != org => {
-                    return Err(MergeError::Organization {
+                    return Err(MergeError::Conflict {
+                        what: "the organization".to_string(),
                         first_value: quoted(seen),
                         first: from.clone(),
                         second_value: quoted(&org),
@@ -152,9 +128,8 @@ where
         for (key, value) in snapshot.extra {
             match extra.get(&key) {
                 Some((seen, from)) if *seen != value => {
-                    return Err(MergeError::Field {
-                        key,
-                        scope: String::new(),
+                    return Err(MergeError::Conflict {
+                        what: format!("`{key}`"),
                         first_value: quoted(seen),
                         first: from.clone(),
                         second_value: quoted(&value),
@@ -232,8 +207,8 @@ fn join(
 ) -> Result<(), MergeError> {
     let id = account.account_id.clone();
     if entry.account.partition != account.partition {
-        return Err(MergeError::Partition {
-            account: id,
+        return Err(MergeError::Conflict {
+            what: format!("the partition of account {id}"),
             first_value: entry.account.partition.clone(),
             first: entry.first.clone(),
             second_value: account.partition,
@@ -242,8 +217,8 @@ fn join(
     }
     match (&entry.account.account_name, account.account_name) {
         (Some(seen), Some(name)) if *seen != name => {
-            return Err(MergeError::AccountName {
-                account: id,
+            return Err(MergeError::Conflict {
+                what: format!("the name of account {id}"),
                 first_value: quoted(seen),
                 first: entry.name_from.clone().unwrap_or_default(),
                 second_value: quoted(&name),
@@ -273,11 +248,10 @@ fn join(
     for (key, value) in account.extra {
         match entry.account.extra.get(&key) {
             Some(seen) if *seen != value => {
-                return Err(MergeError::Field {
+                return Err(MergeError::Conflict {
+                    what: format!("`{key}` of account {id}"),
                     first_value: quoted(seen),
                     first: entry.extra_from.get(&key).cloned().unwrap_or_default(),
-                    key,
-                    scope: format!(" of account {id}"),
                     second_value: quoted(&value),
                     second: label.to_string(),
                 })
@@ -441,7 +415,7 @@ mod tests {
         .unwrap_err();
         assert_eq!(
             err.to_string(),
-            "account 444455556666 is named \"staging\" in a.json but \"prod\" in c.json"
+            "the name of account 444455556666 is \"staging\" in a.json but \"prod\" in c.json"
         );
 
         let mut other = org;
@@ -454,7 +428,11 @@ mod tests {
             extra: BTreeMap::new(),
         });
         let err = merge([("x.json".into(), x), ("y.json".into(), y)]).unwrap_err();
-        assert!(matches!(err, MergeError::Organization { .. }), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("the organization is {\"id\":\"o-zzzzzzzzzz\""),
+            "{err}"
+        );
         assert_eq!(
             merge(Vec::<(String, Snapshot)>::new()),
             Err(MergeError::NoInput)
