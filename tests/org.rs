@@ -460,3 +460,52 @@ fn the_indexed_job_gives_each_pod_its_own_shard() {
         "every pod reads shard index+1 of {n}"
     );
 }
+
+#[test]
+fn the_snapshots_organization_decides_organization_conditions() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = read_json(&fixture(
+        "rules/IB013/fail-organization-only-undetermined.json",
+    ));
+    let ib013 = |org: Option<&str>, config: Option<&str>| -> Vec<String> {
+        let mut doc = base.clone();
+        if let Some(org) = org {
+            doc["organization"] = json!({"id": org, "management_account_id": "111122223333"});
+        }
+        let path = dir.path().join("s.json");
+        write_json(&path, &doc);
+        let cfg = dir.path().join("c.toml");
+        let mut args = vec![
+            "audit",
+            path.to_str().unwrap(),
+            "--format",
+            "json",
+            "--fail-on",
+            "none",
+        ];
+        if let Some(c) = config {
+            std::fs::write(&cfg, format!("organization_id = \"{c}\"\n")).unwrap();
+            args.extend(["--config", cfg.to_str().unwrap()]);
+        }
+        let out: Value = serde_json::from_str(&stdout(&ibaudit(&args))).unwrap();
+        out["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == "IB013")
+            .map(|f| f["severity"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        ib013(None, None),
+        ["low"],
+        "unknown organization: cannot prove"
+    );
+    assert!(
+        ib013(Some("o-a1b2c3d4e5"), None).is_empty(),
+        "the snapshot's organization"
+    );
+    assert_eq!(ib013(Some("o-zzzzzzzzzz"), None), ["medium"]);
+    // The configuration, when given, wins.
+    assert!(ib013(Some("o-zzzzzzzzzz"), Some("o-a1b2c3d4e5")).is_empty());
+}
