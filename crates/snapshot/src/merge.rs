@@ -70,8 +70,23 @@ fn instant(s: &str) -> (String, String) {
     }
 }
 
+/// `v` as JSON, for a message on a terminal: controls and bidirectional
+/// overrides, which JSON leaves as they are outside ASCII, written as `\u{..}`
+/// (names and unknown keys are text anyone may have set).
 fn quoted(v: &impl serde::Serialize) -> String {
-    serde_json::to_string(v).unwrap_or_else(|_| "?".to_string())
+    serde_json::to_string(v)
+        .unwrap_or_else(|_| "?".to_string())
+        .chars()
+        .map(|c| {
+            if c.is_control()
+                || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+            {
+                format!("\\u{{{:x}}}", c as u32)
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 struct Entry {
@@ -129,7 +144,7 @@ where
             match extra.get(&key) {
                 Some((seen, from)) if *seen != value => {
                     return Err(MergeError::Conflict {
-                        what: format!("`{key}`"),
+                        what: format!("the key {}", quoted(&key)),
                         first_value: quoted(seen),
                         first: from.clone(),
                         second_value: quoted(&value),
@@ -249,7 +264,7 @@ fn join(
         match entry.account.extra.get(&key) {
             Some(seen) if *seen != value => {
                 return Err(MergeError::Conflict {
-                    what: format!("`{key}` of account {id}"),
+                    what: format!("the key {} of account {id}", quoted(&key)),
                     first_value: quoted(seen),
                     first: entry.extra_from.get(&key).cloned().unwrap_or_default(),
                     second_value: quoted(&value),
@@ -436,6 +451,14 @@ mod tests {
         assert_eq!(
             merge(Vec::<(String, Snapshot)>::new()),
             Err(MergeError::NoInput)
+        );
+    }
+
+    #[test]
+    fn names_in_messages_are_inert() {
+        assert_eq!(
+            quoted(&"a\u{202E}b\u{9b}c\u{1b}"),
+            "\"a\\u{202e}b\\u{9b}c\\u001b\""
         );
     }
 
