@@ -233,6 +233,25 @@ fn the_table_shows_each_account_with_its_name_and_sarif_carries_it() {
         .filter_map(|r| r["properties"]["account_name"].as_str())
         .collect();
     assert!(names.contains(&"sandbox") && names.contains(&"workloads"));
+    let runs: Vec<(&str, &str)> = sarif["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["properties"]["account_id"].as_str().unwrap(),
+                r["properties"]["account_name"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        runs,
+        [
+            ("111122223333", "security"),
+            ("444455556666", "workloads"),
+            ("777788889999", "sandbox")
+        ]
+    );
 
     // One account: no Account column.
     write_json(&path, &envelope(vec![demo_account("111122223333", "x")]));

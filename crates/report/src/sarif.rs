@@ -228,7 +228,7 @@ fn run(account: &str, findings: &[&Finding], rules: &[ReportingDescriptor]) -> R
         .information_uri(INFORMATION_URI)
         .rules(rules.to_vec())
         .build();
-    Run::builder()
+    let mut run = Run::builder()
         .tool(Tool::builder().driver(driver).build())
         .automation_details(
             RunAutomationDetails::builder()
@@ -241,7 +241,15 @@ fn run(account: &str, findings: &[&Finding], rules: &[ReportingDescriptor]) -> R
                 .map(|f| result(f, index.get(f.rule).copied()))
                 .collect::<Vec<_>>(),
         )
-        .build()
+        .build();
+    // The account's name, where the snapshot has it, beside its id.
+    if let Some(name) = findings.iter().find_map(|f| f.account_name.as_deref()) {
+        let mut props = BTreeMap::new();
+        props.insert("account_id".to_string(), json!(account));
+        props.insert("account_name".to_string(), json!(name));
+        run.properties = Some(PropertyBag::builder().additional_properties(props).build());
+    }
+    run
 }
 
 /// Most severe first; unsuppressed before suppressed; otherwise report order.

@@ -455,6 +455,50 @@ mod tests {
     }
 
     #[test]
+    fn partitions_and_unknown_keys_must_agree() {
+        let mut cn = account("111122223333", &["cn-north-1"]);
+        cn.partition = "aws-cn".into();
+        let err = merge([
+            (
+                "a.json".into(),
+                snap(T1, vec![account("111122223333", &["us-east-1"])]),
+            ),
+            ("b.json".into(), snap(T1, vec![cn])),
+        ])
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the partition of account 111122223333 is aws in a.json but aws-cn in b.json"
+        );
+
+        let (mut x, mut y) = (snap(T1, vec![]), snap(T1, vec![]));
+        x.extra.insert("run".into(), serde_json::json!(1));
+        y.extra.insert("run".into(), serde_json::json!(2));
+        let err = merge([("x.json".into(), x.clone()), ("y.json".into(), y)]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the key \"run\" is 1 in x.json but 2 in y.json"
+        );
+        // The same value twice is one value.
+        let merged = merge([("x.json".into(), x.clone()), ("z.json".into(), x)]).unwrap();
+        assert_eq!(merged.extra.get("run"), Some(&serde_json::json!(1)));
+
+        let mut a = account("111122223333", &["us-east-1"]);
+        a.extra.insert("tier".into(), serde_json::json!("gold"));
+        let mut b = account("111122223333", &["us-west-2"]);
+        b.extra.insert("tier".into(), serde_json::json!("lead"));
+        let err = merge([
+            ("a.json".into(), snap(T1, vec![a])),
+            ("b.json".into(), snap(T1, vec![b])),
+        ])
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the key \"tier\" of account 111122223333 is \"gold\" in a.json but \"lead\" in b.json"
+        );
+    }
+
+    #[test]
     fn names_in_messages_are_inert() {
         assert_eq!(
             quoted(&"a\u{202E}b\u{9b}c\u{1b}"),
