@@ -9,7 +9,7 @@ EMULATOR_STAMP := $(VENV)/.installed
 LINT_VENV := target/lint-venv
 LINT_STAMP := $(LINT_VENV)/.installed
 
-.PHONY: run test fmt-check lint lint-actions unit emulator bench bench-collect build release release-offline clean
+.PHONY: run test fmt-check lint lint-actions unit emulator cfn-lint bench bench-collect build release release-offline clean
 
 ## Audit the bundled demo account (no AWS credentials) and print the table.
 ## The demo needs no AWS SDK, so this builds the offline binary: a minute or two cold.
@@ -19,7 +19,7 @@ run: release-offline
 	[ $$code -ne 2 ] && [ $$code -le 3 ]
 
 ## Everything CI checks: formatting, lints, every test (the collector's against moto).
-test: fmt-check lint lint-actions emulator unit
+test: fmt-check lint lint-actions emulator cfn-lint unit
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
@@ -39,6 +39,9 @@ $(LINT_STAMP): tests/harness/requirements-lint.txt
 	$(PYTHON) -m venv $(LINT_VENV)
 	$(LINT_VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/harness/requirements-lint.txt
 	touch $@
+## The member-account role template, checked by cfn-lint (pinned in the venv).
+cfn-lint: emulator
+	$(VENV)/bin/cfn-lint deploy/cloudformation/ibaudit-member-role.yaml
 
 ## The AWS API emulator for the collector tests: moto's server and boto3, pinned.
 emulator: $(EMULATOR_STAMP)

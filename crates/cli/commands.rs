@@ -6,7 +6,9 @@ use anyhow::{anyhow, bail, Context, Result};
 use ibaudit_report::{diff, json, markdown, sarif, table};
 use ibaudit_rules::{audit, registry, rule_by_id, AuditOptions, Config, Date, Outcome, Report};
 
-use crate::args::{AuditArgs, Cli, ColorChoice, Command, DiffArgs, DiffFormat, Format, OutputArgs};
+use crate::args::{
+    AuditArgs, Cli, ColorChoice, Command, DiffArgs, DiffFormat, Format, MergeArgs, OutputArgs,
+};
 use crate::output::{diag, write_report};
 
 pub const EXIT_CLEAN: u8 = 0;
@@ -22,6 +24,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Scan(args) => crate::collect::run_scan(args),
         Command::Audit(args) => run_audit(args),
         Command::Diff(args) => run_diff(args),
+        Command::Merge(args) => run_merge(args),
         Command::Rules => {
             let mut text = String::new();
             for rule in registry() {
@@ -72,6 +75,41 @@ fn run_audit(args: AuditArgs) -> Result<u8> {
     let config = load_config(&args.output)?;
     let snapshot = read_snapshot(&args.snapshot)?;
     audit_and_report(snapshot, config, &args.output)
+}
+
+/// `ibaudit merge`: every input is read first (a bad one fails before
+/// anything is written); an overlap is an input error (exit 2) naming both files.
+fn run_merge(args: MergeArgs) -> Result<u8> {
+    if args
+        .snapshots
+        .iter()
+        .filter(|p| *p == Path::new("-"))
+        .count()
+        > 1
+    {
+        bail!("standard input (`-`) can be merged only once");
+    }
+    let mut inputs = Vec::with_capacity(args.snapshots.len());
+    for path in &args.snapshots {
+        inputs.push((path.display().to_string(), read_snapshot(path)?));
+    }
+    let merged = ibaudit_snapshot::merge(inputs)?;
+    let mut text = serde_json::to_string_pretty(&merged).expect("a snapshot serialises");
+    text.push('\n');
+    write_report(&text, args.output.as_deref())?;
+    if !args.quiet {
+        let regions: usize = merged.accounts.iter().map(|a| a.regions.len()).sum();
+        diag!(
+            "ibaudit: merged {} snapshot(s): {} account(s), {regions} region(s){}",
+            args.snapshots.len(),
+            merged.accounts.len(),
+            args.output
+                .as_ref()
+                .map(|p| format!(", written to {}", p.display()))
+                .unwrap_or_default()
+        );
+    }
+    Ok(EXIT_CLEAN)
 }
 
 pub(crate) fn load_config(out: &OutputArgs) -> Result<Config> {

@@ -15,5 +15,6 @@ mod github;
 #[cfg(target_os = "linux")]
 mod hostile;
 mod malformed;
+mod org;
 mod rule_fixtures;
 mod sarif;

@@ -354,10 +354,9 @@ pub async fn collect(
             version: env!("CARGO_PKG_VERSION").into(),
         }),
         accounts: vec![Account {
-            account_id,
             partition,
             regions,
-            extra: Default::default(),
+            ..Account::new(account_id)
         }],
         organization: None,
         extra: Default::default(),

@@ -34,6 +34,9 @@ struct FindingV1<'a> {
     name: &'a str,
     severity: &'a str,
     account_id: &'a str,
+    /// The account's name in AWS Organizations, where the snapshot has it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    account_name: Option<&'a str>,
     region: &'a str,
     resource_type: &'a str,
     resource_id: &'a str,
@@ -74,6 +77,7 @@ pub fn render(report: &Report) -> String {
                 name: f.name,
                 severity: f.severity.as_str(),
                 account_id: &f.account_id,
+                account_name: f.account_name.as_deref(),
                 region: &f.region,
                 resource_type: f.resource_type,
                 resource_id: &f.resource_id,

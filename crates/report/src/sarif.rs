@@ -290,6 +290,9 @@ fn result(f: &Finding, rule_index: Option<usize>) -> SarifResult {
     let mut props = BTreeMap::new();
     props.insert("severity".to_string(), json!(f.severity.as_str()));
     props.insert("account_id".to_string(), json!(f.account_id));
+    if let Some(name) = &f.account_name {
+        props.insert("account_name".to_string(), json!(name));
+    }
     props.insert("region".to_string(), json!(f.region));
     props.insert("resource_type".to_string(), json!(f.resource_type));
     props.insert("resource_id".to_string(), json!(f.resource_id));
@@ -605,6 +608,13 @@ fn run(unit: &Unit<'_>, rules: &[ReportingDescriptor]) -> serde_json::Value {
         invocation["toolExecutionNotifications"] = json!(gaps);
     }
     value["invocations"] = json!([invocation]);
+    // The account's name, where the snapshot has it, beside its id.
+    if let Some(f) = unit.findings.iter().find(|f| f.account_name.is_some()) {
+        value["properties"] = json!({
+            "account_id": f.account_id,
+            "account_name": f.account_name,
+        });
+    }
     value
 }
 

@@ -74,6 +74,15 @@ pub fn summary_line(report: &Report) -> String {
     line
 }
 
+/// The account's id, and its name under it where the snapshot has one (made
+/// inert: a name is text anyone with access to the organization can set).
+fn account_cell(f: &Finding) -> String {
+    match &f.account_name {
+        Some(name) => format!("{}\n{}", crate::inert(&f.account_id), crate::inert(name)),
+        None => crate::inert(&f.account_id).into_owned(),
+    }
+}
+
 pub fn render(report: &Report, style: Style) -> String {
     let mut rows: Vec<&Finding> = report
         .findings
@@ -139,7 +148,7 @@ pub fn render(report: &Report, style: Style) -> String {
                 Cell::new(inert(&f.message)),
             ];
             if many_accounts {
-                row.insert(2, Cell::new(inert(&f.account_id)));
+                row.insert(2, Cell::new(account_cell(f)));
             }
             table.add_row(row);
         }
@@ -172,6 +181,7 @@ mod tests {
             outcome: "disabled",
             severity: Severity::Medium,
             account_id: format!("{account}{HOSTILE}"),
+            account_name: Some(format!("name{HOSTILE}")),
             region: format!("us-east-1{HOSTILE}"),
             resource_type: "AWS::EC2::VPCEndpoint",
             resource_id: format!("vpce-1{HOSTILE}"),

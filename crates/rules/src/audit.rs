@@ -1,11 +1,11 @@
 use sha2::{Digest, Sha256};
 
-use ibaudit_snapshot::Snapshot;
+use ibaudit_snapshot::{Account, Snapshot};
 
 use crate::config::Config;
 use crate::context::{AccountCtx, RegionCtx};
 use crate::date::Date;
-use crate::finding::{Finding, Severity};
+use crate::finding::{Finding, ResourceKind, Severity};
 use crate::registry::registry;
 use crate::rule::{Raw, RuleMeta, Sink};
 use crate::rules::not_assessed;
@@ -89,6 +89,68 @@ fn fingerprint(
         .collect()
 }
 
+/// The region of a finding about a whole account.
+pub const ALL_REGIONS: &str = "*";
+
+/// IB900 for each failure that stopped a whole account (its `errors`): no
+/// rule could assess the account. Regions read before the failure are still
+/// audited by the caller.
+fn account_not_assessed(account: &Account) -> Vec<Finding> {
+    let na = &not_assessed::META;
+    let rules: Vec<&str> = registry()
+        .iter()
+        .map(|r| r.meta().id)
+        .filter(|id| *id != na.id)
+        .collect();
+    account
+        .errors
+        .iter()
+        .map(|e| {
+            let mut why = e.code.clone();
+            if !e.message.is_empty() {
+                why.push_str(": ");
+                why.push_str(&e.message);
+            }
+            let on = e
+                .resource
+                .as_deref()
+                .map(|r| format!(" for {r}"))
+                .unwrap_or_default();
+            Finding {
+                rule: na.id,
+                name: na.name,
+                outcome: not_assessed::NOT_ASSESSED.id,
+                severity: not_assessed::NOT_ASSESSED.severity,
+                not_assessed: true,
+                account_id: account.account_id.clone(),
+                account_name: account.account_name.clone(),
+                region: ALL_REGIONS.to_string(),
+                resource_type: ResourceKind::Account.type_name(),
+                resource_id: account.account_id.clone(),
+                resource_arn: None,
+                message: format!(
+                    "{}{on} failed for account {} ({why}); not assessed: {}",
+                    e.operation,
+                    account.account_id,
+                    rules.join(", ")
+                ),
+                fingerprint: fingerprint(
+                    na.id,
+                    &account.account_id,
+                    ALL_REGIONS,
+                    &account.account_id,
+                    Some(&format!(
+                        "{}:{}",
+                        e.operation,
+                        e.resource.as_deref().unwrap_or("")
+                    )),
+                ),
+                suppressed: None,
+            }
+        })
+        .collect()
+}
+
 /// Runs every rule over every region of every account.
 pub fn audit(snapshot: &Snapshot, options: &AuditOptions) -> Report {
     let default_env = ["prod".to_string()];
@@ -99,6 +161,7 @@ pub fn audit(snapshot: &Snapshot, options: &AuditOptions) -> Report {
     };
     let mut findings = Vec::new();
     for account in &snapshot.accounts {
+        findings.extend(account_not_assessed(account));
         let account_ctx = AccountCtx::new(account);
         for region in &account.regions {
             let mut ctx = RegionCtx::new(&account_ctx, region, environments);
@@ -141,6 +204,7 @@ pub fn audit(snapshot: &Snapshot, options: &AuditOptions) -> Report {
                     severity: f.outcome.severity,
                     not_assessed: std::ptr::eq(meta, na),
                     account_id: account.account_id.clone(),
+                    account_name: account.account_name.clone(),
                     region: region.region.clone(),
                     resource_type: f.resource.kind.type_name(),
                     resource_arn: f.resource.arn(

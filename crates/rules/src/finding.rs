@@ -66,6 +66,8 @@ pub enum ResourceKind {
     Trail,
     /// A whole region of an account.
     Region,
+    /// A whole account (identified by its id).
+    Account,
 }
 
 impl ResourceKind {
@@ -80,6 +82,8 @@ impl ResourceKind {
             }
             ResourceKind::Trail => "AWS::CloudTrail::Trail",
             ResourceKind::Region => "AWS::Region",
+            // AWS Config's resource type for an account.
+            ResourceKind::Account => "AWS::::Account",
         }
     }
 }
@@ -109,7 +113,7 @@ impl Resource {
             ResourceKind::InfrastructureConfiguration | ResourceKind::Trail => {
                 self.id.starts_with("arn:").then(|| self.id.clone())
             }
-            ResourceKind::Region => None,
+            ResourceKind::Region | ResourceKind::Account => None,
         }
     }
 }
@@ -133,6 +137,8 @@ pub struct Finding {
     /// The outcome's severity.
     pub severity: Severity,
     pub account_id: String,
+    /// The account's name in AWS Organizations, where the snapshot has it.
+    pub account_name: Option<String>,
     pub region: String,
     pub resource_type: &'static str,
     pub resource_id: String,

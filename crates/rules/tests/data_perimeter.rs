@@ -64,7 +64,8 @@ fn run(snapshot: &Snapshot, config_org: Option<&str>, rule: &str) -> Vec<Finding
 fn with_org(mut s: Snapshot, id: &str) -> Snapshot {
     s.organization = Some(Organization {
         id: id.to_string(),
-        management_account_id: Some("999988887777".into()),
+        management_account_id: "999988887777".into(),
+        extra: Default::default(),
     });
     s
 }
@@ -161,7 +162,7 @@ fn the_snapshot_organization_block_is_read_written_and_checked() {
     .unwrap();
     let org = s.organization.clone().unwrap();
     assert_eq!(org.id, ORG);
-    assert_eq!(org.management_account_id.as_deref(), Some("999988887777"));
+    assert_eq!(org.management_account_id, "999988887777");
     assert!(!s.extra.contains_key("organization"));
     let text = serde_json::to_string(&s).unwrap();
     assert!(

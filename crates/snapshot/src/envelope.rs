@@ -17,40 +17,52 @@ pub struct Snapshot {
     pub collected_at: String,
     pub collector: Option<Collector>,
     pub accounts: Vec<Account>,
-    /// The customer's organization, where the collector could read it.
+    /// The AWS organization the accounts belong to, where the collector read it
+    /// (`organizations:DescribeOrganization`).
     pub organization: Option<Organization>,
     /// Envelope keys this version does not know, kept for round-trips.
     pub extra: BTreeMap<String, Value>,
 }
 
-/// The top-level `organization` block: `organizations describe-organization`'s
-/// `Id` and `MasterAccountId`, as `{"id": "o-...", "management_account_id": "..."}`.
+/// The organization block: `Id` and `MasterAccountId` of the
+/// `DescribeOrganization` response ("the unique identifier (ID) of an
+/// organization", "the unique identifier (ID) of the management account of
+/// an organization"), under ibaudit's own snake-case names.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Organization {
-    /// `o-` and 10 to 32 lower-case letters or digits.
+    /// `o-` and 10 to 32 lowercase letters or digits.
+    #[serde(deserialize_with = "organization_id")]
     pub id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub management_account_id: Option<String>,
+    /// Twelve digits.
+    #[serde(deserialize_with = "management_account_id")]
+    pub management_account_id: String,
+    /// Fields this version does not know, kept for round-trips.
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
 }
 
-fn check_organization(o: &Option<Organization>) -> Result<(), String> {
-    let Some(o) = o else { return Ok(()) };
-    let ok = o.id.strip_prefix("o-").is_some_and(|rest| {
-        (10..=32).contains(&rest.len())
-            && rest
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-    });
-    if !ok {
-        return Err(format!(
-            "organization id `{}` is not an organization id such as o-a1b2c3d4e5",
-            o.id
-        ));
+fn organization_id<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let s = String::deserialize(d)?;
+    // "The regex pattern for an organization ID string requires "o-" followed
+    // by from 10 to 32 lowercase letters or digits." (Organizations API reference)
+    let body = s.strip_prefix("o-").unwrap_or("");
+    if (10..=32).contains(&body.len())
+        && body
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    {
+        Ok(s)
+    } else {
+        Err(de::Error::custom(format!(
+            "`{s}` is not an organization id such as o-a1b2c3d4e5"
+        )))
     }
-    match &o.management_account_id {
-        Some(a) => check_account_id(a),
-        None => Ok(()),
-    }
+}
+
+fn management_account_id<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let s = String::deserialize(d)?;
+    check_account_id(&s).map_err(de::Error::custom)?;
+    Ok(s)
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -65,8 +77,32 @@ pub struct Account {
     pub account_id: String,
     /// `aws`, `aws-cn`, `aws-us-gov`, ...: used when building ARNs.
     pub partition: String,
+    /// The name AWS Organizations gives the account; reports show it beside the id.
+    pub account_name: Option<String>,
+    /// When this account was read (RFC 3339 UTC), where it differs from the
+    /// envelope's: a merged snapshot.
+    pub collected_at: Option<String>,
     pub regions: Vec<RegionSnapshot>,
+    /// Failures that stopped the whole account (AssumeRole denied, the account
+    /// suspended, the deadline reached), in a region's `errors` shape. Every
+    /// rule is then not assessed for the account.
+    pub errors: Vec<CollectionError>,
     pub extra: BTreeMap<String, Value>,
+}
+
+impl Account {
+    /// An account with nothing collected yet, in the `aws` partition.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Account {
+            account_id: account_id.into(),
+            partition: "aws".to_string(),
+            account_name: None,
+            collected_at: None,
+            regions: Vec::new(),
+            errors: Vec::new(),
+            extra: BTreeMap::new(),
+        }
+    }
 }
 
 /// Reads a value through a newtype that validates it, so that the error's JSON
@@ -194,10 +230,10 @@ impl Serialize for Snapshot {
         if let Some(c) = &self.collector {
             m.serialize_entry("collector", c)?;
         }
-        m.serialize_entry("accounts", &self.accounts)?;
         if let Some(o) = &self.organization {
             m.serialize_entry("organization", o)?;
         }
+        m.serialize_entry("accounts", &self.accounts)?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }
@@ -230,7 +266,7 @@ impl<'de> Deserialize<'de> for Snapshot {
                         }
                         "collector" => collector = map.next_value::<Option<Collector>>()?,
                         "organization" => {
-                            organization = next_checked(&mut map, check_organization)?
+                            organization = map.next_value::<Option<Organization>>()?
                         }
                         "accounts" => {
                             accounts = Some(next_checked::<_, Vec<Account>>(
@@ -283,6 +319,15 @@ impl Serialize for Account {
         let mut m = s.serialize_map(None)?;
         m.serialize_entry("account_id", &self.account_id)?;
         m.serialize_entry("partition", &self.partition)?;
+        if let Some(name) = &self.account_name {
+            m.serialize_entry("account_name", name)?;
+        }
+        if let Some(at) = &self.collected_at {
+            m.serialize_entry("collected_at", at)?;
+        }
+        if !self.errors.is_empty() {
+            m.serialize_entry("errors", &self.errors)?;
+        }
         m.serialize_entry("regions", &self.regions)?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
@@ -303,6 +348,9 @@ impl<'de> Deserialize<'de> for Account {
                 let mut account_id = None;
                 let mut partition = None;
                 let mut regions = None;
+                let mut account_name = None;
+                let mut collected_at = None;
+                let mut errors: Option<Vec<CollectionError>> = None;
                 let mut extra = BTreeMap::new();
                 while let Some(key) = map.next_key::<String>()? {
                     match key.as_str() {
@@ -310,6 +358,19 @@ impl<'de> Deserialize<'de> for Account {
                             account_id = Some(next_checked(&mut map, check_account_id)?)
                         }
                         "partition" => partition = Some(next_checked(&mut map, check_partition)?),
+                        // A second copy must never hide the first.
+                        "account_name" | "collected_at" | "errors"
+                            if (key == "account_name" && account_name.is_some())
+                                || (key == "collected_at" && collected_at.is_some())
+                                || (key == "errors" && errors.is_some()) =>
+                        {
+                            return Err(de::Error::custom(format!("duplicate field `{key}`")));
+                        }
+                        "account_name" => account_name = Some(map.next_value::<String>()?),
+                        "collected_at" => {
+                            collected_at = Some(next_checked(&mut map, check_timestamp)?)
+                        }
+                        "errors" => errors = Some(map.next_value()?),
                         "regions" => regions = Some(next_checked(&mut map, check_unique_regions)?),
                         _ => {
                             extra.insert(key, map.next_value()?);
@@ -319,7 +380,10 @@ impl<'de> Deserialize<'de> for Account {
                 Ok(Account {
                     account_id: account_id.ok_or_else(|| de::Error::missing_field("account_id"))?,
                     partition: partition.unwrap_or_else(|| "aws".to_string()),
+                    account_name,
+                    collected_at,
                     regions: regions.ok_or_else(|| de::Error::missing_field("regions"))?,
+                    errors: errors.unwrap_or_default(),
                     extra,
                 })
             }

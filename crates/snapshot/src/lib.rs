@@ -9,13 +9,19 @@
 pub mod aws;
 mod envelope;
 mod load;
+mod merge;
 mod operation;
 pub mod redact;
 
+mod shard;
+
+pub use aws::CollectionError;
 pub use envelope::{Account, Collector, Organization, RegionSnapshot, Snapshot, SNAPSHOT_VERSION};
 pub use load::{from_slice, load, LoadError};
+pub use merge::{merge, MergeError};
 pub use operation::{Operation, Service};
 pub use redact::{redact_url, redact_urls};
+pub use shard::{shard_of, Shard};
 
 /// The operation keys of a region, in the order they are written.
 pub const OPERATIONS: &[&str] = &{
