@@ -102,3 +102,48 @@ fn lattice_endpoints_are_out_of_scope_not_unassessed() {
     }
     assert!(report.findings.is_empty(), "{:#?}", report.findings);
 }
+
+/// A management selector that also filters on a field trails do not offer
+/// for management events (`eventName` is for event data stores): whether
+/// Image Builder's writes are recorded is not known, so the trail is not
+/// assessed, naming the field; a selector that records them settles it.
+#[test]
+fn a_selector_filter_the_auditor_does_not_evaluate_is_not_assessed() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/aws-shapes/selectors-advanced-management.json");
+    let trail = "arn:aws:cloudtrail:us-east-1:111122223333:trail/management-events";
+    let options = AuditOptions {
+        config: Config::default(),
+        environments: Vec::new(),
+        today: Date::parse("2026-11-26").unwrap(),
+    };
+    let with_selectors = |selectors: serde_json::Value| {
+        let mut doc: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        doc["accounts"][0]["regions"][0]["GetEventSelectors"][trail]["AdvancedEventSelectors"] =
+            selectors;
+        let snapshot: ibaudit_snapshot::Snapshot = serde_json::from_value(doc).unwrap();
+        audit(&snapshot, &options).findings
+    };
+    let filtered = serde_json::json!({"Name": "Some writes", "FieldSelectors": [
+        {"Field": "eventCategory", "Equals": ["Management"]},
+        {"Field": "eventName", "StartsWith": ["Create"]}]});
+
+    let findings = with_selectors(serde_json::json!([filtered]));
+    assert_eq!(findings.len(), 1, "{findings:#?}");
+    let f = &findings[0];
+    assert_eq!(f.rule, "IB900");
+    assert_eq!(f.resource_id, trail);
+    assert!(
+        f.message.contains("`eventName`") && f.message.contains("IB021"),
+        "{}",
+        f.message
+    );
+
+    let findings = with_selectors(serde_json::json!([
+        filtered,
+        {"Name": "Management events", "FieldSelectors": [
+            {"Field": "eventCategory", "Equals": ["Management"]}]}
+    ]));
+    assert!(findings.is_empty(), "{findings:#?}");
+}
