@@ -72,11 +72,38 @@ pub struct VpcEndpoint {
 /// epoch seconds as a JSON number from JSON-protocol services such as
 /// CloudTrail (`"LatestDeliveryTime": 1454022144.869` in the CLI's
 /// get-trail-status example). Both are kept as written; no rule reads the value.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Timestamp {
     Text(String),
     EpochSeconds(serde_json::Number),
+}
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Timestamp;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a timestamp: an ISO 8601 string or epoch seconds")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Timestamp, E> {
+                Ok(Timestamp::Text(v.to_string()))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Timestamp, E> {
+                Ok(Timestamp::EpochSeconds(v.into()))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Timestamp, E> {
+                Ok(Timestamp::EpochSeconds(v.into()))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Timestamp, E> {
+                serde_json::Number::from_f64(v)
+                    .map(Timestamp::EpochSeconds)
+                    .ok_or_else(|| E::custom("a timestamp must be a finite number"))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
 }
 
 impl From<String> for Timestamp {

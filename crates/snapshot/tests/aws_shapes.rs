@@ -149,6 +149,11 @@ fn a_timestamp_of_another_json_type_is_an_input_error() {
     let err = from_slice(&bytes, Path::new("t.json")).unwrap_err();
     assert!(matches!(err, LoadError::Data { .. }), "{err}");
     assert!(err.to_string().contains("CreationTimestamp"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("a timestamp: an ISO 8601 string or epoch seconds"),
+        "{err}"
+    );
 }
 
 #[test]
