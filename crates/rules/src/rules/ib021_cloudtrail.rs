@@ -139,9 +139,12 @@ fn recording(selectors: &EventSelectorsResponse) -> Recording {
     basic.chain(advanced).max().unwrap_or(Recording::Nothing)
 }
 
-/// A trail covers the region if it lives there or is multi-region (an
-/// organization trail is multi-region too). Shadow trails appear in every
-/// region they cover, so those are the only candidates.
+/// A trail covers the region if it lives there or is multi-region. An
+/// organization trail is no exception: "The following command creates an
+/// organization trail that only logs events in a single AWS Region"
+/// (CloudTrail user guide, creating a trail for an organization with the AWS
+/// CLI). Shadow trails appear in every region they cover, so those are the
+/// only candidates.
 fn covers(trail: &Trail, region: &str) -> bool {
     trail.is_multi_region_trail == Some(true)
         || trail.home_region.as_deref().is_none_or(|h| h == region)
