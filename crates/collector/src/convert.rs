@@ -44,7 +44,7 @@ pub fn vpc_endpoint(e: &ec2::VpcEndpoint) -> aws::VpcEndpoint {
             .map(|t| t.as_str().to_string())
             .unwrap_or_default(),
         vpc_id: s(e.vpc_id()),
-        service_name: s(e.service_name()),
+        service_name: o(e.service_name()),
         state: e.state().map(|x| x.as_str().to_string()),
         policy_document: o(e.policy_document()),
         route_table_ids: e.route_table_ids().to_vec(),
@@ -70,7 +70,8 @@ pub fn vpc_endpoint(e: &ec2::VpcEndpoint) -> aws::VpcEndpoint {
             .collect(),
         creation_timestamp: e
             .creation_timestamp()
-            .and_then(|t| t.fmt(Format::DateTime).ok()),
+            .and_then(|t| t.fmt(Format::DateTime).ok())
+            .map(aws::Timestamp::from),
         tags: e
             .tags()
             .iter()
@@ -226,6 +227,7 @@ pub fn event_selectors(e: &GetEventSelectorsOutput) -> aws::EventSelectorsRespon
                 .map(|x| aws::EventSelector {
                     read_write_type: x.read_write_type().map(|t| t.as_str().to_string()),
                     include_management_events: x.include_management_events(),
+                    exclude_management_event_sources: list(x.exclude_management_event_sources()),
                 })
                 .collect()
         }),

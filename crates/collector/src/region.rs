@@ -138,7 +138,8 @@ pub(crate) async fn collect(run: &Run, region: &str) -> RegionResult {
         .iter()
         .flat_map(|r| &r.vpc_endpoints)
         .filter(|e| {
-            e.vpc_endpoint_type.eq_ignore_ascii_case("Interface") && e.service_name == ib_service
+            e.vpc_endpoint_type.eq_ignore_ascii_case("Interface")
+                && e.service_name.as_deref() == Some(ib_service.as_str())
         })
         .collect();
     let has_imagebuilder_endpoint = !ib_endpoints.is_empty();

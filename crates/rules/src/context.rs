@@ -237,7 +237,8 @@ impl<'a> RegionCtx<'a> {
         ep.vpc_endpoint_type.eq_ignore_ascii_case("Interface")
             && ep
                 .service_name
-                .strip_prefix("com.amazonaws.")
+                .as_deref()
+                .and_then(|n| n.strip_prefix("com.amazonaws."))
                 .and_then(|r| r.strip_suffix(".imagebuilder"))
                 == Some(self.region())
     }
@@ -262,7 +263,7 @@ impl<'a> RegionCtx<'a> {
         let name = self.service_name(service);
         Ok(self.endpoints_in_vpc(vpc_id)?.iter().any(|e| {
             e.vpc_endpoint_type.eq_ignore_ascii_case("Interface")
-                && e.service_name == name
+                && e.service_name.as_deref() == Some(name.as_str())
                 && is_usable(e)
         }))
     }
@@ -428,7 +429,7 @@ impl<'a> RegionCtx<'a> {
             .endpoints_in_vpc(vpc_id)?
             .iter()
             .copied()
-            .filter(|e| e.service_name == s3 && !is_gone(e))
+            .filter(|e| e.service_name.as_deref() == Some(s3.as_str()) && !is_gone(e))
             .collect())
     }
 

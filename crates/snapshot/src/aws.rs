@@ -1,9 +1,12 @@
 //! AWS response shapes, exactly as the AWS CLI prints them with `--output json`.
 //!
-//! The model holds what the rules read and what a reader of a snapshot needs
-//! to recognise the resources; fields it does not name are ignored on read.
-//! Identifiers AWS always returns are required, so a hand-written snapshot
-//! that forgets one fails with a JSON path instead of auditing something else.
+//! The model holds what the rules read and what a reader needs to recognise
+//! the resources; unknown fields are ignored on
+//! read. A field is required only where AWS always sends it (an identifier such
+//! as `VpcEndpointId`), so a hand-written snapshot that forgets one fails with
+//! a JSON path instead of auditing something else; a field AWS omits for some
+//! shapes is optional, and a rule that needs it reports that one resource as
+//! not assessed.
 
 use serde::{Deserialize, Serialize};
 
@@ -21,9 +24,21 @@ pub struct DescribeVpcEndpointsResponse {
 #[serde(rename_all = "PascalCase")]
 pub struct VpcEndpoint {
     pub vpc_endpoint_id: String,
+    /// `Interface`, `Gateway`, `GatewayLoadBalancer`, `Resource`,
+    /// `ServiceNetwork`, or a type added since: kept as AWS sends it.
     pub vpc_endpoint_type: String,
     pub vpc_id: String,
-    pub service_name: String,
+    /// Absent on `Resource` and `ServiceNetwork` endpoints, which connect to
+    /// VPC Lattice instead of an endpoint service: a `Resource` endpoint names
+    /// "a resource configuration that will be associated with the VPC endpoint
+    /// of type resource" (`ResourceConfigurationArn`), a `ServiceNetwork`
+    /// endpoint "a service network that will be associated with the VPC
+    /// endpoint of type service-network" (`ServiceNetworkArn`) (EC2 API
+    /// reference, CreateVpcEndpoint). The EC2 API reference marks every
+    /// VpcEndpoint field "Required: No". An endpoint without a service name is
+    /// not the endpoint of an AWS service.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_name: Option<String>,
     /// As AWS sends it (`available`, `pendingAcceptance`, ...): compare case-insensitively.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
@@ -45,11 +60,57 @@ pub struct VpcEndpoint {
     #[serde(default)]
     pub dns_entries: Vec<DnsEntry>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub creation_timestamp: Option<String>,
+    pub creation_timestamp: Option<Timestamp>,
     #[serde(default)]
     pub tags: Vec<Tag>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner_id: Option<String>,
+}
+
+/// A timestamp exactly as the AWS CLI printed it. AWS CLI v2 prints ISO 8601
+/// (`2026-01-10T12:00:00+00:00`, `2017-09-05T17:55:27.583000+00:00`); v1
+/// prints what the service sent: ISO 8601 from EC2 (`2017-09-05T17:55:27.583Z`),
+/// epoch seconds as a JSON number from JSON-protocol services such as
+/// CloudTrail (`"LatestDeliveryTime": 1454022144.869` in the CLI's
+/// get-trail-status example). Both are kept as written; no rule reads the value.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Timestamp {
+    Text(String),
+    EpochSeconds(serde_json::Number),
+}
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Timestamp;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a timestamp: an ISO 8601 string or epoch seconds")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Timestamp, E> {
+                Ok(Timestamp::Text(v.to_string()))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Timestamp, E> {
+                Ok(Timestamp::EpochSeconds(v.into()))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Timestamp, E> {
+                Ok(Timestamp::EpochSeconds(v.into()))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Timestamp, E> {
+                serde_json::Number::from_f64(v)
+                    .map(Timestamp::EpochSeconds)
+                    .ok_or_else(|| E::custom("a timestamp must be a finite number"))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
+}
+
+impl From<String> for Timestamp {
+    fn from(s: String) -> Self {
+        Timestamp::Text(s)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -385,6 +446,13 @@ pub struct EventSelector {
     /// AWS's default when absent is `true`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub include_management_events: Option<bool>,
+    /// Event sources whose management events the trail does not log:
+    /// "the list can be empty (disables the filter), or it can filter out AWS
+    /// Key Management Service or Amazon RDS Data API events by containing
+    /// `kms.amazonaws.com` or `rdsdata.amazonaws.com`" (CloudTrail API
+    /// reference, EventSelector). An empty list AWS sent stays an empty list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exclude_management_event_sources: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

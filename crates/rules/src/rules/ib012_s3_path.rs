@@ -32,7 +32,7 @@ fn routes_to_s3_gateway(
         .iter()
         .filter(|e| {
             e.vpc_endpoint_type.eq_ignore_ascii_case("Gateway")
-                && e.service_name == s3
+                && e.service_name.as_deref() == Some(s3.as_str())
                 && is_usable(e)
         })
         .collect();

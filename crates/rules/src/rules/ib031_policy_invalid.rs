@@ -26,7 +26,7 @@ fn check(ctx: &RegionCtx<'_>, out: &mut Sink) -> Result<(), Missing> {
                 format!(
                     "the policy of endpoint {} ({}) is not a valid endpoint policy: {}",
                     ep.vpc_endpoint_id,
-                    ep.service_name,
+                    ep.service_name.as_deref().unwrap_or("no service name"),
                     analysed.lint.invalid.join("; ")
                 ),
             );
