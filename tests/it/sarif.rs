@@ -521,3 +521,66 @@ fn a_secondary_outcome_has_its_own_stable_descriptor() {
         .sum();
     assert_eq!(rules.len(), total);
 }
+
+/// Every rule page lists its outcomes as the rule declares them, with the
+/// SARIF rule id and the severity GitHub shows for each, and the SARIF
+/// descriptors say the same.
+#[test]
+fn rule_pages_list_their_outcomes_as_sarif_shows_them() {
+    let doc = assert_github_sarif(&stdout(&ibaudit(&[
+        "audit",
+        demo().to_str().unwrap(),
+        "--format",
+        "sarif",
+        "--fail-on",
+        "none",
+    ])));
+    let rules = doc["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
+    for rule in ibaudit_rules::registry() {
+        let meta = rule.meta();
+        let section = meta.doc_page().section("Outcomes");
+        let rows: Vec<&str> = section.lines().filter(|l| l.starts_with("| `")).collect();
+        assert_eq!(
+            rows.len(),
+            meta.outcomes.len(),
+            "{}: one row per outcome",
+            meta.id
+        );
+        for (row, outcome) in rows.iter().zip(meta.outcomes) {
+            let cells: Vec<&str> = row.trim_matches('|').split(" | ").map(str::trim).collect();
+            let id = ibaudit_report::sarif::descriptor_id(meta, outcome);
+            let descriptor = rules
+                .iter()
+                .find(|d| d["id"] == id.as_str())
+                .unwrap_or_else(|| panic!("no SARIF rule {id}"));
+            let shown = match descriptor["properties"].get("security-severity") {
+                Some(s) => {
+                    let n: f64 = s.as_str().unwrap().parse().unwrap();
+                    let band = match n {
+                        n if n >= 9.0 => "Critical",
+                        n if n >= 7.0 => "High",
+                        n if n >= 4.0 => "Medium",
+                        _ => "Low",
+                    };
+                    format!("{band} ({})", s.as_str().unwrap())
+                }
+                None => "Note".to_string(),
+            };
+            assert_eq!(
+                cells,
+                [
+                    format!("`{}`", outcome.id).as_str(),
+                    outcome.severity.as_str(),
+                    format!("`{id}`").as_str(),
+                    shown.as_str(),
+                    outcome.title,
+                ],
+                "{}: the Outcomes row of {}",
+                meta.id,
+                outcome.id
+            );
+        }
+    }
+}
