@@ -11,7 +11,7 @@ mod envelope;
 mod load;
 mod operation;
 
-pub use envelope::{Account, Collector, RegionSnapshot, Snapshot, SNAPSHOT_VERSION};
+pub use envelope::{Account, Collector, Extra, RegionSnapshot, Snapshot, SNAPSHOT_VERSION};
 pub use load::{from_slice, load, LoadError};
 pub use operation::{Operation, Service};
 
