@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """The audit benchmark: ibaudit against `jq empty` on the same snapshot.
 
-Usage: run.py IBAUDIT_BINARY SNAPSHOT [--runs 3]
+Usage: run.py IBAUDIT_BINARY SNAPSHOT [--runs 3] [--hostile FILE ...]
 
 Reports the best wall time of each over the runs and ibaudit's peak resident
 memory, as ratios against the baseline measured in the same run (these
-machines are noisy; ratios travel, seconds do not).
+machines are noisy; ratios travel, seconds do not). Each --hostile snapshot
+(see gen_hostile.py) is audited once more, for its peak memory against its
+file size: that ratio must stay under 2x whatever the shape.
 """
 import argparse
 import os
@@ -43,6 +45,7 @@ def main():
     ap.add_argument("ibaudit")
     ap.add_argument("snapshot")
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--hostile", nargs="*", default=[])
     a = ap.parse_args()
     size = os.path.getsize(a.snapshot)
     print(f"snapshot: {a.snapshot}, {size / 1e6:.1f} MB")
@@ -57,6 +60,17 @@ def main():
             f"ibaudit audit --format {fmt:<6} {t:7.3f} s   peak {rss / 1e6:8.1f} MB"
             f"   time {t / jq_time:5.2f}x jq   memory {rss / size:4.2f}x file"
         )
+    worst = 0.0
+    for path in a.hostile:
+        size = os.path.getsize(path)
+        t, rss = best([a.ibaudit, "audit", path, "--format", "json", "--fail-on", "none"], 1, {0, 3})
+        worst = max(worst, rss / size)
+        print(
+            f"hostile {os.path.basename(path):<28} {size / 1e6:6.1f} MB   {t:7.3f} s"
+            f"   peak {rss / 1e6:8.1f} MB   memory {rss / size:4.2f}x file"
+        )
+    if worst >= 2.0:
+        sys.exit(f"a hostile shape peaked at {worst:.2f}x its file size (limit: 2x)")
 
 
 if __name__ == "__main__":

@@ -476,14 +476,24 @@ fn raw_key(b: &[u8], at: usize) -> (&[u8], bool) {
     }
 }
 
-/// Compares two keys by their decoded text.
+/// Compares two keys by their decoded text (the bytes of its UTF-8), which
+/// is their raw bytes until an escape: the common case needs no decoding.
 fn key_cmp(b: &[u8], x: usize, y: usize) -> std::cmp::Ordering {
-    let (rx, ex) = raw_key(b, x);
-    let (ry, ey) = raw_key(b, y);
-    if !ex && !ey {
-        return rx.cmp(ry);
+    use std::cmp::Ordering;
+    let mut n = 0;
+    while let (Some(&p), Some(&q)) = (b.get(x + n), b.get(y + n)) {
+        if p == b'\\' || q == b'\\' {
+            break;
+        }
+        match (p == b'"', q == b'"') {
+            (true, true) => return Ordering::Equal,
+            (true, false) => return Ordering::Less,
+            (false, true) => return Ordering::Greater,
+            _ if p != q => return p.cmp(&q),
+            _ => n += 1,
+        }
     }
-    KeyBytes::new(rx).cmp(KeyBytes::new(ry))
+    KeyBytes::new(raw_key(b, x).0).cmp(KeyBytes::new(raw_key(b, y).0))
 }
 
 fn decode_key(b: &[u8], at: usize) -> String {
