@@ -68,7 +68,8 @@ fn a_policy_with_two_effects_is_invalid_not_allow() {
     );
     let (_dir, path) = write_temp("input.json", &text);
     let o = ibaudit(&["audit", path.to_str().unwrap(), "--format", "json"]);
-    let report: serde_json::Value = serde_json::from_slice(&o.stdout).expect(&stderr(&o));
+    let report: serde_json::Value =
+        serde_json::from_slice(&o.stdout).unwrap_or_else(|_| panic!("{}", stderr(&o)));
     let ib031: Vec<&str> = report["findings"]
         .as_array()
         .unwrap()
