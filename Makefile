@@ -4,6 +4,8 @@ CARGO ?= cargo
 PYTHON ?= python3
 DEMO := fixtures/demo/snapshot.json
 BENCH_SNAPSHOT := target/bench/snapshot-100k.json
+HOSTILE_DIR := target/bench/hostile
+HOSTILE_STAMP := $(HOSTILE_DIR)/.generated
 VENV := target/moto-venv
 EMULATOR_STAMP := $(VENV)/.installed
 LINT_VENV := target/lint-venv
@@ -75,14 +77,19 @@ release-offline:
 	$(CARGO) build --release --locked --bin ibaudit --no-default-features
 
 ## Audit a generated 100,000-endpoint snapshot next to `jq empty` on the same file,
+## and 64 MiB snapshots of hostile shapes for their peak memory (under 2x the file),
 ## then evaluate 1,000,000 (policy, request) pairs next to parsing the policies.
-bench: release-offline $(BENCH_SNAPSHOT)
-	$(PYTHON) benches/run.py target/release/ibaudit $(BENCH_SNAPSHOT)
+bench: release-offline $(BENCH_SNAPSHOT) $(HOSTILE_STAMP)
+	$(PYTHON) benches/run.py target/release/ibaudit $(BENCH_SNAPSHOT) --hostile $(HOSTILE_DIR)/*.json
 	$(CARGO) bench --locked -p ibaudit-policy --bench evaluate
 
 $(BENCH_SNAPSHOT): benches/gen_snapshot.py
 	@mkdir -p $(dir $@)
 	$(PYTHON) benches/gen_snapshot.py $@ --regions 10 --vpcs-per-region 100 --endpoints-per-vpc 100
+
+$(HOSTILE_STAMP): benches/gen_hostile.py
+	$(PYTHON) benches/gen_hostile.py $(HOSTILE_DIR) --mib 64
+	touch $@
 
 ## Collect 1,000 endpoints across 3 regions from the emulator; calls made vs the minimum.
 bench-collect: release emulator

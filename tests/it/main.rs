@@ -11,6 +11,7 @@ mod cli;
 #[cfg(feature = "collector")]
 mod collector;
 // Hostile input and environments; they rely on Linux's /proc and devices.
+mod duplicates;
 mod github;
 #[cfg(target_os = "linux")]
 mod hostile;
