@@ -28,7 +28,6 @@ rules! {
     ib021_cloudtrail::CloudTrailNotRecording,
     ib030_policy_action::PolicyActionMalformed,
     ib031_policy_invalid::PolicyInvalid,
-    ib099_untagged_endpoint::UntaggedEndpoint,
     not_assessed::NotAssessed,
 }
 
