@@ -35,8 +35,10 @@ const CONFIG: &str =
 ///   list through a NAT gateway, and the S3 gateway endpoint is on no route
 ///   table: IB012's verdict rests on that list's name (DescribePrefixLists).
 ///
-/// The other operations already decide something in the base (the base
-/// README says which rule reads what).
+/// The other operations already decide something in the base: the
+/// endpoints (every rule), the VPC's DNS attributes (IB003), the subnets and
+/// route tables (IB012), the trails, their status and selectors (IB021), the
+/// infrastructure configurations (the build subnets).
 fn every_operation_matters() -> Value {
     let doc = patch::apply(
         Some(&base_account()),
