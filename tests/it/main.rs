@@ -16,6 +16,7 @@ mod github;
 #[cfg(target_os = "linux")]
 mod hostile;
 mod malformed;
+mod no_silent_pass;
 mod org;
 mod rule_fixtures;
 mod sarif;
