@@ -5,6 +5,7 @@ use std::rc::Rc;
 use ibaudit_policy::{Lint, Policy};
 
 use ibaudit_snapshot::aws::*;
+use ibaudit_snapshot::scope::{self, EndpointService};
 use ibaudit_snapshot::{Account, RegionSnapshot};
 
 use crate::registry::Sink;
@@ -44,20 +45,12 @@ impl Missing {
 
 /// States in which an endpoint no longer exists or never will carry traffic.
 pub fn is_gone(ep: &VpcEndpoint) -> bool {
-    ep.state.as_deref().is_some_and(|s| {
-        ["deleted", "deleting"]
-            .iter()
-            .any(|x| s.eq_ignore_ascii_case(x))
-    })
+    scope::is_gone(ep)
 }
 
 /// Whether an endpoint can carry traffic now or once it settles.
 pub fn is_usable(ep: &VpcEndpoint) -> bool {
-    !ep.state.as_deref().is_some_and(|s| {
-        ["deleted", "deleting", "failed", "rejected", "expired"]
-            .iter()
-            .any(|x| s.eq_ignore_ascii_case(x))
-    })
+    scope::is_usable(ep)
 }
 
 /// What the account's regions say about trails, looked up by ARN across all
@@ -233,7 +226,7 @@ impl<'a> RegionCtx<'a> {
 
     /// `com.amazonaws.<region>.<service>`.
     pub fn service_name(&self, service: &str) -> String {
-        format!("com.amazonaws.{}.{service}", self.data.region)
+        scope::service_name(self.region(), service)
     }
 
     /// The error recorded for a whole operation in this region, if any.
@@ -276,21 +269,12 @@ impl<'a> RegionCtx<'a> {
     /// Whether an endpoint is this region's Image Builder interface endpoint:
     /// an exact service-name match, never a substring test.
     pub fn is_imagebuilder_endpoint(&self, ep: &VpcEndpoint) -> bool {
-        ep.vpc_endpoint_type.eq_ignore_ascii_case("Interface")
-            && ep
-                .service_name
-                .strip_prefix("com.amazonaws.")
-                .and_then(|r| r.strip_suffix(".imagebuilder"))
-                == Some(self.region())
+        scope::is_imagebuilder_endpoint(self.region(), ep)
     }
 
     /// Image Builder endpoints that still exist (not deleted or deleting).
     pub fn imagebuilder_endpoints(&self) -> Result<Vec<&'a VpcEndpoint>, Missing> {
-        Ok(self
-            .endpoints()?
-            .iter()
-            .filter(|e| self.is_imagebuilder_endpoint(e) && !is_gone(e))
-            .collect())
+        Ok(scope::imagebuilder_endpoints(self.region(), self.endpoints()?).collect())
     }
 
     /// Endpoints in a VPC (requires DescribeVpcEndpoints).
@@ -301,10 +285,9 @@ impl<'a> RegionCtx<'a> {
 
     /// Usable interface endpoints in the VPC for `com.amazonaws.<region>.<service>`.
     pub fn has_interface_endpoint(&self, vpc_id: &str, service: &str) -> Result<bool, Missing> {
-        let name = self.service_name(service);
         Ok(self.endpoints_in_vpc(vpc_id)?.iter().any(|e| {
             e.vpc_endpoint_type.eq_ignore_ascii_case("Interface")
-                && e.service_name == name
+                && scope::is_service_name(&e.service_name, self.region(), service)
                 && is_usable(e)
         }))
     }
@@ -336,7 +319,7 @@ impl<'a> RegionCtx<'a> {
         let mut subnets = BTreeSet::new();
         for summary in &list.infrastructure_configuration_summary_list {
             match by_arn.get(summary.arn.as_str()) {
-                Some(cfg) => subnets.extend(cfg.subnet_id.as_deref()),
+                Some(cfg) => subnets.extend(scope::build_subnet(cfg)),
                 None => out.not_assessed(
                     self.missing_resource("GetInfrastructureConfiguration", &summary.arn),
                 ),
@@ -424,35 +407,29 @@ impl<'a> RegionCtx<'a> {
     /// VPCs that hold an Image Builder endpoint or a build subnet. Build
     /// subnets that cannot be resolved are reported through `out`.
     pub fn imagebuilder_vpcs(&self, out: &mut Sink) -> Result<BTreeSet<&'a str>, Missing> {
-        let mut vpcs: BTreeSet<&'a str> = self
-            .imagebuilder_endpoints()?
-            .iter()
-            .map(|e| e.vpc_id.as_str())
-            .collect();
+        let endpoints = self.imagebuilder_endpoints()?;
+        let mut build_subnets = Vec::new();
         match self.build_subnet_ids(out) {
             Ok(ids) => {
                 for id in ids {
                     match self.subnet(id) {
-                        Ok(s) => {
-                            vpcs.insert(s.vpc_id.as_str());
-                        }
+                        Ok(s) => build_subnets.push(s),
                         Err(m) => out.not_assessed(m),
                     }
                 }
             }
             Err(m) => out.not_assessed(m),
         }
-        Ok(vpcs)
+        Ok(scope::imagebuilder_vpcs(endpoints, build_subnets))
     }
 
     /// S3 endpoints (gateway or interface) in the VPC that still exist.
     pub fn s3_endpoints(&self, vpc_id: &str) -> Result<Vec<&'a VpcEndpoint>, Missing> {
-        let s3 = self.service_name("s3");
         Ok(self
             .endpoints_in_vpc(vpc_id)?
             .iter()
             .copied()
-            .filter(|e| e.service_name == s3 && !is_gone(e))
+            .filter(|e| EndpointService::S3.is_endpoint_for(self.region(), e) && !is_gone(e))
             .collect())
     }
 

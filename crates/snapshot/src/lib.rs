@@ -10,10 +10,11 @@ pub mod aws;
 mod envelope;
 mod load;
 mod operation;
+pub mod scope;
 
 pub use envelope::{Account, Collector, RegionSnapshot, Snapshot, SNAPSHOT_VERSION};
 pub use load::{from_slice, load, LoadError};
-pub use operation::{Operation, Service};
+pub use operation::{AccountOperation, ApiCall, Operation, Service};
 
 /// The operation keys of a region, in the order they are written.
 pub const OPERATIONS: &[&str] = &{
