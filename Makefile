@@ -57,7 +57,8 @@ $(BENCH_SNAPSHOT): benches/gen_snapshot.py
 	@mkdir -p $(dir $@)
 	$(PYTHON) benches/gen_snapshot.py $@ --regions 10 --vpcs-per-region 100 --endpoints-per-vpc 100
 
-## Collect 1,000 endpoints across 3 regions from the emulator; calls made vs the minimum.
+## Collect 1,000 endpoints across 3 regions from the emulator: calls made vs the minimum,
+## and the binary's own count vs what the emulator received (they must agree).
 bench-collect: release emulator
 	$(VENV)/bin/python benches/collect.py target/release/ibaudit $(VENV)/bin/python
 
