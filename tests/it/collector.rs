@@ -12,9 +12,9 @@ use crate::common::*;
 use serde_json::Value;
 
 /// A running emulator; stopped when dropped, whether the test passed or not.
-struct Emulator {
+pub(crate) struct Emulator {
     child: Child,
-    endpoint: String,
+    pub(crate) endpoint: String,
     ids: Value,
 }
 
@@ -31,7 +31,7 @@ fn venv_python() -> PathBuf {
 }
 
 impl Emulator {
-    fn start(scenario: &str) -> Emulator {
+    pub(crate) fn start(scenario: &str) -> Emulator {
         let mut child = Command::new(venv_python())
             .arg(root().join("tests/harness/emulator.py"))
             .arg(scenario)
@@ -67,7 +67,7 @@ impl Emulator {
     }
 
     /// Requests the emulator saw, by (service, region, action).
-    fn counts(&self) -> Vec<(String, String, String, u64)> {
+    pub(crate) fn counts(&self) -> Vec<(String, String, String, u64)> {
         use std::io::{Read, Write};
         let addr = self.endpoint.trim_start_matches("http://");
         let mut stream = std::net::TcpStream::connect(addr).unwrap();
@@ -110,7 +110,7 @@ impl Drop for Emulator {
 const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLESECRET";
 
 /// Runs ibaudit with test credentials and nothing from the user's AWS setup.
-fn run(args: &[&str], home: &Path) -> Output {
+pub(crate) fn run(args: &[&str], home: &Path) -> Output {
     Ibaudit::new(args)
         .dir(home)
         .env("HOME", home)
@@ -120,7 +120,7 @@ fn run(args: &[&str], home: &Path) -> Output {
         .run()
 }
 
-const REGIONS: [&str; 6] = [
+pub(crate) const REGIONS: [&str; 6] = [
     "--region",
     "us-east-1",
     "--region",

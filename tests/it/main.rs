@@ -10,6 +10,8 @@ mod cli;
 // emulator, so they need the binary built with the collector.
 #[cfg(feature = "collector")]
 mod collector;
+#[cfg(feature = "collector")]
+mod collector_deadline;
 // Hostile input and environments; they rely on Linux's /proc and devices.
 mod duplicates;
 mod github;
