@@ -9,7 +9,7 @@ EMULATOR_STAMP := $(VENV)/.installed
 LINT_VENV := target/lint-venv
 LINT_STAMP := $(LINT_VENV)/.installed
 
-.PHONY: run test fmt-check lint lint-actions unit emulator cfn-lint bench bench-collect build release release-offline clean
+.PHONY: run test fmt-check lint lint-actions unit emulator cfn-lint bench bench-collect bench-org build release release-offline clean
 
 ## Audit the bundled demo account (no AWS credentials) and print the table.
 ## The demo needs no AWS SDK, so this builds the offline binary: a minute or two cold.
@@ -75,6 +75,11 @@ $(BENCH_SNAPSHOT): benches/gen_snapshot.py
 ## Collect 1,000 endpoints across 3 regions from the emulator; calls made vs the minimum.
 bench-collect: release emulator
 	$(VENV)/bin/python benches/collect.py target/release/ibaudit $(VENV)/bin/python
+
+## An organization of 10, 50 and 100 accounts x 3 regions from the emulator: wall
+## time, calls made vs the minimum, peak RSS.
+bench-org: release emulator
+	$(VENV)/bin/python benches/bench_org.py target/release/ibaudit $(VENV)/bin/python
 
 clean:
 	$(CARGO) clean

@@ -12,10 +12,10 @@ use crate::common::*;
 use serde_json::Value;
 
 /// A running emulator; stopped when dropped, whether the test passed or not.
-struct Emulator {
+pub(crate) struct Emulator {
     child: Child,
-    endpoint: String,
-    ids: Value,
+    pub(crate) endpoint: String,
+    pub(crate) ids: Value,
 }
 
 fn venv_python() -> PathBuf {
@@ -31,7 +31,7 @@ fn venv_python() -> PathBuf {
 }
 
 impl Emulator {
-    fn start(scenario: &str) -> Emulator {
+    pub(crate) fn start(scenario: &str) -> Emulator {
         let mut child = Command::new(venv_python())
             .arg(root().join("tests/harness/emulator.py"))
             .arg(scenario)
@@ -53,7 +53,7 @@ impl Emulator {
         }
     }
 
-    fn id(&self, path: &str) -> String {
+    pub(crate) fn id(&self, path: &str) -> String {
         let mut v = &self.ids;
         for part in path.split('.') {
             v = match part.parse::<usize>() {
@@ -67,7 +67,7 @@ impl Emulator {
     }
 
     /// Requests the emulator saw, by (service, region, action).
-    fn counts(&self) -> Vec<(String, String, String, u64)> {
+    pub(crate) fn counts(&self) -> Vec<(String, String, String, u64)> {
         use std::io::{Read, Write};
         let addr = self.endpoint.trim_start_matches("http://");
         let mut stream = std::net::TcpStream::connect(addr).unwrap();
@@ -107,10 +107,10 @@ impl Drop for Emulator {
     }
 }
 
-const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLESECRET";
+pub(crate) const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLESECRET";
 
 /// Runs ibaudit with test credentials and nothing from the user's AWS setup.
-fn run(args: &[&str], home: &Path) -> Output {
+pub(crate) fn run(args: &[&str], home: &Path) -> Output {
     Ibaudit::new(args)
         .dir(home)
         .env("HOME", home)

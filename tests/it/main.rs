@@ -16,5 +16,8 @@ mod github;
 mod hostile;
 mod malformed;
 mod org;
+// Organization scans against the emulator: many accounts, shards, refusals.
+#[cfg(feature = "collector")]
+mod org_live;
 mod rule_fixtures;
 mod sarif;

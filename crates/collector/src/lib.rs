@@ -11,6 +11,7 @@
 
 mod calls;
 mod convert;
+mod org;
 mod region;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -27,6 +28,7 @@ use ibaudit_snapshot::{Account, Collector, RegionSnapshot, Snapshot};
 use tokio::sync::Semaphore;
 
 pub use calls::{CallCount, CallLog};
+pub use org::AccountScope;
 
 /// The IAM actions the collector may call: exactly the statement of
 /// `iam/ibaudit-readonly-policy.json`.
@@ -47,6 +49,14 @@ pub const ACTIONS: &[&str] = &[
     "sts:GetCallerIdentity",
 ];
 
+/// The extra IAM actions of an organization scan, made with the caller's own
+/// credentials: exactly the statement of `iam/ibaudit-auditor-policy.json`.
+pub const AUDITOR_ACTIONS: &[&str] = &[
+    "organizations:ListAccounts",
+    "organizations:DescribeOrganization",
+    "sts:AssumeRole",
+];
+
 /// What to collect, and how.
 #[derive(Debug, Clone)]
 pub struct Scope {
@@ -62,6 +72,9 @@ pub struct Scope {
     pub concurrency: usize,
     /// Attempts per call, the first included (adaptive retry).
     pub max_attempts: u32,
+    /// Many accounts (an organization, a list, a shard); `None`: only the
+    /// caller's own account.
+    pub accounts: Option<AccountScope>,
 }
 
 impl Default for Scope {
@@ -73,6 +86,7 @@ impl Default for Scope {
             endpoint_url: None,
             concurrency: 16,
             max_attempts: 5,
+            accounts: None,
         }
     }
 }
@@ -88,6 +102,21 @@ pub enum Progress {
     },
     TrailsDone {
         trails: usize,
+    },
+    /// Many accounts: how many will be read.
+    Accounts(usize),
+    /// One account read (or given up on).
+    AccountDone {
+        account_id: String,
+        account_name: Option<String>,
+        regions: usize,
+        errors: usize,
+    },
+    /// An account the organization lists as not ACTIVE: not read.
+    AccountSkipped {
+        account_id: String,
+        account_name: Option<String>,
+        status: String,
     },
 }
 
@@ -295,6 +324,61 @@ pub async fn collect(
         .unwrap_or("aws")
         .to_string();
 
+    if let Some(accounts) = &scope.accounts {
+        let (accounts, organization) = org::collect(
+            scope,
+            accounts,
+            &run,
+            &home,
+            &account_id,
+            &partition,
+            progress,
+        )
+        .await?;
+        let mut snapshot = Snapshot {
+            collected_at: now_rfc3339(),
+            collector: Some(Collector {
+                name: "ibaudit".into(),
+                version: env!("CARGO_PKG_VERSION").into(),
+            }),
+            accounts,
+            organization,
+            extra: Default::default(),
+        };
+        snapshot.sort();
+        return Ok(Collected {
+            snapshot,
+            calls: run.log.snapshot(),
+        });
+    }
+    let regions = read_regions(&run, scope, home, progress).await?;
+    let snapshot = Snapshot {
+        collected_at: now_rfc3339(),
+        collector: Some(Collector {
+            name: "ibaudit".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        }),
+        accounts: vec![Account {
+            partition,
+            regions,
+            ..Account::new(account_id)
+        }],
+        organization: None,
+        extra: Default::default(),
+    };
+    Ok(Collected {
+        snapshot,
+        calls: run.log.snapshot(),
+    })
+}
+
+/// Every region of one account, read with `run`'s credentials.
+pub(crate) async fn read_regions(
+    run: &Run,
+    scope: &Scope,
+    home: String,
+    progress: &(dyn Fn(Progress) + Send + Sync),
+) -> Result<Vec<RegionSnapshot>, CollectError> {
     let regions: Vec<String> = if scope.all_regions {
         let ec2 = run.ec2(&home);
         let out = ec2
@@ -346,25 +430,7 @@ pub async fn collect(
     let trails = region::collect_trails(&run, &mut collected).await;
     progress(Progress::TrailsDone { trails });
 
-    let regions: Vec<RegionSnapshot> = collected.into_values().map(|r| r.snapshot).collect();
-    let snapshot = Snapshot {
-        collected_at: now_rfc3339(),
-        collector: Some(Collector {
-            name: "ibaudit".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-        }),
-        accounts: vec![Account {
-            partition,
-            regions,
-            ..Account::new(account_id)
-        }],
-        organization: None,
-        extra: Default::default(),
-    };
-    Ok(Collected {
-        snapshot,
-        calls: run.log.snapshot(),
-    })
+    Ok(collected.into_values().map(|r| r.snapshot).collect())
 }
 
 fn classify<E, R>(run: &Run, err: &SdkError<E, R>) -> CollectError
