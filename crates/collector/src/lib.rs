@@ -427,7 +427,7 @@ pub(crate) async fn read_regions(
         collected.insert(result.snapshot.region.clone(), result);
     }
 
-    let trails = region::collect_trails(&run, &mut collected).await;
+    let trails = region::collect_trails(run, &mut collected).await;
     progress(Progress::TrailsDone { trails });
 
     Ok(collected.into_values().map(|r| r.snapshot).collect())

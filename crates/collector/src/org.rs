@@ -170,7 +170,6 @@ where
 #[derive(Debug)]
 struct RoleCredentials {
     sts: aws_sdk_sts::Client,
-    permits: Arc<Semaphore>,
     role_arn: String,
     external_id: Option<String>,
     session_name: String,
@@ -180,9 +179,15 @@ struct RoleCredentials {
 /// Refresh this long before the credentials expire.
 const REFRESH_BEFORE: Duration = Duration::from_secs(5 * 60);
 
+/// Whether credentials expiring at `expiry` are to be replaced at `now`.
+fn needs_refresh(expiry: Option<SystemTime>, now: SystemTime) -> bool {
+    expiry.is_some_and(|e| e <= now + REFRESH_BEFORE)
+}
+
 impl RoleCredentials {
+    /// Never under a permit of the global bound: a refresh happens inside a
+    /// call that already holds one.
     async fn assume(&self) -> Result<Credentials, CollectionError> {
-        let _permit = self.permits.acquire().await.expect("never closed");
         let out = self
             .sts
             .assume_role()
@@ -213,10 +218,7 @@ impl RoleCredentials {
     async fn get(&self) -> Result<Credentials, CollectionError> {
         let mut current = self.current.lock().await;
         if let Some(c) = current.as_ref() {
-            let fresh = c
-                .expiry()
-                .is_none_or(|e| e > SystemTime::now() + REFRESH_BEFORE);
-            if fresh {
+            if !needs_refresh(c.expiry(), SystemTime::now()) {
                 return Ok(c.clone());
             }
         }
@@ -331,13 +333,17 @@ async fn read_account(
         let role_arn = format!("arn:{partition}:iam::{}:role/{}", t.id, accounts.role_name);
         let role = RoleCredentials {
             sts: run.sts(home),
-            permits: run.permits.clone(),
             role_arn,
             external_id: accounts.external_id.clone(),
             session_name: accounts.role_session_name.clone(),
             current: Mutex::new(None),
         };
-        match role.get().await {
+        // The first AssumeRole, under the global bound like any call.
+        let first = {
+            let _permit = run.permits.acquire().await.expect("never closed");
+            role.get().await
+        };
+        match first {
             Ok(_) => {
                 let sdk = run
                     .sdk
@@ -401,5 +407,25 @@ impl Run {
             .interceptor(self.log.clone())
             .build();
         aws_sdk_organizations::Client::from_conf(conf)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_are_replaced_only_when_they_come_near_expiry() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        let hour = Duration::from_secs(3600);
+        assert!(!needs_refresh(Some(now + hour), now));
+        assert!(!needs_refresh(None, now));
+        assert!(!needs_refresh(
+            Some(now + REFRESH_BEFORE + Duration::from_secs(1)),
+            now
+        ));
+        assert!(needs_refresh(Some(now + REFRESH_BEFORE), now));
+        assert!(needs_refresh(Some(now + Duration::from_secs(10)), now));
+        assert!(needs_refresh(Some(now - hour), now));
     }
 }
