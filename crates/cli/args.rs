@@ -133,60 +133,138 @@ pub struct ScopeArgs {
     /// stable hash of the account id: N machines split an organization with
     /// no coordination, and `ibaudit merge` joins their snapshots.
     #[arg(long, value_name = "I/N")]
-    // Applied to the account list by the organization scan.
-    #[allow(dead_code)]
     pub shard: Option<ibaudit_snapshot::Shard>,
     /// Stop after this long (e.g. 45m, 30s, 1h30m): nothing new starts, what
     /// was not read is recorded as not assessed (exit 3), the snapshot is written.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub max_duration: Option<std::time::Duration>,
+    /// Every ACTIVE account of the organization (Organizations ListAccounts,
+    /// from the management account or a delegated administrator).
+    #[arg(long)]
+    pub org: bool,
+    /// Only these accounts: comma-separated ids, or @FILE with one id per
+    /// line and `#` comments (with --org: only these of the organization).
+    #[arg(long, value_name = "LIST", value_parser = parse_account_list)]
+    pub accounts: Option<AccountList>,
+    /// Never these accounts (comma-separated ids, or @FILE).
+    #[arg(long, value_name = "LIST", value_parser = parse_account_list)]
+    pub exclude_accounts: Option<AccountList>,
+    /// The role assumed in every account but the caller's:
+    /// arn:<partition>:iam::<id>:role/NAME.
+    #[arg(long, value_name = "NAME", default_value = "ibaudit-audit", value_parser = parse_role_name)]
+    pub role_name: String,
+    /// The external id the role's trust policy asks for (sts:ExternalId).
+    #[arg(long, value_name = "ID", value_parser = parse_external_id)]
+    pub external_id: Option<String>,
+    /// The session name of each assumed role (it shows in CloudTrail).
+    #[arg(long, value_name = "NAME", default_value = "ibaudit", value_parser = parse_session_name)]
+    pub role_session_name: String,
+    /// Accounts read at once (--concurrency still bounds the calls in flight).
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub account_concurrency: u16,
 }
 
-/// `45m`, `30s`, `1h30m`, `90s`: whole numbers, each followed by `h`, `m` or
-/// `s`, largest unit first, each unit at most once.
 #[cfg(feature = "collector")]
-pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
-    let bad = || {
-        format!(
-            "`{text}` is not a duration such as 45m, 30s or 1h30m (whole numbers with h, m or s)"
-        )
+impl ScopeArgs {
+    /// Whether this run reads accounts other than (or a shard of) the caller's.
+    pub fn many_accounts(&self) -> bool {
+        self.org
+            || self.accounts.is_some()
+            || self.exclude_accounts.is_some()
+            || self.shard.is_some()
+    }
+}
+
+/// Account ids from `--accounts` / `--exclude-accounts`, in the order given.
+#[cfg(feature = "collector")]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountList(pub Vec<String>);
+
+/// Comma-separated 12-digit account ids, or `@FILE` with one id per line and
+/// `#` comments.
+#[cfg(feature = "collector")]
+pub fn parse_account_list(s: &str) -> Result<AccountList, String> {
+    let (text, source) = match s.strip_prefix('@') {
+        Some(path) => (
+            std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?,
+            Some(path),
+        ),
+        None => (s.to_string(), None),
     };
-    let mut total: u64 = 0;
-    let mut digits = String::new();
-    let mut last_unit = u64::MAX;
-    for c in text.chars() {
-        if c.is_ascii_digit() {
-            digits.push(c);
-            continue;
+    let mut ids = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.split('#').next().unwrap_or_default();
+        for id in line.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+            if id.len() != 12 || !id.bytes().all(|b| b.is_ascii_digit()) {
+                let at = source
+                    .map(|p| format!(" ({p}, line {})", n + 1))
+                    .unwrap_or_default();
+                return Err(format!(
+                    "`{}` is not an account id (twelve digits){at}",
+                    id.escape_default()
+                ));
+            }
+            if !ids.iter().any(|x| x == id) {
+                ids.push(id.to_string());
+            }
         }
-        let unit = match c {
-            'h' => 3600,
-            'm' => 60,
-            's' => 1,
-            _ => return Err(bad()),
-        };
-        if digits.is_empty() || unit >= last_unit {
-            return Err(bad());
-        }
-        let n: u64 = digits.parse().map_err(|_| bad())?;
-        total = n
-            .checked_mul(unit)
-            .and_then(|x| total.checked_add(x))
-            .ok_or_else(bad)?;
-        digits.clear();
-        last_unit = unit;
     }
-    if !digits.is_empty() || last_unit == u64::MAX {
-        return Err(bad());
+    if ids.is_empty() {
+        return Err(match source {
+            Some(p) => format!("{p} lists no account id"),
+            None => "no account id given".to_string(),
+        });
     }
-    if total == 0 {
-        return Err(format!("`{text}`: the duration must be more than zero"));
+    Ok(AccountList(ids))
+}
+
+#[cfg(feature = "collector")]
+fn iam_chars(s: &str, extra: &[u8]) -> bool {
+    s.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"_+=,.@-".contains(&b) || extra.contains(&b))
+}
+
+#[cfg(feature = "collector")]
+/// IAM: "alphanumeric characters ... and the following characters: _+=,.@-",
+/// up to 64, optionally after a path.
+fn parse_role_name(s: &str) -> Result<String, String> {
+    let name = s.rsplit('/').next().unwrap_or_default();
+    if !name.is_empty()
+        && name.len() <= 64
+        && s.len() <= 576
+        && iam_chars(s, b"/")
+        && !s.starts_with('/')
+    {
+        Ok(s.to_string())
+    } else {
+        Err(format!(
+            "`{}` is not an IAM role name (1 to 64 of A-Z a-z 0-9 _+=,.@-, after an optional path)",
+            s.escape_default()
+        ))
     }
-    // Beyond a year a deadline means nothing, and timers cannot hold it.
-    if total > 366 * 24 * 3600 {
-        return Err(format!("`{text}`: at most 8784h (a year)"));
+}
+
+#[cfg(feature = "collector")]
+/// STS: RoleSessionName is 2 to 64 of `[\w+=,.@-]`.
+fn parse_session_name(s: &str) -> Result<String, String> {
+    if (2..=64).contains(&s.len()) && iam_chars(s, b"") {
+        Ok(s.to_string())
+    } else {
+        Err(format!(
+            "`{}` is not a role session name (2 to 64 of A-Z a-z 0-9 _+=,.@-)",
+            s.escape_default()
+        ))
     }
-    Ok(std::time::Duration::from_secs(total))
+}
+
+#[cfg(feature = "collector")]
+/// STS: ExternalId is 2 to 1224 of `[\w+=,.@:/-]`.
+fn parse_external_id(s: &str) -> Result<String, String> {
+    if (2..=1224).contains(&s.len()) && iam_chars(s, b":/") {
+        Ok(s.to_string())
+    } else {
+        Err("the external id is not 2 to 1224 of A-Z a-z 0-9 _+=,.@:/-".to_string())
+    }
 }
 
 #[cfg(feature = "collector")]
@@ -372,4 +450,51 @@ mod tests {
             assert!(parse_duration(text).is_err(), "{text} should be refused");
         }
     }
+}
+
+/// `45m`, `30s`, `1h30m`, `90s`: whole numbers, each followed by `h`, `m` or
+/// `s`, largest unit first, each unit at most once.
+#[cfg(feature = "collector")]
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let bad = || {
+        format!(
+            "`{text}` is not a duration such as 45m, 30s or 1h30m (whole numbers with h, m or s)"
+        )
+    };
+    let mut total: u64 = 0;
+    let mut digits = String::new();
+    let mut last_unit = u64::MAX;
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        let unit = match c {
+            'h' => 3600,
+            'm' => 60,
+            's' => 1,
+            _ => return Err(bad()),
+        };
+        if digits.is_empty() || unit >= last_unit {
+            return Err(bad());
+        }
+        let n: u64 = digits.parse().map_err(|_| bad())?;
+        total = n
+            .checked_mul(unit)
+            .and_then(|x| total.checked_add(x))
+            .ok_or_else(bad)?;
+        digits.clear();
+        last_unit = unit;
+    }
+    if !digits.is_empty() || last_unit == u64::MAX {
+        return Err(bad());
+    }
+    if total == 0 {
+        return Err(format!("`{text}`: the duration must be more than zero"));
+    }
+    // Beyond a year a deadline means nothing, and timers cannot hold it.
+    if total > 366 * 24 * 3600 {
+        return Err(format!("`{text}`: at most 8784h (a year)"));
+    }
+    Ok(std::time::Duration::from_secs(total))
 }

@@ -4,7 +4,9 @@ use std::io::IsTerminal;
 use std::sync::Mutex;
 
 use anyhow::{Context, Result};
-use ibaudit_collector::{collect, human, Collected, Progress, Scope, DEADLINE_EXCEEDED};
+use ibaudit_collector::{
+    collect, human, AccountScope, Collected, Progress, Scope, DEADLINE_EXCEEDED,
+};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::args::{CollectArgs, ScanArgs, ScopeArgs};
@@ -19,8 +21,31 @@ fn scope(args: &ScopeArgs) -> Scope {
         endpoint_url: args.endpoint_url.clone(),
         concurrency: usize::from(args.concurrency),
         max_duration: args.max_duration,
+        accounts: args.many_accounts().then(|| AccountScope {
+            org: args.org,
+            include: args.accounts.clone().map(|l| l.0).unwrap_or_default(),
+            exclude: args
+                .exclude_accounts
+                .clone()
+                .map(|l| l.0)
+                .unwrap_or_default(),
+            shard: args.shard,
+            role_name: args.role_name.clone(),
+            external_id: args.external_id.clone(),
+            role_session_name: args.role_session_name.clone(),
+            account_concurrency: usize::from(args.account_concurrency),
+        }),
         ..Scope::default()
     }
+}
+
+/// `123456789012 (Name)`, shown inert.
+fn account_label(id: &str, name: Option<&str>) -> String {
+    let label = match name {
+        Some(n) => format!("{id} ({n})"),
+        None => id.to_string(),
+    };
+    ibaudit_report::inert(&label).into_owned()
 }
 
 /// Runs the collection with a progress bar on a terminal, log lines otherwise.
@@ -72,6 +97,50 @@ fn run_collection(args: &ScopeArgs, quiet: bool) -> Result<Collected> {
                 Some(b) => b.finish_and_clear(),
                 None => diag!("ibaudit: read {trails} trail(s)"),
             },
+            Progress::Accounts(n) if terminal => {
+                let b = ProgressBar::new(n as u64);
+                b.set_style(
+                    ProgressStyle::with_template(
+                        "{spinner} collecting {pos}/{len} accounts {wide_bar} {msg}",
+                    )
+                    .expect("a valid template"),
+                );
+                *bar.lock().expect("bar lock") = Some(b);
+            }
+            Progress::Accounts(n) => diag!("ibaudit: collecting {n} account(s)"),
+            Progress::AccountSkipped {
+                account_id,
+                account_name,
+                status,
+            } => {
+                let label = account_label(&account_id, account_name.as_deref());
+                let status = ibaudit_report::inert(&status).into_owned();
+                match bar.lock().expect("bar lock").as_ref() {
+                    Some(b) => b.println(format!(
+                        "ibaudit: skipped {label}: the organization lists it as {status}"
+                    )),
+                    None => {
+                        diag!("ibaudit: skipped {label}: the organization lists it as {status}")
+                    }
+                }
+            }
+            Progress::AccountDone {
+                account_id,
+                account_name,
+                regions,
+                errors,
+            } => {
+                let label = account_label(&account_id, account_name.as_deref());
+                match bar.lock().expect("bar lock").as_ref() {
+                    Some(b) => {
+                        b.inc(1);
+                        b.set_message(label);
+                    }
+                    None => {
+                        diag!("ibaudit: {label} done ({regions} region(s), {errors} failure(s))")
+                    }
+                }
+            }
         }
     };
     let scope = scope(args);
@@ -129,8 +198,7 @@ fn errors_of(c: &Collected) -> usize {
     c.snapshot
         .accounts
         .iter()
-        .flat_map(|a| &a.regions)
-        .map(|r| r.errors.len())
+        .map(|a| a.errors.len() + a.regions.iter().map(|r| r.errors.len()).sum::<usize>())
         .sum()
 }
 

@@ -19,6 +19,7 @@ it, or killing the process, stops everything).
 
 Usage: emulator.py SCENARIO
 """
+import concurrent.futures
 import http.client
 import http.server
 import json
@@ -30,6 +31,11 @@ import urllib.parse
 import uuid
 
 import logging
+import os
+
+# Every account and region moto's EC2 backend starts loads thousands of
+# default AMIs (seconds each); nothing here reads images.
+os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
 
 import boto3
 from moto.server import ThreadedMotoServer
@@ -50,6 +56,7 @@ class Emulator:
         self.counts = {}
         self.times = {}  # region -> [first, last] request time
         self.lock = threading.Lock()
+        self.key_accounts = {}  # access key id from AssumeRole -> the account it lands in
 
     def count(self, key):
         now = time.monotonic()
@@ -58,10 +65,11 @@ class Emulator:
             span = self.times.setdefault(key[1], [now, now])
             span[1] = now
 
-    def take_fault(self, service, region, action):
+    def take_fault(self, service, region, action, body=""):
         with self.lock:
             for f in self.faults:
-                if f["service"] == service and f.get("region") in (None, region) and f["action"] == action:
+                if f["service"] == service and f.get("region") in (None, region) and f["action"] == action \
+                        and f.get("match", "") in body:
                     if f.get("times", -1) == 0:
                         continue
                     if f.get("times", -1) > 0:
@@ -125,7 +133,7 @@ def make_handler(emu):
             else:
                 action = urllib.parse.urlparse(self.path).path.strip("/").split("/")[0]
             emu.count((service, region, action))
-            fault = emu.take_fault(service, region, action)
+            fault = emu.take_fault(service, region, action, urllib.parse.unquote_plus(body.decode(errors="replace")))
             if fault and "hang" in fault:
                 time.sleep(fault["hang"])
                 self.close_connection = True
@@ -139,11 +147,16 @@ def make_handler(emu):
                 index = int(token.split("-")[1]) if token.startswith("page-") else 0
                 return self.reply(200, pages[index], "text/xml")
             if service == "imagebuilder":
-                return self.imagebuilder(region, action, body)
+                key = re.search(r"Credential=([^/]+)/", auth)
+                account = emu.key_accounts.get(key.group(1) if key else "", ACCOUNT)
+                return self.imagebuilder(region if account == ACCOUNT else (account, region), action, body)
+            if action == "AssumeRole":
+                return self.forward(body, assumed=(form.get("RoleArn") or [""])[0])
             return self.forward(body)
 
         def imagebuilder(self, region, action, body):
             configs = emu.imagebuilder.get(region, [])
+            region = region if isinstance(region, str) else region[1]
             request_id = str(uuid.uuid4())
             if action == "ListInfrastructureConfigurations":
                 args = json.loads(body or b"{}")
@@ -173,12 +186,17 @@ def make_handler(emu):
             text, ctype, headers = error_body("imagebuilder", "InvalidRequestException", f"{action} is not emulated")
             return self.reply(400, text, ctype, headers)
 
-        def forward(self, body):
+        def forward(self, body, assumed=None):
             conn = http.client.HTTPConnection(*emu.moto, timeout=60)
             headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
             conn.request(self.command, self.path, body=body, headers=headers)
             resp = conn.getresponse()
             data = resp.read()
+            if assumed and resp.status == 200:
+                key = re.search(rb"<AccessKeyId>([^<]+)</AccessKeyId>", data)
+                if key:
+                    with emu.lock:
+                        emu.key_accounts[key.group(1).decode()] = assumed.split(":")[4]
             self.send_response(resp.status)
             for k, v in resp.getheaders():
                 if k.lower() not in ("content-length", "transfer-encoding", "connection", "server", "date"):
@@ -196,9 +214,10 @@ def make_handler(emu):
 # ---------------------------------------------------------------- scenarios
 
 
-def client(service, region, url):
-    return boto3.client(service, region_name=region, endpoint_url=url,
-                        aws_access_key_id="testing", aws_secret_access_key="testing")
+def client(service, region, url, creds=None):
+    # A session each: boto3's default session is not safe across threads.
+    creds = creds or {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+    return boto3.session.Session().client(service, region_name=region, endpoint_url=url, **creds)
 
 
 S3_EXAMPLE = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": ["s3:GetObject"],
@@ -208,9 +227,10 @@ ORG_ONLY = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principa
 
 
 def build_vpc(emu, url, region, n, *, private_dns=True, dns_hostnames=True, https=True, s3_policy=None,
-              isolated=True, ssm=True, extra_endpoints=0, build=True, two_azs=True):
-    """One VPC with an Image Builder endpoint; returns its ids."""
-    ec2 = client("ec2", region, url)
+              isolated=True, ssm=True, extra_endpoints=0, build=True, two_azs=True, creds=None, account=ACCOUNT):
+    """One VPC with an Image Builder endpoint; returns its ids. `creds` and
+    `account`: another account of an organization (see `member`)."""
+    ec2 = client("ec2", region, url, creds)
     cidr = f"10.{n}.0.0/16"
     vpc = ec2.create_vpc(CidrBlock=cidr)["Vpc"]["VpcId"]
     ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsSupport={"Value": True})
@@ -245,20 +265,20 @@ def build_vpc(emu, url, region, n, *, private_dns=True, dns_hostnames=True, http
         ec2.create_vpc_endpoint(VpcId=vpc, VpcEndpointType="Interface", ServiceName=f"com.amazonaws.{region}.service{i}",
                                 SubnetIds=subnets[:1], SecurityGroupIds=[sg], PrivateDnsEnabled=False)
     if build:
-        emu.imagebuilder.setdefault(region, []).append({
-            "arn": f"arn:aws:imagebuilder:{region}:{ACCOUNT}:infrastructure-configuration/build-{n}",
+        emu.imagebuilder.setdefault(region if account == ACCOUNT else (account, region), []).append({
+            "arn": f"arn:aws:imagebuilder:{region}:{account}:infrastructure-configuration/build-{n}",
             "name": f"build-{n}", "subnetId": subnets[1], "securityGroupIds": [sg]})
     return {"vpc": vpc, "subnets": subnets, "sg": sg, "rtb": rtb, "imagebuilder": ib, "s3": s3}
 
 
-def trail(url, region, name, *, multi_region=True, logging=True, read_write="All"):
-    s3 = client("s3", region, url)
+def trail(url, region, name, *, multi_region=True, logging=True, read_write="All", creds=None):
+    s3 = client("s3", region, url, creds)
     bucket = f"trail-{name}-{uuid.uuid4().hex[:8]}"
     if region == "us-east-1":
         s3.create_bucket(Bucket=bucket)
     else:
         s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
-    ct = client("cloudtrail", region, url)
+    ct = client("cloudtrail", region, url, creds)
     arn = ct.create_trail(Name=name, S3BucketName=bucket, IsMultiRegionTrail=multi_region)["TrailARN"]
     ct.put_event_selectors(TrailName=name, EventSelectors=[{"ReadWriteType": read_write, "IncludeManagementEvents": True}])
     if logging:
@@ -355,7 +375,96 @@ def scenario_expired_credentials(emu, url):
     return {}
 
 
+def member(url, account_id):
+    """Credentials that land in `account_id`: moto maps the keys an AssumeRole
+    returns to the role's account."""
+    sts = client("sts", "us-east-1", url)
+    c = sts.assume_role(RoleArn=f"arn:aws:iam::{account_id}:role/OrganizationAccountAccessRole",
+                        RoleSessionName="seed")["Credentials"]
+    return {"aws_access_key_id": c["AccessKeyId"], "aws_secret_access_key": c["SecretAccessKey"],
+            "aws_session_token": c["SessionToken"]}
+
+
+def organization(url, count):
+    """An organization managed by moto's default account, with `count` member
+    accounts named member-01...; returns (organization id, [(name, id)])."""
+    org = client("organizations", "us-east-1", url)
+    org_id = org.create_organization(FeatureSet="ALL")["Organization"]["Id"]
+    members = []
+    for i in range(count):
+        name = f"member-{i + 1:02d}"
+        status = org.create_account(Email=f"{name}@example.com", AccountName=name)["CreateAccountStatus"]
+        members.append((name, status["AccountId"]))
+    return org_id, members
+
+
+# What each member of the organization scenario holds: (region, build_vpc options).
+ORG_MEMBERS = [
+    [("us-east-1", {})],
+    [("us-east-1", {"private_dns": False})],
+    [("eu-west-1", {"https": False})],
+    [("us-east-1", {"dns_hostnames": False}), ("eu-west-1", {})],
+    [("us-east-1", {"two_azs": False})],
+    None,  # refused: AssumeRole is denied
+    [("eu-west-1", {"s3_policy": ORG_ONLY})],
+    [("us-east-1", {"ssm": False})],
+    [("us-east-1", {}), ("eu-west-1", {"private_dns": False})],
+    [("eu-west-1", {"build": False})],
+    [("us-east-1", {"isolated": False})],
+    None,  # suspended
+]
+
+
+def scenario_org(emu, url):
+    """A management account (moto's default, read with its own credentials)
+    and twelve members, each with its own findings; one refuses the audit
+    role, one is suspended."""
+    org_id, members = organization(url, len(ORG_MEMBERS))
+    ids = {"organization": org_id, "management": ACCOUNT, "accounts": {}}
+    ids["management_vpc"] = build_vpc(emu, url, "us-east-1", 1, s3_policy=S3_EXAMPLE)
+    trail(url, "us-east-1", "org-main")
+    for n, ((name, account), plan) in enumerate(zip(members, ORG_MEMBERS)):
+        ids["accounts"][name] = account
+        if plan is None:
+            continue
+        creds = member(url, account)
+        for k, (region, options) in enumerate(plan):
+            build_vpc(emu, url, region, 20 + 2 * n + k, creds=creds, account=account, **options)
+    refused, suspended = members[5][1], members[11][1]
+    ids["refused"], ids["suspended"] = refused, suspended
+    emu.faults.append({"service": "sts", "action": "AssumeRole", "status": 403, "code": "AccessDenied",
+                       "match": f"arn:aws:iam::{refused}:role/",
+                       "message": f"User: arn:aws:iam::{ACCOUNT}:user/auditor is not authorized to perform: "
+                                  f"sts:AssumeRole on resource: arn:aws:iam::{refused}:role/ibaudit-audit",
+                       "times": -1})
+    client("organizations", "us-east-1", url).close_account(AccountId=suspended)
+    return ids
+
+
+def scenario_org_bench(emu, url, count):
+    """`count` accounts (the management one included), each with one VPC in
+    each of three regions."""
+    org_id, members = organization(url, count - 1)
+    ids = {"organization": org_id, "management": ACCOUNT, "accounts": dict(members)}
+    regions = ["us-east-1", "eu-west-1", "ap-southeast-2"]
+
+    def seed(n, account):
+        creds = None if account == ACCOUNT else member(url, account)
+        for k, region in enumerate(regions):
+            build_vpc(emu, url, region, (n * 3 + k) % 250, creds=creds, account=account, private_dns=(n % 2 == 0))
+
+    # Accounts are independent: seed several at once (moto's server is threaded).
+    with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+        for f in [pool.submit(seed, n, a) for n, a in enumerate([ACCOUNT] + [a for _, a in members])]:
+            f.result()
+    return ids
+
+
 SCENARIOS = {
+    "org": scenario_org,
+    "org-bench-10": lambda emu, url: scenario_org_bench(emu, url, 10),
+    "org-bench-50": lambda emu, url: scenario_org_bench(emu, url, 50),
+    "org-bench-100": lambda emu, url: scenario_org_bench(emu, url, 100),
     "expired-credentials": scenario_expired_credentials,
     "basic": scenario_basic,
     "faults": scenario_faults,

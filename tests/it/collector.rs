@@ -15,7 +15,7 @@ use serde_json::Value;
 pub(crate) struct Emulator {
     child: Child,
     pub(crate) endpoint: String,
-    ids: Value,
+    pub(crate) ids: Value,
 }
 
 fn venv_python() -> PathBuf {
@@ -53,7 +53,7 @@ impl Emulator {
         }
     }
 
-    fn id(&self, path: &str) -> String {
+    pub(crate) fn id(&self, path: &str) -> String {
         let mut v = &self.ids;
         for part in path.split('.') {
             v = match part.parse::<usize>() {
@@ -107,7 +107,7 @@ impl Drop for Emulator {
     }
 }
 
-const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLESECRET";
+pub(crate) const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLESECRET";
 
 /// Runs ibaudit with test credentials and nothing from the user's AWS setup.
 pub(crate) fn run(args: &[&str], home: &Path) -> Output {

@@ -20,5 +20,8 @@ mod hostile;
 mod malformed;
 mod no_silent_pass;
 mod org;
+// Organization scans against the emulator: many accounts, shards, refusals.
+#[cfg(feature = "collector")]
+mod org_live;
 mod rule_fixtures;
 mod sarif;

@@ -13,6 +13,7 @@
 
 mod calls;
 mod convert;
+mod org;
 mod plan;
 mod region;
 
@@ -35,16 +36,21 @@ use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
 pub use calls::{CallCount, CallLog};
+pub use org::AccountScope;
 
 /// The IAM actions the collector may call, from the one operation list
 /// ([`ApiCall::ALL`]); the SDK interceptor refuses any other operation.
 /// `iam/ibaudit-readonly-policy.json` grants exactly those that need a
 /// permission (all but `sts:GetCallerIdentity`).
-pub const ACTIONS: &[&str] = ApiCall::IAM_ACTIONS;
+pub const ACTIONS: &[&str] = ApiCall::READ_ONLY_IAM_ACTIONS;
 
 /// The error code recorded for what the collection did not read because it
 /// reached its maximum duration.
 pub const DEADLINE_EXCEEDED: &str = "DeadlineExceeded";
+
+/// The extra IAM actions of an organization scan, made with the caller's own
+/// credentials: exactly the statement of `iam/ibaudit-auditor-policy.json`.
+pub const AUDITOR_ACTIONS: &[&str] = ibaudit_snapshot::OrgOperation::IAM_ACTIONS;
 
 /// What to collect, and how.
 #[derive(Debug, Clone)]
@@ -64,6 +70,9 @@ pub struct Scope {
     /// Stop at this much wall time: nothing new starts, calls in flight are
     /// abandoned, and what was not read is recorded as `DeadlineExceeded`.
     pub max_duration: Option<Duration>,
+    /// Many accounts (an organization, a list, a shard); `None`: only the
+    /// caller's own account.
+    pub accounts: Option<AccountScope>,
 }
 
 impl Default for Scope {
@@ -76,6 +85,7 @@ impl Default for Scope {
             concurrency: 16,
             max_attempts: 5,
             max_duration: None,
+            accounts: None,
         }
     }
 }
@@ -91,6 +101,21 @@ pub enum Progress {
     },
     TrailsDone {
         trails: usize,
+    },
+    /// Many accounts: how many will be read.
+    Accounts(usize),
+    /// One account read (or given up on).
+    AccountDone {
+        account_id: String,
+        account_name: Option<String>,
+        regions: usize,
+        errors: usize,
+    },
+    /// An account the organization lists as not ACTIVE: not read.
+    AccountSkipped {
+        account_id: String,
+        account_name: Option<String>,
+        status: String,
     },
 }
 
@@ -110,7 +135,7 @@ pub enum CollectError {
     NoRegion,
     #[error("{operation} failed: {code}: {message}")]
     Call {
-        operation: AccountOperation,
+        operation: ApiCall,
         code: String,
         message: String,
     },
@@ -282,7 +307,7 @@ impl Run {
 /// An SDK error as the snapshot records it. Only the code and AWS's message
 /// are kept: never a request, a header or a credential.
 pub(crate) fn collection_error<E, R>(
-    operation: Operation,
+    operation: impl Into<ApiCall>,
     resource: Option<&str>,
     err: &SdkError<E, R>,
 ) -> CollectionError
@@ -292,7 +317,7 @@ where
 {
     let (code, message) = describe(err);
     CollectionError {
-        operation: operation.name().to_string(),
+        operation: operation.into().name().to_string(),
         code,
         message,
         resource: resource.map(str::to_string),
@@ -404,6 +429,63 @@ pub async fn collect(
         .unwrap_or("aws")
         .to_string();
 
+    if let Some(accounts) = &scope.accounts {
+        let (accounts, organization) = org::collect(
+            scope,
+            accounts,
+            &run,
+            &home,
+            &account_id,
+            &partition,
+            progress,
+        )
+        .await?;
+        let mut snapshot = Snapshot {
+            collected_at: now_rfc3339(),
+            collector: Some(Collector {
+                name: "ibaudit".into(),
+                version: env!("CARGO_PKG_VERSION").into(),
+            }),
+            accounts,
+            organization,
+            extra: Default::default(),
+        };
+        snapshot.sort();
+        return Ok(Collected {
+            snapshot,
+            calls: run.log.snapshot(),
+            deadline_reached: run.deadline_reached.load(Ordering::SeqCst),
+        });
+    }
+    let regions = read_regions(&run, scope, home, progress).await?;
+    let snapshot = Snapshot {
+        collected_at: now_rfc3339(),
+        collector: Some(Collector {
+            name: "ibaudit".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        }),
+        accounts: vec![Account {
+            partition,
+            regions,
+            ..Account::new(account_id)
+        }],
+        organization: None,
+        extra: Default::default(),
+    };
+    Ok(Collected {
+        snapshot,
+        calls: run.log.snapshot(),
+        deadline_reached: run.deadline_reached.load(Ordering::SeqCst),
+    })
+}
+
+/// Every region of one account, read with `run`'s credentials.
+pub(crate) async fn read_regions(
+    run: &Run,
+    scope: &Scope,
+    home: String,
+    progress: &(dyn Fn(Progress) + Send + Sync),
+) -> Result<Vec<RegionSnapshot>, CollectError> {
     let regions: Vec<String> = if scope.all_regions {
         let ec2 = run.ec2(&home);
         let out = run
@@ -415,7 +497,7 @@ pub async fn collect(
             .map_err(|e| {
                 let (code, message) = describe(&e);
                 CollectError::Call {
-                    operation: AccountOperation::DescribeRegions,
+                    operation: AccountOperation::DescribeRegions.into(),
                     code,
                     message,
                 }
@@ -453,29 +535,10 @@ pub async fn collect(
         collected.insert(result.snapshot.region.clone(), result);
     }
 
-    let trails = region::collect_trails(&run, &mut collected).await;
+    let trails = region::collect_trails(run, &mut collected).await;
     progress(Progress::TrailsDone { trails });
 
-    let regions: Vec<RegionSnapshot> = collected.into_values().map(|r| r.snapshot).collect();
-    let snapshot = Snapshot {
-        collected_at: now_rfc3339(),
-        collector: Some(Collector {
-            name: "ibaudit".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-        }),
-        accounts: vec![Account {
-            partition,
-            regions,
-            ..Account::new(account_id)
-        }],
-        organization: None,
-        extra: Default::default(),
-    };
-    Ok(Collected {
-        snapshot,
-        calls: run.log.snapshot(),
-        deadline_reached: run.deadline_reached.load(Ordering::SeqCst),
-    })
+    Ok(collected.into_values().map(|r| r.snapshot).collect())
 }
 
 fn classify<E, R>(run: &Run, err: &SdkError<E, R>) -> CollectError
@@ -503,7 +566,7 @@ where
         };
     }
     CollectError::Call {
-        operation: AccountOperation::GetCallerIdentity,
+        operation: AccountOperation::GetCallerIdentity.into(),
         code,
         message,
     }

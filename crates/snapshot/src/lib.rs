@@ -22,7 +22,7 @@ pub use envelope::{
 };
 pub use load::{from_slice, load, LoadError};
 pub use merge::{merge, MergeError};
-pub use operation::{AccountOperation, ApiCall, Operation, Service};
+pub use operation::{AccountOperation, ApiCall, Operation, OrgOperation, Service};
 pub use redact::{redact_url, redact_urls};
 pub use shard::{shard_of, Shard};
 

@@ -16,6 +16,7 @@ pub enum Service {
     CloudTrail,
     ImageBuilder,
     Sts,
+    Organizations,
 }
 
 impl Service {
@@ -26,6 +27,7 @@ impl Service {
             Service::CloudTrail => "cloudtrail",
             Service::ImageBuilder => "imagebuilder",
             Service::Sts => "sts",
+            Service::Organizations => "organizations",
         }
     }
 }
@@ -116,6 +118,30 @@ operations! {
     }
 }
 
+operations! {
+    /// The calls an organization scan adds, made with the caller's own
+    /// credentials: listing the organization's accounts and entering each
+    /// one. `iam/ibaudit-auditor-policy.json` grants exactly these.
+    OrgOperation {
+        organizations => Organizations [ListAccounts, DescribeOrganization],
+        sts => Sts [AssumeRole],
+    }
+}
+
+impl OrgOperation {
+    /// The IAM action of every organization call, in declaration order.
+    pub const IAM_ACTIONS: &'static [&'static str] = &{
+        const N: usize = OrgOperation::ALL.len();
+        let mut all = [""; N];
+        let mut i = 0;
+        while i < N {
+            all[i] = OrgOperation::ALL[i].iam_action();
+            i += 1;
+        }
+        all
+    };
+}
+
 impl AccountOperation {
     /// Whether the call needs an IAM permission. STS documents of
     /// GetCallerIdentity: "No permissions are required to perform this
@@ -133,21 +159,40 @@ impl AccountOperation {
 pub enum ApiCall {
     Account(AccountOperation),
     Region(Operation),
+    Org(OrgOperation),
 }
 
 impl ApiCall {
-    /// Every call, account-level first.
+    /// Every call: account-level, then region-level, then the organization
+    /// scan's.
     pub const ALL: &'static [ApiCall] = &{
         const A: usize = AccountOperation::ALL.len();
-        const N: usize = A + Operation::ALL.len();
+        const R: usize = A + Operation::ALL.len();
+        const N: usize = R + OrgOperation::ALL.len();
         let mut all = [ApiCall::Account(AccountOperation::GetCallerIdentity); N];
         let mut i = 0;
         while i < N {
             all[i] = if i < A {
                 ApiCall::Account(AccountOperation::ALL[i])
-            } else {
+            } else if i < R {
                 ApiCall::Region(Operation::ALL[i - A])
+            } else {
+                ApiCall::Org(OrgOperation::ALL[i - R])
             };
+            i += 1;
+        }
+        all
+    };
+
+    /// The IAM actions of the calls every scan makes (all but the
+    /// organization scan's): what `iam/ibaudit-readonly-policy.json` grants,
+    /// plus `sts:GetCallerIdentity`, which needs no permission.
+    pub const READ_ONLY_IAM_ACTIONS: &'static [&'static str] = &{
+        const N: usize = AccountOperation::ALL.len() + Operation::ALL.len();
+        let mut all = [""; N];
+        let mut i = 0;
+        while i < N {
+            all[i] = ApiCall::ALL[i].iam_action();
             i += 1;
         }
         all
@@ -169,6 +214,7 @@ impl ApiCall {
         match self {
             ApiCall::Account(op) => op.name(),
             ApiCall::Region(op) => op.name(),
+            ApiCall::Org(op) => op.name(),
         }
     }
 
@@ -176,6 +222,7 @@ impl ApiCall {
         match self {
             ApiCall::Account(op) => op.service(),
             ApiCall::Region(op) => op.service(),
+            ApiCall::Org(op) => op.service(),
         }
     }
 
@@ -183,6 +230,7 @@ impl ApiCall {
         match self {
             ApiCall::Account(op) => op.iam_action(),
             ApiCall::Region(op) => op.iam_action(),
+            ApiCall::Org(op) => op.iam_action(),
         }
     }
 
@@ -191,7 +239,7 @@ impl ApiCall {
     pub const fn needs_permission(self) -> bool {
         match self {
             ApiCall::Account(op) => op.needs_permission(),
-            ApiCall::Region(_) => true,
+            ApiCall::Region(_) | ApiCall::Org(_) => true,
         }
     }
 
@@ -208,6 +256,12 @@ impl ApiCall {
 impl From<Operation> for ApiCall {
     fn from(op: Operation) -> ApiCall {
         ApiCall::Region(op)
+    }
+}
+
+impl From<OrgOperation> for ApiCall {
+    fn from(op: OrgOperation) -> ApiCall {
+        ApiCall::Org(op)
     }
 }
 
@@ -261,7 +315,20 @@ mod tests {
     fn every_call_is_listed_once_with_its_action() {
         assert_eq!(
             ApiCall::ALL.len(),
+            Operation::ALL.len() + AccountOperation::ALL.len() + OrgOperation::ALL.len()
+        );
+        assert_eq!(
+            ApiCall::READ_ONLY_IAM_ACTIONS.len(),
             Operation::ALL.len() + AccountOperation::ALL.len()
+        );
+        assert!(!ApiCall::READ_ONLY_IAM_ACTIONS.contains(&"sts:AssumeRole"));
+        assert_eq!(
+            OrgOperation::IAM_ACTIONS,
+            [
+                "organizations:ListAccounts",
+                "organizations:DescribeOrganization",
+                "sts:AssumeRole"
+            ]
         );
         for (i, &call) in ApiCall::ALL.iter().enumerate() {
             assert_eq!(ApiCall::IAM_ACTIONS[i], call.iam_action());

@@ -9,8 +9,13 @@ use ibaudit_snapshot::ApiCall;
 use serde_json::Value;
 
 fn policy() -> Value {
+    read_policy("ibaudit-readonly-policy.json")
+}
+
+fn read_policy(name: &str) -> Value {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../iam/ibaudit-readonly-policy.json");
+        .join("../../iam")
+        .join(name);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
@@ -46,7 +51,7 @@ fn the_shipped_policy_grants_exactly_the_calls_the_collector_makes() {
     );
     let needed: BTreeSet<&str> = ApiCall::ALL
         .iter()
-        .filter(|c| c.needs_permission())
+        .filter(|c| c.needs_permission() && !matches!(c, ApiCall::Org(_)))
         .map(|c| c.iam_action())
         .collect();
     assert_eq!(
@@ -61,10 +66,13 @@ fn every_call_is_read_only_and_unambiguous() {
         let action = call.iam_action();
         let (prefix, name) = action.split_once(':').expect("service:Name");
         assert_eq!(prefix, call.service().iam_prefix());
+        // sts:AssumeRole is the one call that is not a read: it is how an
+        // organization scan enters each member account.
         assert!(
             ["Describe", "Get", "List"]
                 .iter()
-                .any(|p| name.starts_with(p)),
+                .any(|p| name.starts_with(p))
+                || action == "sts:AssumeRole",
             "{action} is not read-only"
         );
         assert!(
@@ -72,4 +80,30 @@ fn every_call_is_read_only_and_unambiguous() {
             "{action}: no wildcard or odd character"
         );
     }
+}
+
+#[test]
+fn the_auditor_policy_grants_exactly_the_organization_calls() {
+    let policy = read_policy("ibaudit-auditor-policy.json");
+    let mut granted = BTreeSet::new();
+    for statement in policy["Statement"].as_array().expect("a Statement list") {
+        assert_eq!(statement["Effect"], "Allow", "{statement}");
+        let actions = match &statement["Action"] {
+            Value::String(a) => vec![a.clone()],
+            Value::Array(list) => list
+                .iter()
+                .map(|a| a.as_str().expect("an action name").to_string())
+                .collect(),
+            other => panic!("Action is {other}"),
+        };
+        granted.extend(actions);
+    }
+    let needed: BTreeSet<String> = ibaudit_snapshot::OrgOperation::IAM_ACTIONS
+        .iter()
+        .map(|a| a.to_string())
+        .collect();
+    assert_eq!(
+        granted, needed,
+        "iam/ibaudit-auditor-policy.json and the organization calls differ"
+    );
 }
