@@ -12,13 +12,13 @@ use crate::common::*;
 use serde_json::Value;
 
 /// A running emulator; stopped when dropped, whether the test passed or not.
-struct Emulator {
+pub(crate) struct Emulator {
     child: Child,
-    endpoint: String,
+    pub(crate) endpoint: String,
     ids: Value,
 }
 
-fn venv_python() -> PathBuf {
+pub(crate) fn venv_python() -> PathBuf {
     let python = std::env::var_os("IBAUDIT_EMULATOR_PYTHON")
         .map(PathBuf::from)
         .unwrap_or_else(|| root().join("target/moto-venv/bin/python"));
@@ -31,7 +31,7 @@ fn venv_python() -> PathBuf {
 }
 
 impl Emulator {
-    fn start(scenario: &str) -> Emulator {
+    pub(crate) fn start(scenario: &str) -> Emulator {
         let mut child = Command::new(venv_python())
             .arg(root().join("tests/harness/emulator.py"))
             .arg(scenario)
@@ -53,7 +53,7 @@ impl Emulator {
         }
     }
 
-    fn id(&self, path: &str) -> String {
+    pub(crate) fn id(&self, path: &str) -> String {
         let mut v = &self.ids;
         for part in path.split('.') {
             v = match part.parse::<usize>() {
@@ -107,10 +107,10 @@ impl Drop for Emulator {
     }
 }
 
-const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLESECRET";
+pub(crate) const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLESECRET";
 
 /// Runs ibaudit with test credentials and nothing from the user's AWS setup.
-fn run(args: &[&str], home: &Path) -> Output {
+pub(crate) fn run(args: &[&str], home: &Path) -> Output {
     Ibaudit::new(args)
         .dir(home)
         .env("HOME", home)
@@ -120,7 +120,7 @@ fn run(args: &[&str], home: &Path) -> Output {
         .run()
 }
 
-const REGIONS: [&str; 6] = [
+pub(crate) const REGIONS: [&str; 6] = [
     "--region",
     "us-east-1",
     "--region",
@@ -145,7 +145,7 @@ fn scan(emu: &Emulator, dir: &Path, fail_on: &str) -> Output {
     run(&args, dir)
 }
 
-fn findings(report: &str) -> Vec<(String, String, String, String)> {
+pub(crate) fn findings(report: &str) -> Vec<(String, String, String, String)> {
     let doc: Value = serde_json::from_str(report).unwrap_or_else(|e| panic!("{e}: {report}"));
     doc["findings"]
         .as_array()

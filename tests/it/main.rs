@@ -10,6 +10,9 @@ mod cli;
 // emulator, so they need the binary built with the collector.
 #[cfg(feature = "collector")]
 mod collector;
+// The collected snapshot against the AWS CLI's output for the same calls.
+#[cfg(feature = "collector")]
+mod fidelity;
 // Hostile input and environments; they rely on Linux's /proc and devices.
 mod github;
 #[cfg(target_os = "linux")]

@@ -453,9 +453,7 @@ pub(crate) async fn collect_trails(
                 }
             );
             let status = status
-                .map(|s| aws::TrailStatus {
-                    is_logging: s.is_logging(),
-                })
+                .map(|s| convert::trail_status(&s))
                 .map_err(|e| collection_error("GetTrailStatus", Some(&arn), &e));
             let selectors = selectors
                 .map(|s| convert::event_selectors(&s))
