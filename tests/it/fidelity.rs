@@ -367,4 +367,18 @@ fn collected_snapshot_equals_the_aws_cli_output_and_audits_the_same() {
         "the basic scenario has findings"
     );
     assert_eq!(from_collector, from_cli);
+    // Findings name the resource by its Name tag, which the snapshot now keeps.
+    let named: Vec<(&str, &str)> = from_collector
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| Some((f["resource_id"].as_str()?, f["resource_name"].as_str()?)))
+        .collect();
+    let euw1 = emu.id("euw1.imagebuilder");
+    let apse2 = emu.id("apse2.subnets.1");
+    assert!(
+        named.contains(&(euw1.as_str(), "imagebuilder-3")),
+        "{named:?}"
+    );
+    assert!(named.contains(&(apse2.as_str(), "build-4-1")), "{named:?}");
 }
