@@ -145,7 +145,7 @@ pub fn render(report: &Report, style: Style) -> String {
                 // error messages may hold escape sequences or bidi overrides.
                 Cell::new(inert(&f.region)),
                 Cell::new(match &f.resource_name {
-                    Some(name) => format!("{} ({})", inert(&f.resource_id), inert(name)),
+                    Some(name) => format!("{}\n({})", inert(&f.resource_id), inert(name)),
                     None => inert(&f.resource_id).into_owned(),
                 }),
                 Cell::new(inert(&f.message)),
