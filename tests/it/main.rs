@@ -14,10 +14,12 @@ mod collector;
 #[cfg(feature = "collector")]
 mod fidelity;
 // Hostile input and environments; they rely on Linux's /proc and devices.
+mod duplicates;
 mod github;
 #[cfg(target_os = "linux")]
 mod hostile;
 mod malformed;
+mod no_silent_pass;
 mod org;
 mod rule_fixtures;
 mod sarif;

@@ -157,7 +157,7 @@ fn account_fields_are_checked() {
     let err = ibaudit_snapshot::from_slice(text.as_bytes(), Path::new("s.json"))
         .unwrap_err()
         .to_string();
-    assert!(err.contains("duplicate field `errors`"), "{err}");
+    assert!(err.contains(r#"duplicate key "errors""#), "{err}");
 }
 
 #[test]

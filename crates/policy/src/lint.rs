@@ -118,6 +118,10 @@ pub fn lint(document: &str) -> (Lint, Option<Policy>) {
             out.invalid.push(e.to_string());
             return (out, None);
         }
+        Err(e @ ParseError::Duplicate { .. }) => {
+            out.invalid.push(format!("it is ambiguous: {e}"));
+            return (out, None);
+        }
         Err(e) => {
             out.invalid.push(format!("it is not a valid policy: {e}"));
             return (out, None);
@@ -300,6 +304,21 @@ mod tests {
             p.is_none() && l.invalid[0].contains("recursion limit"),
             "{:?}",
             l.invalid
+        );
+    }
+
+    #[test]
+    fn a_duplicated_key_is_reported_as_ambiguous() {
+        let (l, policy) = lint(
+            r#"{"Statement":[{"Effect":"Deny","Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}"#,
+        );
+        assert!(policy.is_none());
+        assert_eq!(
+            l.invalid,
+            [
+                "it is ambiguous: Statement[0] has the key \"Effect\" twice (line 1, column 39); \
+              JSON readers disagree on which copy wins"
+            ]
         );
     }
 }

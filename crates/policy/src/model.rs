@@ -181,6 +181,15 @@ pub enum ParseError {
     Shape { at: String, message: String },
     /// Larger than [`MAX_DOCUMENT_BYTES`].
     TooLarge { bytes: usize },
+    /// The same key twice in one object: ambiguous, since JSON readers
+    /// disagree on which copy wins. `at` names the object (`Statement[0]`),
+    /// line and column point just past the second copy of the key.
+    Duplicate {
+        at: String,
+        key: String,
+        line: usize,
+        column: usize,
+    },
 }
 
 impl std::fmt::Display for ParseError {
@@ -197,6 +206,16 @@ impl std::fmt::Display for ParseError {
                 )
             }
             ParseError::Shape { at, message } => write!(f, "{at}: {message}"),
+            ParseError::Duplicate {
+                at,
+                key,
+                line,
+                column,
+            } => write!(
+                f,
+                "{at} has the key {key:?} twice (line {line}, column {column}); \
+                 JSON readers disagree on which copy wins"
+            ),
             ParseError::TooLarge { bytes } => {
                 write!(f, "the document is {bytes} bytes; documents over {MAX_DOCUMENT_BYTES} bytes are refused")
             }
@@ -261,16 +280,99 @@ fn principal(v: &Value, at: &str) -> Result<Principal, ParseError> {
     }
 }
 
-/// Parses a policy document as AWS stores it.
-pub fn parse(document: &str) -> Result<Policy, ParseError> {
-    if document.len() > MAX_DOCUMENT_BYTES {
-        return Err(ParseError::TooLarge {
-            bytes: document.len(),
-        });
+/// Parses JSON into a value, refusing a key that appears twice in one
+/// object (a plain `Value` keeps the last copy, so `"Effect":"Deny",
+/// "Effect":"Allow"` would read as Allow). RFC 8259 section 4: "When the
+/// names within an object are not unique, the behavior of software that
+/// receives such an object is unpredictable."
+fn strict_value(document: &str) -> Result<Value, ParseError> {
+    use std::cell::RefCell;
+
+    use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+
+    /// The first duplicated key found.
+    type Found<'a> = &'a RefCell<Option<String>>;
+
+    #[derive(Clone, Copy)]
+    struct Seed<'a>(Found<'a>);
+
+    impl<'de> DeserializeSeed<'de> for Seed<'_> {
+        type Value = Value;
+        fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+            d.deserialize_any(self)
+        }
     }
+
+    impl<'de> Visitor<'de> for Seed<'_> {
+        type Value = Value;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("any JSON value")
+        }
+        fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+            Ok(Value::Bool(v))
+        }
+        fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+            Ok(Value::from(v))
+        }
+        fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+            Ok(Value::from(v))
+        }
+        fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+            Ok(Value::from(v))
+        }
+        fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+            Ok(Value::String(v.to_string()))
+        }
+        fn visit_string<E>(self, v: String) -> Result<Value, E> {
+            Ok(Value::String(v))
+        }
+        fn visit_unit<E>(self) -> Result<Value, E> {
+            Ok(Value::Null)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+            let mut out = Vec::new();
+            while let Some(v) = seq.next_element_seed(self)? {
+                out.push(v);
+            }
+            Ok(Value::Array(out))
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+            let mut out = serde_json::Map::new();
+            while let Some(key) = map.next_key::<String>()? {
+                if out.contains_key(&key) {
+                    let message = format!("duplicate key {key:?}");
+                    *self.0.borrow_mut() = Some(key);
+                    return Err(de::Error::custom(message));
+                }
+                let v = map.next_value_seed(self)?;
+                out.insert(key, v);
+            }
+            Ok(Value::Object(out))
+        }
+    }
+
+    let found = RefCell::new(None);
+    let mut track = serde_path_to_error::Track::new();
+    let mut de = serde_json::Deserializer::from_str(document);
     // serde_json refuses nesting deeper than 128 levels with an error, so a
     // hostile document cannot exhaust the stack.
-    let value: Value = serde_json::from_str(document).map_err(|e| {
+    let result = Seed(&found)
+        .deserialize(serde_path_to_error::Deserializer::new(&mut de, &mut track))
+        .and_then(|v| de.end().map(|()| v));
+    result.map_err(|e| {
+        if let Some(key) = found.into_inner() {
+            let at = track.path().to_string();
+            return ParseError::Duplicate {
+                at: if at.is_empty() || at == "." {
+                    "the policy".into()
+                } else {
+                    at
+                },
+                key,
+                line: e.line(),
+                column: e.column(),
+            };
+        }
         let message = e.to_string();
         let message = message
             .rfind(" at line ")
@@ -280,7 +382,17 @@ pub fn parse(document: &str) -> Result<Policy, ParseError> {
             column: e.column(),
             message,
         }
-    })?;
+    })
+}
+
+/// Parses a policy document as AWS stores it.
+pub fn parse(document: &str) -> Result<Policy, ParseError> {
+    if document.len() > MAX_DOCUMENT_BYTES {
+        return Err(ParseError::TooLarge {
+            bytes: document.len(),
+        });
+    }
+    let value = strict_value(document)?;
     let Value::Object(top) = value else {
         return Err(shape("policy", "expected a JSON object"));
     };
@@ -423,5 +535,70 @@ pub fn is_default_policy(document: Option<&str>) -> bool {
     match document {
         None => true,
         Some(doc) => parse(doc).is_ok_and(|p| p.is_default()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_effect_does_not_win() {
+        let doc = r#"{"Statement":[{"Effect":"Deny","Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}"#;
+        let err = parse(doc).unwrap_err();
+        assert_eq!(
+            err,
+            ParseError::Duplicate {
+                at: "Statement[0]".into(),
+                key: "Effect".into(),
+                line: 1,
+                column: 39,
+            }
+        );
+        assert_eq!(
+            err.to_string(),
+            "Statement[0] has the key \"Effect\" twice (line 1, column 39); \
+             JSON readers disagree on which copy wins"
+        );
+        assert!(!is_default_policy(Some(doc)));
+    }
+
+    #[test]
+    fn duplicates_are_refused_at_every_depth() {
+        for (doc, at, key) in [
+            (
+                r#"{"Statement":[],"Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}"#,
+                "the policy",
+                "Statement",
+            ),
+            (
+                r#"{"Statement":{"Effect":"Allow","Principal":{"AWS":"1","AWS":"*"},"Action":"*","Resource":"*"}}"#,
+                "Statement.Principal",
+                "AWS",
+            ),
+            (
+                r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*","Condition":{"StringEquals":{"aws:SourceVpc":"a","aws:SourceVpc":"b"}}}]}"#,
+                "Statement[0].Condition.StringEquals",
+                "aws:SourceVpc",
+            ),
+            (
+                r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*","Sid":"a","\u0053id":"b"}]}"#,
+                "Statement[0]",
+                "Sid",
+            ),
+        ] {
+            match parse(doc) {
+                Err(ParseError::Duplicate { at: a, key: k, .. }) => {
+                    assert_eq!((a.as_str(), k.as_str()), (at, key), "{doc}")
+                }
+                other => panic!("{doc}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn the_same_key_in_sibling_objects_is_fine() {
+        let doc = r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"},{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}"#;
+        assert_eq!(parse(doc).unwrap().statements.len(), 2);
     }
 }

@@ -25,13 +25,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 
-use ibaudit_rules::{registry, Finding, Severity};
+use ibaudit_rules::{registry, Finding, RuleMeta, RuleOutcome, Severity};
 use serde_json::json;
 use serde_sarif::sarif::{
     ArtifactLocation, Location, LogicalLocation, Message, MultiformatMessageString,
     PhysicalLocation, PropertyBag, Region, ReportingConfiguration, ReportingDescriptor,
-    Result as SarifResult, ResultLevel, Run, RunAutomationDetails, Suppression, Tool,
-    ToolComponent,
+    ReportingDescriptorReference, Result as SarifResult, ResultLevel, Run, RunAutomationDetails,
+    Suppression, Tool, ToolComponent,
 };
 
 use crate::{Report, INFORMATION_URI, TOOL_NAME, TOOL_VERSION};
@@ -121,80 +121,147 @@ pub fn location_uri(f: &Finding) -> String {
     )
 }
 
-fn rule_descriptors() -> Vec<ReportingDescriptor> {
+/// The id of the descriptor of a rule's outcome: the rule's id for its
+/// primary (first) outcome, so the alerts of the rule keep their rule id, and
+/// `<rule>/<outcome>` for the others. Both parts are fixed in the rule's
+/// declaration, so the id of a finding is the same from run to run.
+pub fn descriptor_id(rule: &RuleMeta, outcome: &RuleOutcome) -> String {
+    match rule.outcomes.first() {
+        Some(primary) if primary.id == outcome.id => rule.id.to_string(),
+        _ => format!("{}/{}", rule.id, outcome.id),
+    }
+}
+
+/// The descriptor id of a finding: its outcome's, or the rule's own id when
+/// the finding names no outcome its rule declares.
+pub fn finding_descriptor_id(f: &Finding) -> String {
     registry()
         .iter()
-        .map(|rule| {
-            let meta = rule.meta();
-            let page = meta.doc_page();
-            let not_assessed = meta.id == NOT_ASSESSED;
-            let mut props = BTreeMap::new();
-            props.insert("precision".to_string(), json!("high"));
-            if !not_assessed {
-                props.insert(
-                    "security-severity".to_string(),
-                    json!(security_severity(meta.severity)),
-                );
-            }
-            props.insert(
-                "problem.severity".to_string(),
-                json!(match meta.severity {
-                    _ if not_assessed => "recommendation",
-                    Severity::Critical | Severity::High => "error",
-                    Severity::Medium => "warning",
-                    _ => "recommendation",
-                }),
-            );
-            let tags: Vec<String> = if not_assessed {
-                // Not a vulnerability of the account: an audit that could not
-                // look. Without `security` and `security-severity` GitHub lists
-                // it as a non-security alert at the `note` level.
-                ["audit-coverage", "aws", "imagebuilder"].as_slice()
-            } else {
-                ["security", "aws", "privatelink", "imagebuilder"].as_slice()
-            }
-            .iter()
-            .map(|t| t.to_string())
-            .collect();
-            let default_level = if not_assessed {
-                "note"
-            } else {
-                level_name(meta.severity)
-            };
-            ReportingDescriptor::builder()
-                .id(meta.id)
-                .name(meta.name)
-                .short_description(
-                    MultiformatMessageString::builder()
-                        .text(page.summary)
-                        .build(),
-                )
-                .full_description(
-                    MultiformatMessageString::builder()
-                        .text(full_description(page.section("What it checks")))
-                        .build(),
-                )
-                .help(
-                    MultiformatMessageString::builder()
-                        .text(page.text)
-                        .markdown(help_markdown(page.text))
-                        .build(),
-                )
-                .help_uri(format!("{INFORMATION_URI}/blob/main/rules/{}.md", meta.id))
-                .default_configuration(
-                    ReportingConfiguration::builder()
-                        .level(json!(default_level))
-                        .build(),
-                )
-                .properties(
-                    PropertyBag::builder()
-                        .tags(tags)
-                        .additional_properties(props)
-                        .build(),
-                )
-                .build()
-        })
-        .collect()
+        .map(|r| r.meta())
+        .find(|m| m.id == f.rule)
+        .and_then(|m| m.outcome(f.outcome).map(|o| descriptor_id(m, o)))
+        .unwrap_or_else(|| f.rule.to_string())
+}
+
+/// `the endpoint ...` as a sentence: `The endpoint ....`
+fn sentence(title: &str) -> String {
+    let mut chars = title.trim().chars();
+    let mut out: String = match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    };
+    if !out.ends_with('.') {
+        out.push('.');
+    }
+    out
+}
+
+/// One reporting descriptor per (rule, outcome). GitHub reads
+/// `security-severity` from the rule, the `reportingDescriptor` object, and
+/// "translates numerical scores as follows: over 9.0 is critical, 7.0 to 8.9
+/// is high, 4.0 to 6.9 is medium and 3.9 or less is low" (GitHub docs, "SARIF
+/// support for code scanning"); a result cannot carry its own. So every
+/// outcome, with its own severity, has a descriptor of its own, and a result
+/// names its outcome's. Security-severity 0.0 is "None" (GitHub changelog,
+/// "CodeQL code scanning: new severity levels for security alerts"), and
+/// "severity levels for non-security alerts remain as error, warning, or
+/// note": an `info` outcome is a non-security descriptor at `note`.
+fn rule_descriptors() -> Vec<ReportingDescriptor> {
+    let mut out = Vec::new();
+    for rule in registry() {
+        let meta = rule.meta();
+        for outcome in meta.outcomes {
+            out.push(outcome_descriptor(meta, outcome));
+        }
+    }
+    out
+}
+
+fn outcome_descriptor(meta: &RuleMeta, outcome: &RuleOutcome) -> ReportingDescriptor {
+    let page = meta.doc_page();
+    let not_assessed = meta.id == NOT_ASSESSED;
+    let primary = meta.outcomes.first().is_some_and(|p| p.id == outcome.id);
+    // An `info` outcome is not a vulnerability: no score (GitHub has no
+    // band for 0), no `security` tag, level `note`, as for IB900.
+    let scored = !not_assessed && outcome.severity != Severity::Info;
+    let mut props = BTreeMap::new();
+    props.insert("precision".to_string(), json!("high"));
+    if scored {
+        props.insert(
+            "security-severity".to_string(),
+            json!(security_severity(outcome.severity)),
+        );
+    }
+    props.insert(
+        "problem.severity".to_string(),
+        json!(match outcome.severity {
+            _ if !scored => "recommendation",
+            Severity::Critical | Severity::High => "error",
+            Severity::Medium => "warning",
+            _ => "recommendation",
+        }),
+    );
+    props.insert("ibaudit/rule".to_string(), json!(meta.id));
+    props.insert("ibaudit/outcome".to_string(), json!(outcome.id));
+    props.insert(
+        "ibaudit/severity".to_string(),
+        json!(outcome.severity.as_str()),
+    );
+    let tags: Vec<String> = if not_assessed {
+        // Not a vulnerability of the account: an audit that could not
+        // look. Without `security` and `security-severity` GitHub lists
+        // it as a non-security alert at the `note` level.
+        ["audit-coverage", "aws", "imagebuilder"].as_slice()
+    } else if !scored {
+        ["aws", "privatelink", "imagebuilder"].as_slice()
+    } else {
+        ["security", "aws", "privatelink", "imagebuilder"].as_slice()
+    }
+    .iter()
+    .map(|t| t.to_string())
+    .collect();
+    let default_level = if scored {
+        level_name(outcome.severity)
+    } else {
+        "note"
+    };
+    let name = if primary {
+        meta.name.to_string()
+    } else {
+        format!("{}/{}", meta.name, outcome.id)
+    };
+    ReportingDescriptor::builder()
+        .id(descriptor_id(meta, outcome))
+        .name(name)
+        .short_description(
+            MultiformatMessageString::builder()
+                .text(sentence(outcome.title))
+                .build(),
+        )
+        .full_description(
+            MultiformatMessageString::builder()
+                .text(full_description(page.section("What it checks")))
+                .build(),
+        )
+        .help(
+            MultiformatMessageString::builder()
+                .text(page.text)
+                .markdown(help_markdown(page.text))
+                .build(),
+        )
+        .help_uri(format!("{INFORMATION_URI}/blob/main/rules/{}.md", meta.id))
+        .default_configuration(
+            ReportingConfiguration::builder()
+                .level(json!(default_level))
+                .build(),
+        )
+        .properties(
+            PropertyBag::builder()
+                .tags(tags)
+                .additional_properties(props)
+                .build(),
+        )
+        .build()
 }
 
 /// GitHub: `fullDescription` is limited to 1,024 characters.
@@ -262,7 +329,7 @@ fn level_name(s: Severity) -> &'static str {
     }
 }
 
-fn result(f: &Finding, rule_index: Option<usize>) -> SarifResult {
+fn result(f: &Finding, rule_id: &str, rule_index: Option<usize>) -> SarifResult {
     let arn_text = f
         .resource_arn
         .as_deref()
@@ -289,6 +356,8 @@ fn result(f: &Finding, rule_index: Option<usize>) -> SarifResult {
         .build();
     let mut props = BTreeMap::new();
     props.insert("severity".to_string(), json!(f.severity.as_str()));
+    props.insert("rule".to_string(), json!(f.rule));
+    props.insert("outcome".to_string(), json!(f.outcome));
     props.insert("account_id".to_string(), json!(f.account_id));
     if let Some(name) = &f.account_name {
         props.insert("account_name".to_string(), json!(name));
@@ -311,7 +380,7 @@ fn result(f: &Finding, rule_index: Option<usize>) -> SarifResult {
         level(f.severity)
     };
     let mut r = SarifResult::builder()
-        .rule_id(f.rule)
+        .rule_id(rule_id)
         .level(result_level)
         .message(Message::builder().text(text).build())
         .locations(vec![location])
@@ -320,6 +389,12 @@ fn result(f: &Finding, rule_index: Option<usize>) -> SarifResult {
         .properties(PropertyBag::builder().additional_properties(props).build())
         .build();
     r.rule_index = rule_index.map(|i| i as i64);
+    r.rule = rule_index.map(|i| {
+        ReportingDescriptorReference::builder()
+            .id(rule_id)
+            .index(i as i64)
+            .build()
+    });
     if let Some(s) = &f.suppressed {
         r.suppressions = Some(vec![Suppression::builder()
             .kind(json!("external"))
@@ -583,7 +658,11 @@ fn run(unit: &Unit<'_>, rules: &[ReportingDescriptor]) -> serde_json::Value {
         .results(
             unit.findings
                 .iter()
-                .map(|f| result(f, index.get(f.rule).copied()))
+                .map(|f| {
+                    let id = finding_descriptor_id(f);
+                    let i = index.get(id.as_str()).copied();
+                    result(f, &id, i)
+                })
                 .collect::<Vec<_>>(),
         )
         .build();

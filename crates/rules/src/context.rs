@@ -62,7 +62,9 @@ impl<'a> AccountCtx<'a> {
         ctx
     }
 
-    fn missing_for_trail(&self, operation: Operation, trail: &Trail) -> Missing {
+    /// A failure recorded for the trail's call, or for the operation in the
+    /// trail's home region; it wins over any data the snapshot also holds.
+    fn recorded_for_trail(&self, operation: Operation, trail: &Trail) -> Option<Missing> {
         let home = trail.home_region.as_deref();
         let found = self
             .errors
@@ -76,24 +78,30 @@ impl<'a> AccountCtx<'a> {
                     e.operation == operation.name() && e.resource.is_none() && Some(*region) == home
                 })
             });
-        match found {
-            Some((_, e)) => Missing::failed(operation, Some(&trail.trail_arn), e),
-            None => Missing::not_collected(operation, Some(&trail.trail_arn)),
+        found.map(|(_, e)| Missing::failed(operation, Some(&trail.trail_arn), e))
+    }
+
+    fn per_trail<T: Copy>(
+        &self,
+        operation: Operation,
+        index: &HashMap<&'a str, T>,
+        trail: &Trail,
+    ) -> Result<T, Missing> {
+        if let Some(m) = self.recorded_for_trail(operation, trail) {
+            return Err(m);
         }
+        index
+            .get(trail.trail_arn.as_str())
+            .copied()
+            .ok_or_else(|| Missing::not_collected(operation, Some(&trail.trail_arn)))
     }
 
     pub fn trail_status(&self, trail: &Trail) -> Result<&'a TrailStatus, Missing> {
-        self.trail_status
-            .get(trail.trail_arn.as_str())
-            .copied()
-            .ok_or_else(|| self.missing_for_trail(Operation::GetTrailStatus, trail))
+        self.per_trail(Operation::GetTrailStatus, &self.trail_status, trail)
     }
 
     pub fn event_selectors(&self, trail: &Trail) -> Result<&'a EventSelectorsResponse, Missing> {
-        self.event_selectors
-            .get(trail.trail_arn.as_str())
-            .copied()
-            .ok_or_else(|| self.missing_for_trail(Operation::GetEventSelectors, trail))
+        self.per_trail(Operation::GetEventSelectors, &self.event_selectors, trail)
     }
 }
 
@@ -298,9 +306,15 @@ impl<'a> RegionCtx<'a> {
         let mut subnets = BTreeSet::new();
         let mut missing = Vec::new();
         for summary in &list.infrastructure_configuration_summary_list {
-            match by_arn.get(summary.arn.as_str()) {
-                Some(cfg) => subnets.extend(cfg.subnet_id.as_deref()),
-                None => missing.push(
+            let recorded = Missing::recorded(
+                self.data,
+                Operation::GetInfrastructureConfiguration,
+                &summary.arn,
+            );
+            match (recorded, by_arn.get(summary.arn.as_str())) {
+                (Some(m), _) => missing.push(m),
+                (None, Some(cfg)) => subnets.extend(cfg.subnet_id.as_deref()),
+                (None, None) => missing.push(
                     self.missing_resource(Operation::GetInfrastructureConfiguration, &summary.arn),
                 ),
             }
@@ -382,15 +396,26 @@ impl<'a> RegionCtx<'a> {
             m.resource = Some(vpc_id.to_string());
             m
         })?;
+        if let Some(m) = Missing::recorded(self.data, Operation::DescribeVpcAttribute, vpc_id) {
+            return Err(m);
+        }
         index
             .get(vpc_id)
             .copied()
             .ok_or_else(|| self.missing_resource(Operation::DescribeVpcAttribute, vpc_id))
     }
 
-    /// The prefix list's name (`com.amazonaws.<region>.s3`), when collected.
-    pub fn prefix_list_name(&self, id: &str) -> Option<&'a str> {
-        self.prefix_list_names.get(id).copied()
+    /// The name of an AWS-managed prefix list (`com.amazonaws.<region>.s3`);
+    /// `None` when DescribePrefixLists did not return it (a customer-managed
+    /// list, or a service list the collector does not ask for). An error
+    /// when DescribePrefixLists was not collected or failed: then nothing is
+    /// known of any `pl-` id.
+    pub fn prefix_list_name(&self, id: &str) -> Result<Option<&'a str>, Missing> {
+        self.op(
+            Operation::DescribePrefixLists,
+            &self.data.describe_prefix_lists,
+        )?;
+        Ok(self.prefix_list_names.get(id).copied())
     }
 
     /// VPCs that hold an Image Builder endpoint or a build subnet. Build

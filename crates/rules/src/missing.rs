@@ -49,9 +49,39 @@ impl Missing {
     }
 
     /// Why the whole operation is unusable in the region: a recorded
-    /// region-wide failure, else `None` (the caller then checks the key).
+    /// failure, else `None` (the caller then checks the key).
+    ///
+    /// A listing (one paginated call per region, possibly split into
+    /// filtered chunks) that failed anywhere is incomplete everywhere: any
+    /// failure recorded for it counts, whatever its `resource`. A call made
+    /// per resource spoils only that resource (see [`Missing::recorded`]), so
+    /// only its region-wide failure counts here.
     pub fn region_failure(region: &RegionSnapshot, operation: Operation) -> Option<Missing> {
-        region_error(region, operation).map(|e| Missing::failed(operation, None, e))
+        if is_per_resource(operation) {
+            return region_error(region, operation).map(|e| Missing::failed(operation, None, e));
+        }
+        region
+            .errors
+            .iter()
+            .filter(|e| e.operation == operation.name())
+            .min_by_key(|e| e.resource.is_some())
+            .map(|e| Missing::failed(operation, e.resource.as_deref(), e))
+    }
+
+    /// A failure recorded for one resource's call (or the operation's
+    /// region-wide failure), whether or not the snapshot also holds data
+    /// for it: a recorded failure is never overridden by what is there.
+    pub fn recorded(
+        region: &RegionSnapshot,
+        operation: Operation,
+        resource: &str,
+    ) -> Option<Missing> {
+        region
+            .errors
+            .iter()
+            .find(|e| e.operation == operation.name() && e.resource.as_deref() == Some(resource))
+            .or_else(|| region_error(region, operation))
+            .map(|e| Missing::failed(operation, Some(resource), e))
     }
 
     /// Why one resource's data is absent: its own recorded failure, the
@@ -66,6 +96,26 @@ impl Missing {
             Some(e) => Missing::failed(operation, Some(resource), e),
             None => Missing::not_collected(operation, Some(resource)),
         }
+    }
+}
+
+/// Whether the operation is called once per resource (its failures name
+/// the resource and spoil only it) rather than listed once per region.
+/// Exhaustive, so a new operation must say which it is.
+pub fn is_per_resource(operation: Operation) -> bool {
+    match operation {
+        Operation::DescribeVpcAttribute
+        | Operation::GetTrailStatus
+        | Operation::GetEventSelectors
+        | Operation::GetInfrastructureConfiguration => true,
+        Operation::DescribeVpcEndpoints
+        | Operation::DescribeVpcs
+        | Operation::DescribeSubnets
+        | Operation::DescribeSecurityGroups
+        | Operation::DescribeRouteTables
+        | Operation::DescribePrefixLists
+        | Operation::DescribeTrails
+        | Operation::ListInfrastructureConfigurations => false,
     }
 }
 

@@ -23,7 +23,7 @@ fn expected(path: &Path, s: &ibaudit_snapshot::Snapshot) -> Findings {
     let list = s
         .extra
         .get("expect")
-        .and_then(|v| v.as_array())
+        .and_then(|v| v.as_array().cloned())
         .unwrap_or_else(|| panic!("{}: no `expect` list", path.display()));
     let mut out: Findings = list
         .iter()

@@ -4,9 +4,82 @@ use std::fmt;
 use serde::de::{self, MapAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 use crate::aws::*;
+
+/// Keys this version does not know, each kept as the exact JSON text it was
+/// read from, so that it round-trips byte for byte and costs no more memory
+/// than its text (a parsed `serde_json::Value` costs many times more).
+#[derive(Debug, Clone, Default)]
+pub struct Extra(BTreeMap<String, Box<RawValue>>);
+
+impl Extra {
+    /// The value of `key`, parsed on demand; `None` if the key is absent (or,
+    /// in theory, nested deeper than serde_json parses; see [`Extra::parse`]).
+    pub fn get(&self, key: &str) -> Option<Value> {
+        self.parse(key).and_then(Result::ok)
+    }
+
+    /// The value of `key`, parsed on demand, with the parser's error.
+    pub fn parse(&self, key: &str) -> Option<serde_json::Result<Value>> {
+        self.0.get(key).map(|raw| serde_json::from_str(raw.get()))
+    }
+
+    /// The JSON text of `key`, exactly as read.
+    pub fn raw(&self, key: &str) -> Option<&RawValue> {
+        self.0.get(key).map(AsRef::as_ref)
+    }
+
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.0.contains_key(key)
+    }
+
+    /// Adds or replaces a key.
+    pub fn insert(&mut self, key: String, value: Box<RawValue>) {
+        self.0.insert(key, value);
+    }
+
+    /// Adds or replaces a key with a value's JSON text.
+    pub fn insert_value(&mut self, key: String, value: &Value) -> serde_json::Result<()> {
+        self.0.insert(key, serde_json::value::to_raw_value(value)?);
+        Ok(())
+    }
+
+    pub fn remove(&mut self, key: &str) -> Option<Box<RawValue>> {
+        self.0.remove(key)
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The keys and their JSON text, in key order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &RawValue)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_ref()))
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.0.keys().map(String::as_str)
+    }
+}
+
+/// Two sets of unknown keys are equal when their keys and JSON texts are.
+impl PartialEq for Extra {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.len() == other.0.len()
+            && self
+                .0
+                .iter()
+                .zip(&other.0)
+                .all(|((k1, v1), (k2, v2))| k1 == k2 && v1.get() == v2.get())
+    }
+}
 
 /// The only snapshot format version this build reads and writes.
 pub const SNAPSHOT_VERSION: u64 = 1;
@@ -21,7 +94,7 @@ pub struct Snapshot {
     /// (`organizations:DescribeOrganization`).
     pub organization: Option<Organization>,
     /// Envelope keys this version does not know, kept for round-trips.
-    pub extra: BTreeMap<String, Value>,
+    pub extra: Extra,
 }
 
 /// The organization block: `Id` and `MasterAccountId` of the
@@ -87,7 +160,8 @@ pub struct Account {
     /// suspended, the deadline reached), in a region's `errors` shape. Every
     /// rule is then not assessed for the account.
     pub errors: Vec<CollectionError>,
-    pub extra: BTreeMap<String, Value>,
+    /// Account keys this version does not know, kept for round-trips.
+    pub extra: Extra,
 }
 
 impl Account {
@@ -100,7 +174,7 @@ impl Account {
             collected_at: None,
             regions: Vec::new(),
             errors: Vec::new(),
-            extra: BTreeMap::new(),
+            extra: Extra::default(),
         }
     }
 }
@@ -234,7 +308,7 @@ impl Serialize for Snapshot {
             m.serialize_entry("organization", o)?;
         }
         m.serialize_entry("accounts", &self.accounts)?;
-        for (k, v) in &self.extra {
+        for (k, v) in self.extra.iter() {
             m.serialize_entry(k, v)?;
         }
         m.end()
@@ -255,7 +329,7 @@ impl<'de> Deserialize<'de> for Snapshot {
                 let mut collector = None;
                 let mut accounts = None;
                 let mut organization = None;
-                let mut extra = BTreeMap::new();
+                let mut extra = Extra::default();
                 while let Some(key) = map.next_key::<String>()? {
                     match key.as_str() {
                         "ibaudit_snapshot" => {
@@ -275,7 +349,7 @@ impl<'de> Deserialize<'de> for Snapshot {
                             )?)
                         }
                         _ => {
-                            extra.insert(key, map.next_value()?);
+                            extra.insert(key, map.next_value::<Box<RawValue>>()?);
                         }
                     }
                 }
@@ -329,7 +403,7 @@ impl Serialize for Account {
             m.serialize_entry("errors", &self.errors)?;
         }
         m.serialize_entry("regions", &self.regions)?;
-        for (k, v) in &self.extra {
+        for (k, v) in self.extra.iter() {
             m.serialize_entry(k, v)?;
         }
         m.end()
@@ -351,7 +425,7 @@ impl<'de> Deserialize<'de> for Account {
                 let mut account_name = None;
                 let mut collected_at = None;
                 let mut errors: Option<Vec<CollectionError>> = None;
-                let mut extra = BTreeMap::new();
+                let mut extra = Extra::default();
                 while let Some(key) = map.next_key::<String>()? {
                     match key.as_str() {
                         "account_id" => {
@@ -373,7 +447,7 @@ impl<'de> Deserialize<'de> for Account {
                         "errors" => errors = Some(map.next_value()?),
                         "regions" => regions = Some(next_checked(&mut map, check_unique_regions)?),
                         _ => {
-                            extra.insert(key, map.next_value()?);
+                            extra.insert(key, map.next_value::<Box<RawValue>>()?);
                         }
                     }
                 }
@@ -403,7 +477,7 @@ macro_rules! region_operations {
             /// Calls that failed for good after retries.
             pub errors: Vec<CollectionError>,
             /// Operation keys this version does not know, kept for round-trips.
-            pub extra: BTreeMap<String, Value>,
+            pub extra: Extra,
         }
 
         impl RegionSnapshot {
@@ -429,7 +503,7 @@ macro_rules! region_operations {
                 if !self.errors.is_empty() {
                     m.serialize_entry("errors", &self.errors)?;
                 }
-                for (k, v) in &self.extra {
+                for (k, v) in self.extra.iter() {
                     m.serialize_entry(k, v)?;
                 }
                 m.end()
@@ -458,7 +532,7 @@ macro_rules! region_operations {
                                 } )*
                                 "errors" => r.errors = map.next_value()?,
                                 _ => {
-                                    r.extra.insert(key, map.next_value()?);
+                                    r.extra.insert(key, map.next_value::<Box<RawValue>>()?);
                                 }
                             }
                         }

@@ -16,7 +16,9 @@ pub mod redact;
 mod shard;
 
 pub use aws::CollectionError;
-pub use envelope::{Account, Collector, Organization, RegionSnapshot, Snapshot, SNAPSHOT_VERSION};
+pub use envelope::{
+    Account, Collector, Extra, Organization, RegionSnapshot, Snapshot, SNAPSHOT_VERSION,
+};
 pub use load::{from_slice, load, LoadError};
 pub use merge::{merge, MergeError};
 pub use operation::{Operation, Service};

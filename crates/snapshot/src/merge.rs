@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::{Account, Snapshot};
+use crate::{Account, Extra, Snapshot};
 
 /// Why inputs cannot be merged. `first` and `second` are the labels given to
 /// [`merge`] (file names).
@@ -140,7 +140,9 @@ where
                 None => organization = Some((org, label.clone())),
             }
         }
-        for (key, value) in snapshot.extra {
+        for (key, raw) in snapshot.extra.iter() {
+            let key = key.to_string();
+            let value: Value = serde_json::from_str(raw.get()).unwrap_or(Value::Null);
             match extra.get(&key) {
                 Some((seen, from)) if *seen != value => {
                     return Err(MergeError::Conflict {
@@ -171,7 +173,7 @@ where
                 let extra_from = account
                     .extra
                     .keys()
-                    .map(|k| (k.clone(), label.clone()))
+                    .map(|k| (k.to_string(), label.clone()))
                     .collect();
                 accounts.insert(
                     account.account_id.clone(),
@@ -207,7 +209,13 @@ where
         collector,
         accounts,
         organization: organization.map(|(o, _)| o),
-        extra: extra.into_iter().map(|(k, (v, _))| (k, v)).collect(),
+        extra: {
+            let mut kept = Extra::default();
+            for (k, (v, _)) in extra {
+                kept.insert_value(k, &v).expect("a parsed value serialises");
+            }
+            kept
+        },
     };
     merged.sort();
     Ok(merged)
@@ -260,12 +268,14 @@ fn join(
             .insert(region.region.clone(), label.to_string());
         entry.account.regions.push(region);
     }
-    for (key, value) in account.extra {
+    for (key, raw) in account.extra.iter() {
+        let key = key.to_string();
+        let value: Value = serde_json::from_str(raw.get()).unwrap_or(Value::Null);
         match entry.account.extra.get(&key) {
-            Some(seen) if *seen != value => {
+            Some(seen) if seen != value => {
                 return Err(MergeError::Conflict {
                     what: format!("the key {} of account {id}", quoted(&key)),
-                    first_value: quoted(seen),
+                    first_value: quoted(&seen),
                     first: entry.extra_from.get(&key).cloned().unwrap_or_default(),
                     second_value: quoted(&value),
                     second: label.to_string(),
@@ -274,7 +284,7 @@ fn join(
             Some(_) => {}
             None => {
                 entry.extra_from.insert(key.clone(), label.to_string());
-                entry.account.extra.insert(key, value);
+                entry.account.extra.insert(key, raw.to_owned());
             }
         }
     }
@@ -296,7 +306,7 @@ mod tests {
             collector: None,
             accounts,
             organization: None,
-            extra: BTreeMap::new(),
+            extra: Extra::default(),
         }
     }
 
@@ -472,8 +482,12 @@ mod tests {
         );
 
         let (mut x, mut y) = (snap(T1, vec![]), snap(T1, vec![]));
-        x.extra.insert("run".into(), serde_json::json!(1));
-        y.extra.insert("run".into(), serde_json::json!(2));
+        x.extra
+            .insert_value("run".into(), &serde_json::json!(1))
+            .unwrap();
+        y.extra
+            .insert_value("run".into(), &serde_json::json!(2))
+            .unwrap();
         let err = merge([("x.json".into(), x.clone()), ("y.json".into(), y)]).unwrap_err();
         assert_eq!(
             err.to_string(),
@@ -481,12 +495,16 @@ mod tests {
         );
         // The same value twice is one value.
         let merged = merge([("x.json".into(), x.clone()), ("z.json".into(), x)]).unwrap();
-        assert_eq!(merged.extra.get("run"), Some(&serde_json::json!(1)));
+        assert_eq!(merged.extra.get("run"), Some(serde_json::json!(1)));
 
         let mut a = account("111122223333", &["us-east-1"]);
-        a.extra.insert("tier".into(), serde_json::json!("gold"));
+        a.extra
+            .insert_value("tier".into(), &serde_json::json!("gold"))
+            .unwrap();
         let mut b = account("111122223333", &["us-west-2"]);
-        b.extra.insert("tier".into(), serde_json::json!("lead"));
+        b.extra
+            .insert_value("tier".into(), &serde_json::json!("lead"))
+            .unwrap();
         let err = merge([
             ("a.json".into(), snap(T1, vec![a])),
             ("b.json".into(), snap(T1, vec![b])),

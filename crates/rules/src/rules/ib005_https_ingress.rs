@@ -57,8 +57,21 @@ fn judge(
             }
         };
         for p in group.ip_permissions.iter().filter(|p| admits_https(p)) {
-            if !p.user_id_group_pairs.is_empty() || !p.prefix_list_ids.is_empty() {
+            if !p.user_id_group_pairs.is_empty() {
                 return Verdict::Allowed;
+            }
+            for pl in &p.prefix_list_ids {
+                match ctx.prefix_list_name(&pl.prefix_list_id) {
+                    // An AWS-managed list holds "the range of public IP
+                    // addresses used by the service" (VPC User Guide): not
+                    // a source inside the VPC.
+                    Ok(Some(_)) => {}
+                    // A list DescribePrefixLists does not name is the
+                    // customer's own; its entries are not collected, so it
+                    // counts as admitting the VPC.
+                    Ok(None) => return Verdict::Allowed,
+                    Err(m) => missing.push(m),
+                }
             }
             let ranges: Vec<Cidr> = p
                 .ip_ranges

@@ -20,12 +20,17 @@ rule! {
     }
 }
 
-/// Whether the table routes to one of the VPC's S3 gateway endpoints.
-fn routes_to_s3_gateway(
-    ctx: &RegionCtx<'_>,
-    table: &RouteTable,
-    vpc_id: &str,
-) -> Result<bool, Missing> {
+/// Whether the table routes S3 traffic somewhere: to one of the VPC's S3
+/// gateway endpoints, or from the S3 prefix list to any next hop.
+///
+/// "A route is automatically added to each of the route tables with a
+/// destination that specifies the AWS prefix list ID of the service
+/// (`pl-xxxxxxxx`), and a target with the endpoint ID (`vpce-xxxxxxxx`)"
+/// (VPC User Guide, Routing for gateway endpoints): a prefix-list route
+/// is read by its list's name, which only DescribePrefixLists gives. When
+/// that name is needed (no other route decides) and DescribePrefixLists
+/// was not collected or failed, the answer is not known.
+fn routes_to_s3(ctx: &RegionCtx<'_>, table: &RouteTable, vpc_id: &str) -> Result<bool, Missing> {
     let s3 = ctx.service_name("s3");
     let gateways: Vec<_> = ctx
         .endpoints_in_vpc(vpc_id)?
@@ -42,21 +47,26 @@ fn routes_to_s3_gateway(
     {
         return Ok(true);
     }
-    Ok(table.routes.iter().filter(|r| r.is_active()).any(|r| {
-        let via_gateway = r
-            .gateway_id
+    let active = || table.routes.iter().filter(|r| r.is_active());
+    if active().any(|r| {
+        r.gateway_id
             .as_deref()
-            .is_some_and(|id| gateways.iter().any(|g| g.vpc_endpoint_id == id));
-        let via_prefix_list = r
-            .destination_prefix_list_id
-            .as_deref()
-            .and_then(|p| ctx.prefix_list_name(p))
-            == Some(s3.as_str())
-            && r.gateway_id
-                .as_deref()
-                .is_some_and(|g| g.starts_with("vpce-"));
-        via_gateway || via_prefix_list
-    }))
+            .is_some_and(|id| gateways.iter().any(|g| g.vpc_endpoint_id == id))
+    }) {
+        return Ok(true);
+    }
+    let mut unknown = None;
+    for r in active().filter(|r| r.target().is_some()) {
+        let Some(pl) = r.destination_prefix_list_id.as_deref() else {
+            continue;
+        };
+        match ctx.prefix_list_name(pl) {
+            Ok(name) if name == Some(s3.as_str()) => return Ok(true),
+            Ok(_) => {}
+            Err(m) => unknown = Some(m),
+        }
+    }
+    unknown.map_or(Ok(false), Err)
 }
 
 fn check(ctx: &RegionCtx<'_>, out: &mut Sink) -> Result<(), Missing> {
@@ -96,7 +106,7 @@ fn check(ctx: &RegionCtx<'_>, out: &mut Sink) -> Result<(), Missing> {
             let check = |subnet: &Subnet| -> Result<Option<String>, Missing> {
                 let table = ctx.route_table(subnet)?;
                 if RegionCtx::default_route(table).is_some()
-                    || routes_to_s3_gateway(ctx, table, vpc_id)?
+                    || routes_to_s3(ctx, table, vpc_id)?
                 {
                     return Ok(None);
                 }

@@ -90,6 +90,22 @@ pub(crate) fn findings(region: &RegionSnapshot, blocked: Vec<(&'static str, Miss
             entry.1.push(rule);
         }
     }
+    // A recorded failure no rule's verdict rested on is still data the
+    // snapshot lacks: reported too, so that a failed call is never silent,
+    // whatever the rest of the region holds.
+    for e in &region.errors {
+        let Some(op) = Operation::from_name(&e.operation) else {
+            continue; // reported by `check` as UNREAD_FAILURE
+        };
+        let read = grouped.iter().any(|((name, resource), (m, _))| {
+            *name == op.name() && (m.code.is_some() || *resource == e.resource)
+        });
+        if !read {
+            grouped
+                .entry((op.name(), e.resource.clone()))
+                .or_insert_with(|| (Missing::failed(op, e.resource.as_deref(), e), Vec::new()));
+        }
+    }
     grouped
         .into_values()
         .map(|(m, mut rules)| {
@@ -103,10 +119,16 @@ pub(crate) fn findings(region: &RegionSnapshot, blocked: Vec<(&'static str, Miss
                 (Some(code), None) => format!("failed ({code})"),
                 (None, _) => "was not collected (absent from the snapshot)".to_string(),
             };
+            let blocked = if rules.is_empty() {
+                "no verdict here rested on it, but the snapshot lacks what it would have returned"
+                    .to_string()
+            } else {
+                format!("not assessed: {}", rules.join(", "))
+            };
             Raw {
                 outcome: &NOT_ASSESSED,
                 resource: scope(region, m.resource.as_deref()),
-                message: format!("{what} {why}; not assessed: {}", rules.join(", ")),
+                message: format!("{what} {why}; {blocked}"),
                 key: Some(m.operation.name().to_string()),
             }
         })
