@@ -429,3 +429,68 @@ fn infrastructure_configuration_minimal(
         security_group_ids: x.security_group_ids().to_vec().into(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ec2_timestamps_keep_their_milliseconds() {
+        // "2017-09-05T17:55:27.583Z" (EC2 API reference examples).
+        let t = DateTime::from_secs_and_nanos(1_504_634_127, 583_000_000);
+        assert_eq!(ts_iso(&t), "2017-09-05T17:55:27.583Z");
+        let whole = DateTime::from_secs(1_768_046_444);
+        assert_eq!(ts_iso(&whole), "2026-01-10T12:00:44.000Z");
+    }
+
+    #[test]
+    fn json_timestamps_are_epoch_seconds_as_sent() {
+        // "LatestDeliveryTime": 1454022144.869 (the CLI's get-trail-status example).
+        let t = DateTime::from_secs_f64(1_454_022_144.869);
+        assert_eq!(ts_epoch(&t).to_string(), "1454022144.869");
+        assert_eq!(
+            ts_epoch(&DateTime::from_secs(1_454_022_144)).to_string(),
+            "1454022144"
+        );
+    }
+
+    #[test]
+    fn lists_keep_absent_apart_from_empty_and_unnamed_fields_are_kept() {
+        let mut e = ec2::VpcEndpoint::builder()
+            .vpc_endpoint_id("vpce-1")
+            .vpc_endpoint_type(ec2::VpcEndpointType::Resource)
+            .vpc_id("vpc-1")
+            .ip_address_type(ec2::IpAddressType::Dualstack)
+            .dns_options(
+                ec2::DnsOptions::builder()
+                    .dns_record_ip_type(ec2::DnsRecordIpType::Dualstack)
+                    .build(),
+            )
+            .build();
+        e.route_table_ids = Some(vec![]);
+        let json = serde_json::to_value(vpc_endpoint(&e)).unwrap();
+        assert_eq!(json["RouteTableIds"], serde_json::json!([]));
+        for absent in [
+            "ServiceName",
+            "SubnetIds",
+            "NetworkInterfaceIds",
+            "DnsEntries",
+            "Tags",
+        ] {
+            assert!(json.get(absent).is_none(), "{absent} invented: {json}");
+        }
+        assert_eq!(json["IpAddressType"], "dualstack");
+        assert_eq!(json["DnsOptions"]["DnsRecordIpType"], "dualstack");
+    }
+
+    #[test]
+    fn an_empty_selector_list_aws_sent_stays() {
+        let out = GetEventSelectorsOutput::builder()
+            .trail_arn("arn:aws:cloudtrail:us-east-1:111122223333:trail/t")
+            .set_event_selectors(Some(vec![]))
+            .build();
+        let json = serde_json::to_value(event_selectors(&out)).unwrap();
+        assert_eq!(json["EventSelectors"], serde_json::json!([]));
+        assert!(json.get("AdvancedEventSelectors").is_none(), "{json}");
+    }
+}

@@ -677,3 +677,39 @@ pub struct CollectionError {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource: Option<String>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_shape_round_trips_with_fields_the_model_does_not_name() {
+        let sent = serde_json::json!({
+            "VpcEndpointId": "vpce-1",
+            "VpcEndpointType": "Interface",
+            "VpcId": "vpc-1",
+            "RouteTableIds": [],
+            "SubnetIds": ["subnet-1"],
+            "IpAddressType": "dualstack",
+            "DnsOptions": {"DnsRecordIpType": "dualstack"},
+            "ServiceRegion": "us-east-1",
+            "DnsEntries": [{"DnsName": "x", "HostedZoneId": "Z", "Ipv6": true}],
+            "CreationTimestamp": "2026-01-10T12:00:44.000Z"
+        });
+        let e: VpcEndpoint = serde_json::from_value(sent.clone()).unwrap();
+        assert_eq!(e.subnet_ids.len(), 1);
+        assert!(e.route_table_ids.is_empty() && !e.route_table_ids.is_absent());
+        assert!(e.network_interface_ids.is_absent());
+        assert_eq!(e.extra["IpAddressType"], "dualstack");
+        assert_eq!(serde_json::to_value(&e).unwrap(), sent);
+    }
+
+    #[test]
+    fn main_false_is_kept() {
+        let sent = serde_json::json!({"Main": false, "SubnetId": "subnet-1",
+            "AssociationState": {"State": "associated"}});
+        let a: RouteTableAssociation = serde_json::from_value(sent.clone()).unwrap();
+        assert_eq!(a.main, Some(false));
+        assert_eq!(serde_json::to_value(&a).unwrap(), sent);
+    }
+}
