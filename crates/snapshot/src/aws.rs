@@ -13,8 +13,45 @@ use serde::{Deserialize, Serialize};
 
 /// The fields of an AWS shape that the model does not name, as AWS sent
 /// them, so that a snapshot holds everything AWS returned for a resource and
-/// writes it back unchanged. Empty (and free) for a shape with none.
-pub type Extra = serde_json::Map<String, serde_json::Value>;
+/// writes it back unchanged. One pointer, and no allocation, for a shape with
+/// none (a snapshot of 100,000 endpoints holds hundreds of thousands of
+/// shapes). Reads as a JSON object.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Extra(Option<Box<serde_json::Map<String, serde_json::Value>>>);
+
+static NO_FIELDS: std::sync::LazyLock<serde_json::Map<String, serde_json::Value>> =
+    std::sync::LazyLock::new(serde_json::Map::new);
+
+impl Extra {
+    pub fn new() -> Self {
+        Extra(None)
+    }
+}
+
+impl From<serde_json::Map<String, serde_json::Value>> for Extra {
+    fn from(m: serde_json::Map<String, serde_json::Value>) -> Self {
+        Extra((!m.is_empty()).then(|| Box::new(m)))
+    }
+}
+
+impl std::ops::Deref for Extra {
+    type Target = serde_json::Map<String, serde_json::Value>;
+    fn deref(&self) -> &Self::Target {
+        self.0.as_deref().unwrap_or(&NO_FIELDS)
+    }
+}
+
+impl Serialize for Extra {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for Extra {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        serde_json::Map::deserialize(d).map(Extra::from)
+    }
+}
 
 /// A list as AWS sent it: absent, empty, or with items. AWS omits some lists
 /// and sends others empty; the difference is kept, so an empty list AWS sent
