@@ -91,7 +91,8 @@ $(HOSTILE_STAMP): benches/gen_hostile.py
 	$(PYTHON) benches/gen_hostile.py $(HOSTILE_DIR) --mib 64
 	touch $@
 
-## Collect 1,000 endpoints across 3 regions from the emulator; calls made vs the minimum.
+## Collect 1,000 endpoints across 3 regions from the emulator: calls made vs the minimum,
+## and the binary's own count vs what the emulator received (they must agree).
 bench-collect: release emulator
 	$(VENV)/bin/python benches/collect.py target/release/ibaudit $(VENV)/bin/python
 

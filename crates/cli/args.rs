@@ -136,6 +136,57 @@ pub struct ScopeArgs {
     // Applied to the account list by the organization scan.
     #[allow(dead_code)]
     pub shard: Option<ibaudit_snapshot::Shard>,
+    /// Stop after this long (e.g. 45m, 30s, 1h30m): nothing new starts, what
+    /// was not read is recorded as not assessed (exit 3), the snapshot is written.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub max_duration: Option<std::time::Duration>,
+}
+
+/// `45m`, `30s`, `1h30m`, `90s`: whole numbers, each followed by `h`, `m` or
+/// `s`, largest unit first, each unit at most once.
+#[cfg(feature = "collector")]
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let bad = || {
+        format!(
+            "`{text}` is not a duration such as 45m, 30s or 1h30m (whole numbers with h, m or s)"
+        )
+    };
+    let mut total: u64 = 0;
+    let mut digits = String::new();
+    let mut last_unit = u64::MAX;
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        let unit = match c {
+            'h' => 3600,
+            'm' => 60,
+            's' => 1,
+            _ => return Err(bad()),
+        };
+        if digits.is_empty() || unit >= last_unit {
+            return Err(bad());
+        }
+        let n: u64 = digits.parse().map_err(|_| bad())?;
+        total = n
+            .checked_mul(unit)
+            .and_then(|x| total.checked_add(x))
+            .ok_or_else(bad)?;
+        digits.clear();
+        last_unit = unit;
+    }
+    if !digits.is_empty() || last_unit == u64::MAX {
+        return Err(bad());
+    }
+    if total == 0 {
+        return Err(format!("`{text}`: the duration must be more than zero"));
+    }
+    // Beyond a year a deadline means nothing, and timers cannot hold it.
+    if total > 366 * 24 * 3600 {
+        return Err(format!("`{text}`: at most 8784h (a year)"));
+    }
+    Ok(std::time::Duration::from_secs(total))
 }
 
 #[cfg(feature = "collector")]
@@ -275,5 +326,50 @@ fn parse_environment(s: &str) -> Result<String, String> {
         Err(format!(
             "`{s}` is not an environment name such as prod, preprod or beta"
         ))
+    }
+}
+
+#[cfg(all(test, feature = "collector"))]
+mod tests {
+    use super::parse_duration;
+    use std::time::Duration;
+
+    #[test]
+    fn durations_read_as_people_write_them() {
+        for (text, secs) in [
+            ("45m", 2700),
+            ("30s", 30),
+            ("1h30m", 5400),
+            ("2h", 7200),
+            ("1m30s", 90),
+            ("1h0m5s", 3605),
+            ("8784h", 8784 * 3600),
+            ("90s", 90),
+        ] {
+            assert_eq!(
+                parse_duration(text),
+                Ok(Duration::from_secs(secs)),
+                "{text}"
+            );
+        }
+        for text in [
+            "",
+            "45",
+            "m",
+            "0s",
+            "0h0m",
+            "1.5m",
+            "-1s",
+            "1d",
+            "30s5m",
+            "1m1m",
+            "1 m",
+            "5ms",
+            "99999999999999999999h",
+            "5124095576030432h",
+            "8785h",
+        ] {
+            assert!(parse_duration(text).is_err(), "{text} should be refused");
+        }
     }
 }

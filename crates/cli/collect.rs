@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 use std::sync::Mutex;
 
 use anyhow::{Context, Result};
-use ibaudit_collector::{collect, Collected, Progress, Scope};
+use ibaudit_collector::{collect, human, Collected, Progress, Scope, DEADLINE_EXCEEDED};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::args::{CollectArgs, ScanArgs, ScopeArgs};
@@ -18,6 +18,7 @@ fn scope(args: &ScopeArgs) -> Scope {
         all_regions: args.all_regions,
         endpoint_url: args.endpoint_url.clone(),
         concurrency: usize::from(args.concurrency),
+        max_duration: args.max_duration,
         ..Scope::default()
     }
 }
@@ -96,11 +97,30 @@ fn snapshot_json(c: &Collected) -> String {
 }
 
 fn print_calls(c: &Collected) {
-    for (action, n) in &c.calls {
+    for (call, n) in &c.calls {
         diag!(
-            "ibaudit: {action}: {} call(s), {} attempt(s)",
+            "ibaudit: {}: {} call(s), {} attempt(s)",
+            call.iam_action(),
             n.operations,
             n.attempts
+        );
+    }
+}
+
+/// Says that the collection stopped at its deadline, and what that means.
+fn report_deadline(c: &Collected, args: &ScopeArgs, quiet: bool) {
+    if c.deadline_reached && !quiet {
+        let cut = c
+            .snapshot
+            .accounts
+            .iter()
+            .flat_map(|a| &a.regions)
+            .flat_map(|r| &r.errors)
+            .filter(|e| e.code == DEADLINE_EXCEEDED)
+            .count();
+        diag!(
+            "ibaudit: stopped at --max-duration {}: {cut} call(s) not made or abandoned, recorded as not assessed",
+            args.max_duration.map(human).unwrap_or_default()
         );
     }
 }
@@ -120,6 +140,7 @@ pub fn run_collect(args: CollectArgs) -> Result<u8> {
     if args.verbose {
         print_calls(&collected);
     }
+    report_deadline(&collected, &args.scope, args.quiet);
     let errors = errors_of(&collected);
     if !args.quiet {
         diag!(
@@ -153,6 +174,7 @@ pub fn run_scan(args: ScanArgs) -> Result<u8> {
     if args.output.verbose {
         print_calls(&collected);
     }
+    report_deadline(&collected, &args.scope, args.output.quiet);
     if let Some(path) = &args.save_snapshot {
         write_report(&snapshot_json(&collected), Some(path))?;
     }

@@ -9,7 +9,7 @@ it that
   - serves recorded multi-page EC2 responses where a scenario asks for them
     (moto returns one page whatever MaxResults says);
   - injects faults a scenario asks for (AccessDenied on one operation in one
-    region, throttling a given number of times);
+    region, throttling a given number of times, a call that hangs);
   - forwards everything else to moto unchanged, and counts every request by
     service, region and operation (GET /_emulator/counts).
 
@@ -40,7 +40,10 @@ ACCOUNT = "123456789012"  # moto's default account
 class Emulator:
     def __init__(self, moto_host, moto_port):
         self.moto = (moto_host, moto_port)
-        self.faults = []  # dicts: service, region, action, code, message, status, times (-1: always)
+        # dicts: service, region, action, times (-1: always), and either
+        # code, message, status (an error reply) or hang (seconds to hold the
+        # request before closing the connection without a reply)
+        self.faults = []
         self.recorded = {}  # (service, region, action) -> [page bodies]
         self.imagebuilder = {}  # region -> [infrastructure configuration dicts]
         self.page_size = 25
@@ -123,6 +126,10 @@ def make_handler(emu):
                 action = urllib.parse.urlparse(self.path).path.strip("/").split("/")[0]
             emu.count((service, region, action))
             fault = emu.take_fault(service, region, action)
+            if fault and "hang" in fault:
+                time.sleep(fault["hang"])
+                self.close_connection = True
+                return None
             if fault:
                 text, ctype, headers = error_body(service, fault["code"], fault.get("message", fault["code"]))
                 return self.reply(fault.get("status", 400), text, ctype, headers)
@@ -307,6 +314,14 @@ def scenario_throttled_forever(emu, url):
     return ids
 
 
+def scenario_hung(emu, url):
+    """The basic account, with one call in one region that never answers."""
+    ids = scenario_basic(emu, url)
+    emu.faults.append({"service": "ec2", "region": "eu-west-1", "action": "DescribeSecurityGroups",
+                       "hang": 3600, "times": -1})
+    return ids
+
+
 def scenario_pagination(emu, url):
     """Recorded two-page DescribeVpcEndpoints in AWS's wire format, with endpoint
     states as AWS sends them (lower-case and camel case), and enough Image
@@ -350,6 +365,7 @@ SCENARIOS = {
     "basic": scenario_basic,
     "faults": scenario_faults,
     "throttled-forever": scenario_throttled_forever,
+    "hung": scenario_hung,
     "pagination": scenario_pagination,
     "scale": lambda emu, url: scenario_scale(emu, url, 300, 50),
     "bench": lambda emu, url: scenario_scale(emu, url, 1000, 100),

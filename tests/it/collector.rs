@@ -67,7 +67,7 @@ impl Emulator {
     }
 
     /// Requests the emulator saw, by (service, region, action).
-    fn counts(&self) -> Vec<(String, String, String, u64)> {
+    pub(crate) fn counts(&self) -> Vec<(String, String, String, u64)> {
         use std::io::{Read, Write};
         let addr = self.endpoint.trim_start_matches("http://");
         let mut stream = std::net::TcpStream::connect(addr).unwrap();

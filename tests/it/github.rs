@@ -707,37 +707,28 @@ fn markdown_fits_the_step_summary_limit() {
 #[test]
 fn output_writes_every_format_and_still_gates() {
     let dir = tempfile::tempdir().unwrap();
-    let o = Ibaudit::new(&[
-        "audit",
-        demo().to_str().unwrap(),
-        "--output",
-        "sarif=out/r.sarif",
-        "--output",
-        "markdown=summary.md",
-        "--output",
-        "json=r.json",
-        "--format",
-        "table",
-    ])
-    .dir(dir.path())
-    .run();
+    let snapshot = demo();
+    let run = || {
+        Ibaudit::new(&[
+            "audit",
+            snapshot.to_str().unwrap(),
+            "--output",
+            "sarif=out/r.sarif",
+            "--output",
+            "markdown=summary.md",
+            "--output",
+            "json=r.json",
+            "--format",
+            "table",
+        ])
+        .dir(dir.path())
+        .run()
+    };
+    let o = run();
     // out/ does not exist: a clear error, exit 2, nothing half-written.
     assert_eq!(code(&o), 2, "{}", stderr(&o));
     std::fs::create_dir(dir.path().join("out")).unwrap();
-    let o = Ibaudit::new(&[
-        "audit",
-        demo().to_str().unwrap(),
-        "--output",
-        "sarif=out/r.sarif",
-        "--output",
-        "markdown=summary.md",
-        "--output",
-        "json=r.json",
-        "--format",
-        "table",
-    ])
-    .dir(dir.path())
-    .run();
+    let o = run();
     assert_eq!(code(&o), 1, "high findings still fail: {}", stderr(&o));
     assert!(stdout(&o).contains("IB003"), "the table on stdout");
     let sarif: Value =

@@ -10,6 +10,8 @@ mod cli;
 // emulator, so they need the binary built with the collector.
 #[cfg(feature = "collector")]
 mod collector;
+#[cfg(feature = "collector")]
+mod collector_deadline;
 // The collected snapshot against the AWS CLI's output for the same calls.
 #[cfg(feature = "collector")]
 mod fidelity;

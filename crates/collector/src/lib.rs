@@ -7,13 +7,18 @@
 //! subnets, VPCs, route tables and security groups that Image Builder
 //! endpoints and build subnets use are described, filtered server-side.
 //! A call that fails for good is recorded in the region's `errors`; the audit
-//! reports it as not assessed.
+//! reports it as not assessed. With a maximum duration, nothing new starts at
+//! the deadline, calls in flight are abandoned, and what was not read is
+//! recorded as `DeadlineExceeded`.
 
 mod calls;
 mod convert;
+mod plan;
 mod region;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -23,29 +28,23 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_ec2::error::ProvideErrorMetadata;
 use aws_smithy_runtime_api::client::result::SdkError;
 use ibaudit_snapshot::aws::CollectionError;
-use ibaudit_snapshot::{Account, Collector, RegionSnapshot, Snapshot};
+use ibaudit_snapshot::{
+    Account, AccountOperation, ApiCall, Collector, Operation, RegionSnapshot, Snapshot,
+};
 use tokio::sync::Semaphore;
+use tokio::time::Instant;
 
 pub use calls::{CallCount, CallLog};
 
-/// The IAM actions the collector may call: exactly the statement of
-/// `iam/ibaudit-readonly-policy.json`.
-pub const ACTIONS: &[&str] = &[
-    "ec2:DescribeRegions",
-    "ec2:DescribeVpcEndpoints",
-    "ec2:DescribeVpcs",
-    "ec2:DescribeVpcAttribute",
-    "ec2:DescribeSubnets",
-    "ec2:DescribeSecurityGroups",
-    "ec2:DescribeRouteTables",
-    "ec2:DescribePrefixLists",
-    "cloudtrail:DescribeTrails",
-    "cloudtrail:GetTrailStatus",
-    "cloudtrail:GetEventSelectors",
-    "imagebuilder:ListInfrastructureConfigurations",
-    "imagebuilder:GetInfrastructureConfiguration",
-    "sts:GetCallerIdentity",
-];
+/// The IAM actions the collector may call, from the one operation list
+/// ([`ApiCall::ALL`]); the SDK interceptor refuses any other operation.
+/// `iam/ibaudit-readonly-policy.json` grants exactly those that need a
+/// permission (all but `sts:GetCallerIdentity`).
+pub const ACTIONS: &[&str] = ApiCall::IAM_ACTIONS;
+
+/// The error code recorded for what the collection did not read because it
+/// reached its maximum duration.
+pub const DEADLINE_EXCEEDED: &str = "DeadlineExceeded";
 
 /// What to collect, and how.
 #[derive(Debug, Clone)]
@@ -62,6 +61,9 @@ pub struct Scope {
     pub concurrency: usize,
     /// Attempts per call, the first included (adaptive retry).
     pub max_attempts: u32,
+    /// Stop at this much wall time: nothing new starts, calls in flight are
+    /// abandoned, and what was not read is recorded as `DeadlineExceeded`.
+    pub max_duration: Option<Duration>,
 }
 
 impl Default for Scope {
@@ -73,6 +75,7 @@ impl Default for Scope {
             endpoint_url: None,
             concurrency: 16,
             max_attempts: 5,
+            max_duration: None,
         }
     }
 }
@@ -107,16 +110,33 @@ pub enum CollectError {
     NoRegion,
     #[error("{operation} failed: {code}: {message}")]
     Call {
-        operation: String,
+        operation: AccountOperation,
         code: String,
         message: String,
+    },
+    /// Without the account's identity (or, with `--all-regions`, its
+    /// regions) there is nothing to record what was not read against.
+    #[error("the collection reached its maximum duration ({max}) before {operation} answered: nothing was collected")]
+    DeadlineBeforeStart {
+        operation: AccountOperation,
+        max: String,
     },
 }
 
 /// The snapshot and the calls it took.
 pub struct Collected {
     pub snapshot: Snapshot,
-    pub calls: BTreeMap<String, CallCount>,
+    pub calls: BTreeMap<ApiCall, CallCount>,
+    /// The maximum duration was reached: some data was not read, and the
+    /// snapshot records it as `DeadlineExceeded`.
+    pub deadline_reached: bool,
+}
+
+/// When a collection must stop.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Deadline {
+    at: Instant,
+    max: Duration,
 }
 
 /// Shared by every task of one collection.
@@ -126,9 +146,106 @@ pub(crate) struct Run {
     pub log: CallLog,
     pub permits: Arc<Semaphore>,
     pub endpoint_url: Option<String>,
+    deadline: Option<Deadline>,
+    deadline_reached: Arc<AtomicBool>,
 }
 
 impl Run {
+    fn new(sdk: SdkConfig, scope: &Scope) -> Run {
+        Run {
+            sdk,
+            log: CallLog::default(),
+            permits: Arc::new(Semaphore::new(scope.concurrency.max(1))),
+            // Only shown in messages: never with the credentials a URL may embed.
+            endpoint_url: scope
+                .endpoint_url
+                .as_deref()
+                .map(|u| ibaudit_snapshot::redact_url(u).into_owned()),
+            // A deadline too far to represent is no deadline.
+            deadline: scope.max_duration.and_then(|max| {
+                Instant::now()
+                    .checked_add(max)
+                    .map(|at| Deadline { at, max })
+            }),
+            deadline_reached: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    /// Whether the deadline has passed: nothing new may start.
+    pub fn past_deadline(&self) -> bool {
+        self.deadline.is_some_and(|d| Instant::now() >= d.at)
+    }
+
+    /// What the snapshot records for a call the deadline stopped.
+    pub fn deadline_error(&self, operation: Operation, resource: Option<&str>) -> CollectionError {
+        self.deadline_reached.store(true, Ordering::SeqCst);
+        CollectionError {
+            operation: operation.name().to_string(),
+            code: DEADLINE_EXCEEDED.to_string(),
+            message: format!(
+                "not read: the collection reached its maximum duration ({})",
+                self.deadline.map_or_else(String::new, |d| human(d.max))
+            ),
+            resource: resource.map(str::to_string),
+        }
+    }
+
+    /// Runs one call under the concurrency bound and the deadline. A failure
+    /// comes back as the snapshot records it; at the deadline a call waiting
+    /// to start does not start, and one in flight is abandoned (its future is
+    /// dropped, which closes the request).
+    pub async fn call<T, E, R, F>(
+        &self,
+        operation: Operation,
+        resource: Option<&str>,
+        call: F,
+    ) -> Result<T, CollectionError>
+    where
+        F: Future<Output = Result<T, SdkError<E, R>>>,
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+        R: std::fmt::Debug,
+    {
+        let work = async {
+            let _permit = self
+                .permits
+                .acquire()
+                .await
+                .expect("the semaphore is never closed");
+            if self.past_deadline() {
+                return Err(self.deadline_error(operation, resource));
+            }
+            call.await
+                .map_err(|e| collection_error(operation, resource, &e))
+        };
+        match self.deadline {
+            None => work.await,
+            Some(d) => tokio::time::timeout_at(d.at, work)
+                .await
+                .unwrap_or_else(|_| Err(self.deadline_error(operation, resource))),
+        }
+    }
+
+    /// An account-level call, under the deadline but outside the
+    /// concurrency bound (it runs alone, before anything else).
+    async fn account_call<T, E, R, F>(
+        &self,
+        operation: AccountOperation,
+        call: F,
+    ) -> Result<Result<T, SdkError<E, R>>, CollectError>
+    where
+        F: Future<Output = Result<T, SdkError<E, R>>>,
+    {
+        match self.deadline {
+            None => Ok(call.await),
+            Some(d) => tokio::time::timeout_at(d.at, call).await.map_err(|_| {
+                self.deadline_reached.store(true, Ordering::SeqCst);
+                CollectError::DeadlineBeforeStart {
+                    operation,
+                    max: human(d.max),
+                }
+            }),
+        }
+    }
     pub fn ec2(&self, region: &str) -> aws_sdk_ec2::Client {
         let conf = aws_sdk_ec2::config::Builder::from(&self.sdk)
             .region(Region::new(region.to_string()))
@@ -165,7 +282,7 @@ impl Run {
 /// An SDK error as the snapshot records it. Only the code and AWS's message
 /// are kept: never a request, a header or a credential.
 pub(crate) fn collection_error<E, R>(
-    operation: &str,
+    operation: Operation,
     resource: Option<&str>,
     err: &SdkError<E, R>,
 ) -> CollectionError
@@ -175,7 +292,7 @@ where
 {
     let (code, message) = describe(err);
     CollectionError {
-        operation: operation.to_string(),
+        operation: operation.name().to_string(),
         code,
         message,
         resource: resource.map(str::to_string),
@@ -263,16 +380,7 @@ pub async fn collect(
     progress: &(dyn Fn(Progress) + Send + Sync),
 ) -> Result<Collected, CollectError> {
     let sdk = sdk_config(scope).await;
-    let run = Run {
-        sdk,
-        log: CallLog::default(),
-        permits: Arc::new(Semaphore::new(scope.concurrency.max(1))),
-        // Only shown in messages: never with the credentials a URL may embed.
-        endpoint_url: scope
-            .endpoint_url
-            .as_deref()
-            .map(|u| ibaudit_snapshot::redact_url(u).into_owned()),
-    };
+    let run = Run::new(sdk, scope);
     // The region that answers account-wide questions: the configured one, or
     // with --all-regions and none configured, us-east-1.
     let home = match (run.sdk.region(), scope.all_regions) {
@@ -283,10 +391,11 @@ pub async fn collect(
     // Who we are: the account id, the partition, and a first proof that
     // credentials and the network work.
     let identity = run
-        .sts(&home)
-        .get_caller_identity()
-        .send()
-        .await
+        .account_call(
+            AccountOperation::GetCallerIdentity,
+            run.sts(&home).get_caller_identity().send(),
+        )
+        .await?
         .map_err(|e| classify(&run, &e))?;
     let account_id = identity.account().unwrap_or_default().to_string();
     let partition = identity
@@ -297,15 +406,16 @@ pub async fn collect(
 
     let regions: Vec<String> = if scope.all_regions {
         let ec2 = run.ec2(&home);
-        let out = ec2
-            .describe_regions()
-            .all_regions(false)
-            .send()
-            .await
+        let out = run
+            .account_call(
+                AccountOperation::DescribeRegions,
+                ec2.describe_regions().all_regions(false).send(),
+            )
+            .await?
             .map_err(|e| {
                 let (code, message) = describe(&e);
                 CollectError::Call {
-                    operation: "DescribeRegions".into(),
+                    operation: AccountOperation::DescribeRegions,
                     code,
                     message,
                 }
@@ -337,7 +447,7 @@ pub async fn collect(
         let result = done.expect("a region task panicked");
         progress(Progress::RegionDone {
             region: result.snapshot.region.clone(),
-            calls: run.log.snapshot().values().map(|c| c.operations).sum(),
+            calls: run.log.operations(),
             errors: result.snapshot.errors.len(),
         });
         collected.insert(result.snapshot.region.clone(), result);
@@ -364,6 +474,7 @@ pub async fn collect(
     Ok(Collected {
         snapshot,
         calls: run.log.snapshot(),
+        deadline_reached: run.deadline_reached.load(Ordering::SeqCst),
     })
 }
 
@@ -392,10 +503,29 @@ where
         };
     }
     CollectError::Call {
-        operation: "GetCallerIdentity".into(),
+        operation: AccountOperation::GetCallerIdentity,
         code,
         message,
     }
+}
+
+/// A duration as a person writes it: `45m`, `1h30m`, `90s`, `1.5s`.
+pub fn human(d: Duration) -> String {
+    let secs = d.as_secs();
+    if d.subsec_nanos() != 0 {
+        return format!("{}s", d.as_secs_f64());
+    }
+    let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
+    let mut out = String::new();
+    for (n, unit) in [(h, "h"), (m, "m"), (s, "s")] {
+        if n > 0 {
+            out.push_str(&format!("{n}{unit}"));
+        }
+    }
+    if out.is_empty() {
+        out.push_str("0s");
+    }
+    out
 }
 
 fn now_rfc3339() -> String {
@@ -407,4 +537,86 @@ fn now_rfc3339() -> String {
             None => s,
         })
         .unwrap_or_else(|_| "1970-01-01T00:00:00Z".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicBool;
+
+    use aws_sdk_ec2::operation::describe_vpcs::DescribeVpcsError;
+    use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+
+    use super::*;
+
+    type Answer = Result<(), SdkError<DescribeVpcsError, HttpResponse>>;
+
+    fn run(max_duration: Option<Duration>) -> Run {
+        let scope = Scope {
+            max_duration,
+            concurrency: 1,
+            ..Scope::default()
+        };
+        Run::new(SdkConfig::builder().build(), &scope)
+    }
+
+    #[tokio::test]
+    async fn at_the_deadline_calls_in_flight_are_abandoned_and_new_ones_do_not_start() {
+        let run = run(Some(Duration::from_millis(300)));
+        let started = std::time::Instant::now();
+        let err = run
+            .call(
+                Operation::DescribeVpcs,
+                None,
+                std::future::pending::<Answer>(),
+            )
+            .await
+            .unwrap_err();
+        assert!(started.elapsed() < Duration::from_secs(30));
+        assert_eq!(
+            (err.operation.as_str(), err.code.as_str(), err.resource),
+            ("DescribeVpcs", DEADLINE_EXCEEDED, None)
+        );
+        assert!(err.message.contains("maximum duration"), "{}", err.message);
+        assert!(run.past_deadline() && run.deadline_reached.load(Ordering::SeqCst));
+        let started_after = AtomicBool::new(false);
+        let err = run
+            .call(Operation::DescribeSubnets, Some("subnet-1"), async {
+                started_after.store(true, Ordering::SeqCst);
+                Answer::Ok(())
+            })
+            .await
+            .unwrap_err();
+        assert!(
+            !started_after.load(Ordering::SeqCst),
+            "a call started after the deadline"
+        );
+        assert_eq!(err.code, DEADLINE_EXCEEDED);
+        assert_eq!(err.resource.as_deref(), Some("subnet-1"));
+    }
+
+    #[tokio::test]
+    async fn before_the_deadline_or_without_one_calls_run() {
+        for run in [run(None), run(Some(Duration::from_secs(3600)))] {
+            run.call(Operation::DescribeVpcs, None, async { Answer::Ok(()) })
+                .await
+                .unwrap();
+            assert!(!run.past_deadline() && !run.deadline_reached.load(Ordering::SeqCst));
+        }
+        // A deadline too far to represent is none.
+        assert!(run(Some(Duration::MAX)).deadline.is_none());
+    }
+
+    #[test]
+    fn durations_are_shown_as_people_write_them() {
+        for (secs, text) in [
+            (2700, "45m"),
+            (30, "30s"),
+            (5400, "1h30m"),
+            (3605, "1h5s"),
+            (0, "0s"),
+        ] {
+            assert_eq!(human(Duration::from_secs(secs)), text);
+        }
+        assert_eq!(human(Duration::from_millis(1500)), "1.5s");
+    }
 }

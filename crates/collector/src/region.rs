@@ -1,11 +1,12 @@
 //! One region: what to ask, in which order, and what to keep.
 //!
 //! Phase A lists what exists (endpoints, infrastructure configurations,
-//! trails, the S3 prefix list) concurrently. Phase B describes only the
-//! subnets Image Builder uses. Phase C describes the VPCs, route tables,
-//! security groups and DNS attributes of those subnets and endpoints, again
-//! concurrently and filtered server-side. Trails are read once each, after
-//! every region has listed them.
+//! trails, the S3 prefix list) concurrently. From the listings, [`Plan`]
+//! says what Image Builder uses here. Phase B describes only those subnets.
+//! Phase C describes the VPCs, route tables, security groups and DNS
+//! attributes of those subnets and endpoints, again concurrently and filtered
+//! server-side. Trails are read once each, after every region has listed
+//! them.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
@@ -15,49 +16,30 @@ use aws_sdk_ec2::error::ProvideErrorMetadata;
 use aws_sdk_ec2::types::{Filter, VpcAttributeName};
 use aws_smithy_runtime_api::client::result::SdkError;
 use ibaudit_snapshot::aws::{self, CollectionError};
-use ibaudit_snapshot::RegionSnapshot;
+use ibaudit_snapshot::scope::EndpointService;
+use ibaudit_snapshot::{Operation, RegionSnapshot};
 
-use crate::{collection_error, convert, Run};
+use crate::plan::Plan;
+use crate::{convert, Run, DEADLINE_EXCEEDED};
 
 /// EC2 accepts at most 200 values in one filter.
 const FILTER_VALUES: usize = 200;
+
+/// What phases B and C would have described: recorded as not read when the
+/// deadline cut the endpoint listing they are scoped by.
+const SCOPED_BY_ENDPOINTS: [Operation; 5] = [
+    Operation::DescribeSubnets,
+    Operation::DescribeVpcs,
+    Operation::DescribeRouteTables,
+    Operation::DescribeSecurityGroups,
+    Operation::DescribeVpcAttribute,
+];
 
 pub(crate) struct RegionResult {
     pub snapshot: RegionSnapshot,
     /// Trails listed here (shadow trails included).
     trails: Vec<aws::Trail>,
     has_imagebuilder_endpoint: bool,
-}
-
-/// Runs one call under the global concurrency bound; a failure is recorded,
-/// never raised.
-async fn guarded<T, E, R, F>(
-    run: &Run,
-    errors: &Mutex<Vec<CollectionError>>,
-    op: &str,
-    resource: Option<&str>,
-    call: F,
-) -> Option<T>
-where
-    F: Future<Output = Result<T, SdkError<E, R>>>,
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
-{
-    let _permit = run
-        .permits
-        .acquire()
-        .await
-        .expect("the semaphore is never closed");
-    match call.await {
-        Ok(v) => Some(v),
-        Err(e) => {
-            errors
-                .lock()
-                .expect("errors lock")
-                .push(collection_error(op, resource, &e));
-            None
-        }
-    }
 }
 
 fn filter(name: &str, values: &[String]) -> Filter {
@@ -72,138 +54,162 @@ fn chunks(ids: &BTreeSet<String>) -> Vec<Vec<String>> {
     all.chunks(FILTER_VALUES).map(<[String]>::to_vec).collect()
 }
 
-pub(crate) async fn collect(run: &Run, region: &str) -> RegionResult {
-    let ec2 = run.ec2(region);
-    let ib = run.imagebuilder(region);
-    let ct = run.cloudtrail(region);
-    let errors = Mutex::new(Vec::new());
-    let mut snap = RegionSnapshot::new(region);
+/// One region being collected: its clients and the failures so far.
+struct Region<'a> {
+    run: &'a Run,
+    name: &'a str,
+    ec2: aws_sdk_ec2::Client,
+    ib: aws_sdk_imagebuilder::Client,
+    ct: aws_sdk_cloudtrail::Client,
+    errors: Mutex<Vec<CollectionError>>,
+}
 
-    // Phase A.
-    let s3_list = format!("com.amazonaws.{region}.s3");
-    let (endpoints, infra, trails, prefix_lists) = tokio::join!(
-        guarded(
-            run,
-            &errors,
-            "DescribeVpcEndpoints",
-            None,
-            ec2.describe_vpc_endpoints()
-                .into_paginator()
-                .items()
-                .send()
-                .collect::<Result<Vec<_>, _>>()
-        ),
-        infrastructure(run, &ib, &errors),
-        guarded(
-            run,
-            &errors,
-            "DescribeTrails",
-            None,
-            ct.describe_trails().include_shadow_trails(true).send()
-        ),
-        guarded(
-            run,
-            &errors,
-            "DescribePrefixLists",
-            None,
-            ec2.describe_prefix_lists()
-                .filters(filter("prefix-list-name", std::slice::from_ref(&s3_list)))
-                .into_paginator()
-                .items()
-                .send()
-                .collect::<Result<Vec<_>, _>>()
-        ),
-    );
-    snap.describe_vpc_endpoints = endpoints.map(|e| aws::DescribeVpcEndpointsResponse {
-        vpc_endpoints: e.iter().map(convert::vpc_endpoint).collect(),
-    });
-    let (summaries, configs) = infra;
-    snap.list_infrastructure_configurations = summaries;
-    snap.get_infrastructure_configuration = configs;
-    let trail_list: Vec<aws::Trail> = trails
-        .as_ref()
-        .map(|t| t.trail_list().iter().map(convert::trail).collect())
-        .unwrap_or_default();
-    snap.describe_trails = trails.map(|_| aws::DescribeTrailsResponse {
-        trail_list: trail_list.clone(),
-    });
-    snap.describe_prefix_lists = prefix_lists.map(|p| aws::DescribePrefixListsResponse {
-        prefix_lists: p.iter().map(convert::prefix_list).collect(),
-    });
+pub(crate) async fn collect(run: &Run, name: &str) -> RegionResult {
+    let region = Region {
+        run,
+        name,
+        ec2: run.ec2(name),
+        ib: run.imagebuilder(name),
+        ct: run.cloudtrail(name),
+        errors: Mutex::new(Vec::new()),
+    };
+    let mut snap = RegionSnapshot::new(name);
+    let trails = region.list(&mut snap).await;
+    let plan = Plan::of(&snap);
+    if snap.describe_vpc_endpoints.is_some() {
+        region.describe_subnets(&plan, &mut snap).await;
+        region.describe_vpc_resources(&plan, &mut snap).await;
+    } else {
+        // Without the endpoint list nothing else can be scoped: leave it
+        // absent, and say why when the deadline is the reason.
+        region.not_read_after_cut_listing(Operation::DescribeVpcEndpoints, &SCOPED_BY_ENDPOINTS);
+    }
+    snap.errors = region.errors.into_inner().expect("errors lock");
+    RegionResult {
+        snapshot: snap,
+        trails,
+        has_imagebuilder_endpoint: plan.has_imagebuilder_endpoint,
+    }
+}
 
-    // What Image Builder uses here.
-    let ib_service = format!("com.amazonaws.{region}.imagebuilder");
-    let ib_endpoints: Vec<&aws::VpcEndpoint> = snap
-        .describe_vpc_endpoints
-        .iter()
-        .flat_map(|r| &r.vpc_endpoints)
-        .filter(|e| {
-            e.vpc_endpoint_type.eq_ignore_ascii_case("Interface")
-                && e.service_name.as_deref() == Some(ib_service.as_str())
-        })
-        .collect();
-    let has_imagebuilder_endpoint = !ib_endpoints.is_empty();
-    let build_subnets: BTreeSet<String> = snap
-        .get_infrastructure_configuration
-        .iter()
-        .flatten()
-        .filter_map(|g| g.infrastructure_configuration.subnet_id.clone())
-        .collect();
-    let mut subnet_ids = build_subnets.clone();
-    subnet_ids.extend(
-        ib_endpoints
-            .iter()
-            .flat_map(|e| e.subnet_ids.iter().cloned()),
-    );
-    let group_ids: BTreeSet<String> = ib_endpoints
-        .iter()
-        .flat_map(|e| e.groups.iter().map(|g| g.group_id.clone()))
-        .collect();
-    let dns_vpcs: BTreeSet<String> = ib_endpoints
-        .iter()
-        .filter(|e| e.private_dns_enabled == Some(true))
-        .map(|e| e.vpc_id.clone())
-        .collect();
-    let mut vpc_ids: BTreeSet<String> = ib_endpoints.iter().map(|e| e.vpc_id.clone()).collect();
+impl Region<'_> {
+    /// Keeps a call's value, or records its failure.
+    fn keep<T>(&self, result: Result<T, CollectionError>) -> Option<T> {
+        result
+            .map_err(|e| self.errors.lock().expect("errors lock").push(e))
+            .ok()
+    }
 
-    // Without the endpoint list nothing else can be scoped: leave it absent.
-    if snap.describe_vpc_endpoints.is_some() && !subnet_ids.is_empty() {
-        // Phase B.
-        let mut subnets = Some(Vec::new());
-        for chunk in chunks(&subnet_ids) {
-            let page = guarded(
-                run,
-                &errors,
-                "DescribeSubnets",
-                None,
-                ec2.describe_subnets()
-                    .filters(filter("subnet-id", &chunk))
+    /// One call under the run's bounds; a failure is recorded, never raised.
+    async fn guarded<T, E, R, F>(&self, op: Operation, call: F) -> Option<T>
+    where
+        F: Future<Output = Result<T, SdkError<E, R>>>,
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+        R: std::fmt::Debug,
+    {
+        self.keep(self.run.call(op, None, call).await)
+    }
+
+    /// When the deadline cut `listing`, the calls it would have scoped are
+    /// recorded as not read too.
+    fn not_read_after_cut_listing(&self, listing: Operation, scoped: &[Operation]) {
+        let mut errors = self.errors.lock().expect("errors lock");
+        let cut = errors.iter().any(|e| {
+            e.operation == listing.name() && e.code == DEADLINE_EXCEEDED && e.resource.is_none()
+        });
+        if cut {
+            errors.extend(scoped.iter().map(|&op| self.run.deadline_error(op, None)));
+        }
+    }
+
+    /// Phase A: the listings, at once. Returns the trails listed here.
+    async fn list(&self, snap: &mut RegionSnapshot) -> Vec<aws::Trail> {
+        let s3_list = EndpointService::S3.service_name(self.name);
+        let (endpoints, infra, trails, prefix_lists) = tokio::join!(
+            self.guarded(
+                Operation::DescribeVpcEndpoints,
+                self.ec2
+                    .describe_vpc_endpoints()
                     .into_paginator()
                     .items()
                     .send()
-                    .collect::<Result<Vec<_>, _>>(),
-            )
-            .await;
-            match (page, subnets.as_mut()) {
-                (Some(p), Some(all)) => all.extend(p.iter().map(convert::subnet)),
-                _ => subnets = None,
+                    .collect::<Result<Vec<_>, _>>()
+            ),
+            self.infrastructure(),
+            self.guarded(
+                Operation::DescribeTrails,
+                self.ct.describe_trails().include_shadow_trails(true).send()
+            ),
+            self.guarded(
+                Operation::DescribePrefixLists,
+                self.ec2
+                    .describe_prefix_lists()
+                    .filters(filter("prefix-list-name", std::slice::from_ref(&s3_list)))
+                    .into_paginator()
+                    .items()
+                    .send()
+                    .collect::<Result<Vec<_>, _>>()
+            ),
+        );
+        snap.describe_vpc_endpoints = endpoints.map(|e| aws::DescribeVpcEndpointsResponse {
+            vpc_endpoints: e.iter().map(convert::vpc_endpoint).collect(),
+        });
+        (
+            snap.list_infrastructure_configurations,
+            snap.get_infrastructure_configuration,
+        ) = infra;
+        let trail_list: Vec<aws::Trail> = trails
+            .as_ref()
+            .map(|t| t.trail_list().iter().map(convert::trail).collect())
+            .unwrap_or_default();
+        snap.describe_trails = trails.map(|_| aws::DescribeTrailsResponse {
+            trail_list: trail_list.clone(),
+        });
+        snap.describe_prefix_lists = prefix_lists.map(|p| aws::DescribePrefixListsResponse {
+            prefix_lists: p.iter().map(convert::prefix_list).collect(),
+        });
+        trail_list
+    }
+
+    /// Phase B: the subnets Image Builder uses, by id; absent when any chunk failed.
+    async fn describe_subnets(&self, plan: &Plan, snap: &mut RegionSnapshot) {
+        if plan.subnets.is_empty() {
+            return;
+        }
+        let mut subnets = Vec::new();
+        for chunk in chunks(&plan.subnets) {
+            let page = self
+                .guarded(
+                    Operation::DescribeSubnets,
+                    self.ec2
+                        .describe_subnets()
+                        .filters(filter("subnet-id", &chunk))
+                        .into_paginator()
+                        .items()
+                        .send()
+                        .collect::<Result<Vec<_>, _>>(),
+                )
+                .await;
+            match page {
+                Some(p) => subnets.extend(p.iter().map(convert::subnet)),
+                None => return,
             }
         }
-        if let Some(s) = &subnets {
-            vpc_ids.extend(
-                s.iter()
-                    .filter(|x| build_subnets.contains(&x.subnet_id))
-                    .map(|x| x.vpc_id.clone()),
-            );
-        }
-        snap.describe_subnets = subnets.map(|subnets| aws::DescribeSubnetsResponse { subnets });
+        snap.describe_subnets = Some(aws::DescribeSubnetsResponse { subnets });
     }
-    if snap.describe_vpc_endpoints.is_some() && !vpc_ids.is_empty() {
-        // Phase C.
+
+    /// Phase C: the Image Builder VPCs, their route tables, the endpoints'
+    /// security groups and the DNS attributes private DNS relies on, at once.
+    async fn describe_vpc_resources(&self, plan: &Plan, snap: &mut RegionSnapshot) {
+        let vpc_ids = plan.vpcs(snap);
+        if vpc_ids.is_empty() {
+            return;
+        }
         let vpc_chunks = chunks(&vpc_ids);
-        let group_chunks = chunks(&group_ids);
+        let group_chunks = chunks(&plan.security_groups);
+        let ec2 = &self.ec2;
         let (vpcs, tables, groups, attributes) = tokio::join!(
-            paged_by_chunk(run, &errors, "DescribeVpcs", &vpc_chunks, |c| {
+            self.paged_by_chunk(Operation::DescribeVpcs, &vpc_chunks, |c| {
                 ec2.describe_vpcs()
                     .filters(filter("vpc-id", c))
                     .into_paginator()
@@ -211,7 +217,7 @@ pub(crate) async fn collect(run: &Run, region: &str) -> RegionResult {
                     .send()
                     .collect::<Result<Vec<_>, _>>()
             }),
-            paged_by_chunk(run, &errors, "DescribeRouteTables", &vpc_chunks, |c| {
+            self.paged_by_chunk(Operation::DescribeRouteTables, &vpc_chunks, |c| {
                 ec2.describe_route_tables()
                     .filters(filter("vpc-id", c))
                     .into_paginator()
@@ -219,7 +225,7 @@ pub(crate) async fn collect(run: &Run, region: &str) -> RegionResult {
                     .send()
                     .collect::<Result<Vec<_>, _>>()
             }),
-            paged_by_chunk(run, &errors, "DescribeSecurityGroups", &group_chunks, |c| {
+            self.paged_by_chunk(Operation::DescribeSecurityGroups, &group_chunks, |c| {
                 ec2.describe_security_groups()
                     .filters(filter("group-id", c))
                     .into_paginator()
@@ -227,7 +233,7 @@ pub(crate) async fn collect(run: &Run, region: &str) -> RegionResult {
                     .send()
                     .collect::<Result<Vec<_>, _>>()
             }),
-            vpc_attributes(run, &ec2, &errors, &dns_vpcs),
+            self.vpc_attributes(&plan.dns_vpcs),
         );
         snap.describe_vpcs = vpcs.map(|v| aws::DescribeVpcsResponse {
             vpcs: v.iter().map(convert::vpc).collect(),
@@ -240,171 +246,135 @@ pub(crate) async fn collect(run: &Run, region: &str) -> RegionResult {
         });
         snap.describe_vpc_attribute = Some(attributes);
     }
-    snap.errors = errors.into_inner().expect("errors lock");
-    RegionResult {
-        snapshot: snap,
-        trails: trail_list,
-        has_imagebuilder_endpoint,
-    }
-}
 
-/// One paginated call per chunk of filter values, merged; `None` when any
-/// chunk failed (the error is recorded).
-async fn paged_by_chunk<T, E, R, F, Fut>(
-    run: &Run,
-    errors: &Mutex<Vec<CollectionError>>,
-    op: &str,
-    chunks: &[Vec<String>],
-    call: F,
-) -> Option<Vec<T>>
-where
-    F: Fn(&[String]) -> Fut,
-    Fut: Future<Output = Result<Vec<T>, SdkError<E, R>>>,
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
-{
-    let mut all = Vec::new();
-    for c in chunks {
-        all.extend(guarded(run, errors, op, None, call(c)).await?);
+    /// One paginated call per chunk of filter values, merged; `None` when any
+    /// chunk failed (the error is recorded).
+    async fn paged_by_chunk<T, E, R, F, Fut>(
+        &self,
+        op: Operation,
+        chunks: &[Vec<String>],
+        call: F,
+    ) -> Option<Vec<T>>
+    where
+        F: Fn(&[String]) -> Fut,
+        Fut: Future<Output = Result<Vec<T>, SdkError<E, R>>>,
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+        R: std::fmt::Debug,
+    {
+        let mut all = Vec::new();
+        for c in chunks {
+            all.extend(self.guarded(op, call(c)).await?);
+        }
+        Some(all)
     }
-    Some(all)
-}
 
-/// `enableDnsSupport` and `enableDnsHostnames` of each VPC, all at once.
-async fn vpc_attributes(
-    run: &Run,
-    ec2: &aws_sdk_ec2::Client,
-    errors: &Mutex<Vec<CollectionError>>,
-    vpcs: &BTreeSet<String>,
-) -> Vec<aws::VpcAttributeResponse> {
-    let mut tasks = tokio::task::JoinSet::new();
-    for vpc in vpcs {
-        for attr in [
-            VpcAttributeName::EnableDnsSupport,
-            VpcAttributeName::EnableDnsHostnames,
-        ] {
-            let (run, ec2, vpc) = (run.clone(), ec2.clone(), vpc.clone());
-            tasks.spawn(async move {
-                let _permit = run
-                    .permits
-                    .acquire()
-                    .await
-                    .expect("the semaphore is never closed");
-                let result = ec2
-                    .describe_vpc_attribute()
-                    .vpc_id(&vpc)
-                    .attribute(attr.clone())
+    /// `enableDnsSupport` and `enableDnsHostnames` of each VPC, all at once.
+    async fn vpc_attributes(&self, vpcs: &BTreeSet<String>) -> Vec<aws::VpcAttributeResponse> {
+        let mut tasks = tokio::task::JoinSet::new();
+        for vpc in vpcs {
+            for attr in [
+                VpcAttributeName::EnableDnsSupport,
+                VpcAttributeName::EnableDnsHostnames,
+            ] {
+                let (run, ec2, vpc) = (self.run.clone(), self.ec2.clone(), vpc.clone());
+                tasks.spawn(async move {
+                    let call = ec2.describe_vpc_attribute().vpc_id(&vpc).attribute(attr);
+                    let result = run
+                        .call(Operation::DescribeVpcAttribute, Some(&vpc), call.send())
+                        .await;
+                    (vpc, result)
+                });
+            }
+        }
+        let mut out = Vec::new();
+        while let Some(done) = tasks.join_next().await {
+            let (vpc, result) = done.expect("an attribute task panicked");
+            if let Some(r) = self.keep(result) {
+                out.push(aws::VpcAttributeResponse {
+                    vpc_id: r.vpc_id().unwrap_or(&vpc).to_string(),
+                    enable_dns_support: r
+                        .enable_dns_support()
+                        .and_then(|v| v.value())
+                        .map(|value| aws::AttributeBooleanValue { value }),
+                    enable_dns_hostnames: r
+                        .enable_dns_hostnames()
+                        .and_then(|v| v.value())
+                        .map(|value| aws::AttributeBooleanValue { value }),
+                });
+            }
+        }
+        // Deterministic order whatever finished first.
+        out.sort_by(|a, b| {
+            (&a.vpc_id, a.enable_dns_support.is_none())
+                .cmp(&(&b.vpc_id, b.enable_dns_support.is_none()))
+        });
+        out
+    }
+
+    /// Lists the infrastructure configurations, then gets each, concurrently.
+    async fn infrastructure(&self) -> Infrastructure {
+        let Some(list) = self
+            .guarded(
+                Operation::ListInfrastructureConfigurations,
+                self.ib
+                    .list_infrastructure_configurations()
+                    .into_paginator()
+                    .items()
                     .send()
-                    .await;
-                (vpc, result)
+                    .collect::<Result<Vec<_>, _>>(),
+            )
+            .await
+        else {
+            return (None, None);
+        };
+        let summaries: Vec<aws::InfrastructureConfigurationSummary> =
+            list.iter().map(convert::infrastructure_summary).collect();
+        let mut tasks = tokio::task::JoinSet::new();
+        for s in &summaries {
+            let (run, ib, arn) = (self.run.clone(), self.ib.clone(), s.arn.clone());
+            tasks.spawn(async move {
+                let call = ib
+                    .get_infrastructure_configuration()
+                    .infrastructure_configuration_arn(&arn);
+                run.call(
+                    Operation::GetInfrastructureConfiguration,
+                    Some(&arn),
+                    call.send(),
+                )
+                .await
             });
         }
-    }
-    let mut out = Vec::new();
-    while let Some(done) = tasks.join_next().await {
-        let (vpc, result) = done.expect("an attribute task panicked");
-        match result {
-            Ok(r) => out.push(aws::VpcAttributeResponse {
-                vpc_id: r.vpc_id().unwrap_or(&vpc).to_string(),
-                enable_dns_support: r
-                    .enable_dns_support()
-                    .and_then(|v| v.value())
-                    .map(|value| aws::AttributeBooleanValue { value }),
-                enable_dns_hostnames: r
-                    .enable_dns_hostnames()
-                    .and_then(|v| v.value())
-                    .map(|value| aws::AttributeBooleanValue { value }),
-            }),
-            Err(e) => errors.lock().expect("errors lock").push(collection_error(
-                "DescribeVpcAttribute",
-                Some(&vpc),
-                &e,
-            )),
+        let mut configs = Vec::new();
+        while let Some(done) = tasks.join_next().await {
+            let result = done.expect("a configuration task panicked");
+            if let Some(c) = self
+                .keep(result)
+                .as_ref()
+                .and_then(|r| r.infrastructure_configuration())
+            {
+                configs.push(aws::GetInfrastructureConfigurationResponse {
+                    infrastructure_configuration: convert::infrastructure_configuration(c),
+                });
+            }
         }
+        configs.sort_by(|a, b| {
+            a.infrastructure_configuration
+                .arn
+                .cmp(&b.infrastructure_configuration.arn)
+        });
+        (
+            Some(aws::ListInfrastructureConfigurationsResponse {
+                infrastructure_configuration_summary_list: summaries,
+            }),
+            Some(configs),
+        )
     }
-    // Deterministic order whatever finished first.
-    out.sort_by(|a, b| {
-        (&a.vpc_id, a.enable_dns_support.is_none())
-            .cmp(&(&b.vpc_id, b.enable_dns_support.is_none()))
-    });
-    out
 }
 
 type Infrastructure = (
     Option<aws::ListInfrastructureConfigurationsResponse>,
     Option<Vec<aws::GetInfrastructureConfigurationResponse>>,
 );
-
-/// Lists the infrastructure configurations, then gets each, concurrently.
-async fn infrastructure(
-    run: &Run,
-    ib: &aws_sdk_imagebuilder::Client,
-    errors: &Mutex<Vec<CollectionError>>,
-) -> Infrastructure {
-    let Some(list) = guarded(
-        run,
-        errors,
-        "ListInfrastructureConfigurations",
-        None,
-        ib.list_infrastructure_configurations()
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>(),
-    )
-    .await
-    else {
-        return (None, None);
-    };
-    let summaries: Vec<aws::InfrastructureConfigurationSummary> =
-        list.iter().map(convert::infrastructure_summary).collect();
-    let mut tasks = tokio::task::JoinSet::new();
-    for s in &summaries {
-        let (run, ib, arn) = (run.clone(), ib.clone(), s.arn.clone());
-        tasks.spawn(async move {
-            let _permit = run
-                .permits
-                .acquire()
-                .await
-                .expect("the semaphore is never closed");
-            let result = ib
-                .get_infrastructure_configuration()
-                .infrastructure_configuration_arn(&arn)
-                .send()
-                .await;
-            (arn, result)
-        });
-    }
-    let mut configs = Vec::new();
-    while let Some(done) = tasks.join_next().await {
-        let (arn, result) = done.expect("a configuration task panicked");
-        match result {
-            Ok(r) => {
-                if let Some(c) = r.infrastructure_configuration() {
-                    configs.push(aws::GetInfrastructureConfigurationResponse {
-                        infrastructure_configuration: convert::infrastructure_configuration(c),
-                    });
-                }
-            }
-            Err(e) => errors.lock().expect("errors lock").push(collection_error(
-                "GetInfrastructureConfiguration",
-                Some(&arn),
-                &e,
-            )),
-        }
-    }
-    configs.sort_by(|a, b| {
-        a.infrastructure_configuration
-            .arn
-            .cmp(&b.infrastructure_configuration.arn)
-    });
-    (
-        Some(aws::ListInfrastructureConfigurationsResponse {
-            infrastructure_configuration_summary_list: summaries,
-        }),
-        Some(configs),
-    )
-}
 
 /// Reads each trail that covers a region with an Image Builder endpoint once,
 /// from its home region, and stores the answers in that region (or, when the
@@ -435,29 +405,19 @@ pub(crate) async fn collect_trails(
         let (run, arn, store) = (run.clone(), arn.clone(), store.clone());
         tasks.spawn(async move {
             let (status, selectors) = tokio::join!(
-                async {
-                    let _p = run
-                        .permits
-                        .acquire()
-                        .await
-                        .expect("the semaphore is never closed");
-                    ct.get_trail_status().name(&arn).send().await
-                },
-                async {
-                    let _p = run
-                        .permits
-                        .acquire()
-                        .await
-                        .expect("the semaphore is never closed");
-                    ct.get_event_selectors().trail_name(&arn).send().await
-                }
+                run.call(
+                    Operation::GetTrailStatus,
+                    Some(&arn),
+                    ct.get_trail_status().name(&arn).send()
+                ),
+                run.call(
+                    Operation::GetEventSelectors,
+                    Some(&arn),
+                    ct.get_event_selectors().trail_name(&arn).send()
+                ),
             );
-            let status = status
-                .map(|s| convert::trail_status(&s))
-                .map_err(|e| collection_error("GetTrailStatus", Some(&arn), &e));
-            let selectors = selectors
-                .map(|s| convert::event_selectors(&s))
-                .map_err(|e| collection_error("GetEventSelectors", Some(&arn), &e));
+            let status = status.map(|s| convert::trail_status(&s));
+            let selectors = selectors.map(|s| convert::event_selectors(&s));
             (arn, store, status, selectors)
         });
     }
@@ -485,9 +445,11 @@ pub(crate) async fn collect_trails(
         }
     }
     for r in regions.values_mut() {
-        r.snapshot
-            .errors
-            .sort_by(|a, b| (&a.operation, &a.resource).cmp(&(&b.operation, &b.resource)));
+        let errors = &mut r.snapshot.errors;
+        errors.sort_by(|a, b| {
+            (&a.operation, &a.resource, &a.code).cmp(&(&b.operation, &b.resource, &b.code))
+        });
+        errors.dedup();
     }
     wanted.len()
 }

@@ -9,26 +9,19 @@ use std::rc::Rc;
 use ibaudit_policy::ip::Cidr;
 use ibaudit_policy::{Lint, Policy};
 use ibaudit_snapshot::aws::*;
+use ibaudit_snapshot::scope::{self, EndpointService};
 use ibaudit_snapshot::{Account, Operation, RegionSnapshot};
 
 use crate::missing::{Missing, Partial};
 
 /// States in which an endpoint no longer exists or never will carry traffic.
 pub fn is_gone(ep: &VpcEndpoint) -> bool {
-    ep.state.as_deref().is_some_and(|s| {
-        ["deleted", "deleting"]
-            .iter()
-            .any(|x| s.eq_ignore_ascii_case(x))
-    })
+    scope::is_gone(ep)
 }
 
 /// Whether an endpoint can carry traffic now or once it settles.
 pub fn is_usable(ep: &VpcEndpoint) -> bool {
-    !ep.state.as_deref().is_some_and(|s| {
-        ["deleted", "deleting", "failed", "rejected", "expired"]
-            .iter()
-            .any(|x| s.eq_ignore_ascii_case(x))
-    })
+    scope::is_usable(ep)
 }
 
 /// What the account's regions say about trails, looked up by ARN across all
@@ -213,7 +206,7 @@ impl<'a> RegionCtx<'a> {
 
     /// `com.amazonaws.<region>.<service>`.
     pub fn service_name(&self, service: &str) -> String {
-        format!("com.amazonaws.{}.{service}", self.data.region)
+        scope::service_name(self.region(), service)
     }
 
     /// An operation's response, unless it was not collected or failed.
@@ -242,22 +235,12 @@ impl<'a> RegionCtx<'a> {
     /// Whether an endpoint is this region's Image Builder interface endpoint:
     /// an exact service-name match, never a substring test.
     pub fn is_imagebuilder_endpoint(&self, ep: &VpcEndpoint) -> bool {
-        ep.vpc_endpoint_type.eq_ignore_ascii_case("Interface")
-            && ep
-                .service_name
-                .as_deref()
-                .and_then(|n| n.strip_prefix("com.amazonaws."))
-                .and_then(|r| r.strip_suffix(".imagebuilder"))
-                == Some(self.region())
+        scope::is_imagebuilder_endpoint(self.region(), ep)
     }
 
     /// Image Builder endpoints that still exist (not deleted or deleting).
     pub fn imagebuilder_endpoints(&self) -> Result<Vec<&'a VpcEndpoint>, Missing> {
-        Ok(self
-            .endpoints()?
-            .iter()
-            .filter(|e| self.is_imagebuilder_endpoint(e) && !is_gone(e))
-            .collect())
+        Ok(scope::imagebuilder_endpoints(self.region(), self.endpoints()?).collect())
     }
 
     /// Endpoints in a VPC (requires DescribeVpcEndpoints).
@@ -268,10 +251,11 @@ impl<'a> RegionCtx<'a> {
 
     /// Usable interface endpoints in the VPC for `com.amazonaws.<region>.<service>`.
     pub fn has_interface_endpoint(&self, vpc_id: &str, service: &str) -> Result<bool, Missing> {
-        let name = self.service_name(service);
         Ok(self.endpoints_in_vpc(vpc_id)?.iter().any(|e| {
             e.vpc_endpoint_type.eq_ignore_ascii_case("Interface")
-                && e.service_name.as_deref() == Some(name.as_str())
+                && e.service_name
+                    .as_deref()
+                    .is_some_and(|n| scope::is_service_name(n, self.region(), service))
                 && is_usable(e)
         }))
     }
@@ -313,7 +297,7 @@ impl<'a> RegionCtx<'a> {
             );
             match (recorded, by_arn.get(summary.arn.as_str())) {
                 (Some(m), _) => missing.push(m),
-                (None, Some(cfg)) => subnets.extend(cfg.subnet_id.as_deref()),
+                (None, Some(cfg)) => subnets.extend(scope::build_subnet(cfg)),
                 (None, None) => missing.push(
                     self.missing_resource(Operation::GetInfrastructureConfiguration, &summary.arn),
                 ),
@@ -421,20 +405,15 @@ impl<'a> RegionCtx<'a> {
     /// VPCs that hold an Image Builder endpoint or a build subnet. Build
     /// subnets that cannot be resolved come back in `missing`.
     pub fn imagebuilder_vpcs(&self) -> Result<Partial<BTreeSet<&'a str>>, Missing> {
-        let mut vpcs: BTreeSet<&'a str> = self
-            .imagebuilder_endpoints()?
-            .iter()
-            .map(|e| e.vpc_id.as_str())
-            .collect();
+        let endpoints = self.imagebuilder_endpoints()?;
+        let mut build_subnets = Vec::new();
         let mut missing = Vec::new();
         match self.build_subnet_ids() {
             Ok(ids) => {
                 missing.extend(ids.missing);
                 for id in ids.value {
                     match self.subnet(id) {
-                        Ok(s) => {
-                            vpcs.insert(s.vpc_id.as_str());
-                        }
+                        Ok(s) => build_subnets.push(s),
                         Err(m) => missing.push(m),
                     }
                 }
@@ -442,19 +421,18 @@ impl<'a> RegionCtx<'a> {
             Err(m) => missing.push(m),
         }
         Ok(Partial {
-            value: vpcs,
+            value: scope::imagebuilder_vpcs(endpoints, build_subnets),
             missing,
         })
     }
 
     /// S3 endpoints (gateway or interface) in the VPC that still exist.
     pub fn s3_endpoints(&self, vpc_id: &str) -> Result<Vec<&'a VpcEndpoint>, Missing> {
-        let s3 = self.service_name("s3");
         Ok(self
             .endpoints_in_vpc(vpc_id)?
             .iter()
             .copied()
-            .filter(|e| e.service_name.as_deref() == Some(s3.as_str()) && !is_gone(e))
+            .filter(|e| EndpointService::S3.is_endpoint_for(self.region(), e) && !is_gone(e))
             .collect())
     }
 

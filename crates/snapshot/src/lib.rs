@@ -12,6 +12,7 @@ mod load;
 mod merge;
 mod operation;
 pub mod redact;
+pub mod scope;
 
 mod shard;
 
@@ -21,7 +22,7 @@ pub use envelope::{
 };
 pub use load::{from_slice, load, LoadError};
 pub use merge::{merge, MergeError};
-pub use operation::{Operation, Service};
+pub use operation::{AccountOperation, ApiCall, Operation, Service};
 pub use redact::{redact_url, redact_urls};
 pub use shard::{shard_of, Shard};
 

@@ -1,9 +1,11 @@
-//! The AWS API operations a snapshot can hold, named once.
+//! The AWS API operations ibaudit makes, named once.
 //!
-//! The snapshot's region keys, the collector's calls, the rules' not-assessed
-//! bookkeeping and the shipped IAM policy all speak of operations through
-//! [`Operation`], so a new operation cannot be added in one place and
-//! forgotten in another.
+//! The snapshot's region keys, the collector's calls, its call counters and
+//! `-v` output, the rules' not-assessed bookkeeping and the shipped IAM policy
+//! all speak of operations through [`Operation`] (what a region of a snapshot
+//! holds) and [`AccountOperation`] (what the collector asks once per account
+//! and does not store), joined in [`ApiCall`]. A new operation cannot be added
+//! in one place and forgotten in another.
 
 use std::fmt;
 
@@ -13,77 +15,209 @@ pub enum Service {
     Ec2,
     CloudTrail,
     ImageBuilder,
+    Sts,
 }
 
 impl Service {
-    /// The service prefix of its IAM actions (`ec2`, `cloudtrail`, `imagebuilder`).
+    /// The service prefix of its IAM actions (`ec2`, `cloudtrail`, `imagebuilder`, `sts`).
     pub const fn iam_prefix(self) -> &'static str {
         match self {
             Service::Ec2 => "ec2",
             Service::CloudTrail => "cloudtrail",
             Service::ImageBuilder => "imagebuilder",
+            Service::Sts => "sts",
         }
     }
 }
 
+/// Declares an enum of operations grouped by service, with its list, names
+/// and IAM actions (`prefix:Name`), all `const`.
 macro_rules! operations {
-    ($($variant:ident => $service:ident),* $(,)?) => {
-        /// An operation whose response a region of the snapshot holds under
-        /// its own name (`DescribeVpcEndpoints`, ...).
+    (
+        $(#[$doc:meta])*
+        $enum:ident {
+            $($prefix:ident => $service:ident [$($variant:ident),* $(,)?]),* $(,)?
+        }
+    ) => {
+        $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-        pub enum Operation {
-            $($variant,)*
+        pub enum $enum {
+            $($($variant,)*)*
         }
 
-        impl Operation {
-            /// Every operation, in the order a region writes them.
-            pub const ALL: &'static [Operation] = &[$(Operation::$variant,)*];
+        impl $enum {
+            /// Every operation, in the order they are declared (for
+            /// [`Operation`], the order a region writes them).
+            pub const ALL: &'static [$enum] = &[$($($enum::$variant,)*)*];
 
-            /// The key of the operation's response in a region, which is
-            /// also the API operation's name.
+            /// The API operation's name (for [`Operation`], also its key in
+            /// a region of the snapshot).
             pub const fn name(self) -> &'static str {
                 match self {
-                    $(Operation::$variant => stringify!($variant),)*
+                    $($($enum::$variant => stringify!($variant),)*)*
                 }
             }
 
             pub const fn service(self) -> Service {
                 match self {
-                    $(Operation::$variant => Service::$service,)*
+                    $($($enum::$variant => Service::$service,)*)*
                 }
+            }
+
+            /// The IAM action that authorizes the call, e.g. `ec2:DescribeVpcs`.
+            pub const fn iam_action(self) -> &'static str {
+                match self {
+                    $($($enum::$variant => concat!(stringify!($prefix), ":", stringify!($variant)),)*)*
+                }
+            }
+
+            /// The operation a name designates, if it is one.
+            pub fn from_name(name: &str) -> Option<$enum> {
+                $enum::ALL.iter().copied().find(|op| op.name() == name)
+            }
+        }
+
+        impl fmt::Display for $enum {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.name())
             }
         }
     };
 }
 
 operations! {
-    DescribeVpcEndpoints => Ec2,
-    DescribeVpcs => Ec2,
-    DescribeVpcAttribute => Ec2,
-    DescribeSubnets => Ec2,
-    DescribeSecurityGroups => Ec2,
-    DescribeRouteTables => Ec2,
-    DescribePrefixLists => Ec2,
-    DescribeTrails => CloudTrail,
-    GetTrailStatus => CloudTrail,
-    GetEventSelectors => CloudTrail,
-    ListInfrastructureConfigurations => ImageBuilder,
-    GetInfrastructureConfiguration => ImageBuilder,
-}
-
-impl Operation {
-    /// The IAM action that authorizes the call, e.g. `ec2:DescribeVpcs`.
-    pub fn iam_action(self) -> String {
-        format!("{}:{}", self.service().iam_prefix(), self.name())
-    }
-
-    /// The operation a snapshot key names, if it is one.
-    pub fn from_name(name: &str) -> Option<Operation> {
-        Operation::ALL.iter().copied().find(|op| op.name() == name)
+    /// An operation whose response a region of the snapshot holds under its
+    /// own name (`DescribeVpcEndpoints`, ...).
+    Operation {
+        ec2 => Ec2 [
+            DescribeVpcEndpoints,
+            DescribeVpcs,
+            DescribeVpcAttribute,
+            DescribeSubnets,
+            DescribeSecurityGroups,
+            DescribeRouteTables,
+            DescribePrefixLists,
+        ],
+        cloudtrail => CloudTrail [DescribeTrails, GetTrailStatus, GetEventSelectors],
+        imagebuilder => ImageBuilder [
+            ListInfrastructureConfigurations,
+            GetInfrastructureConfiguration,
+        ],
     }
 }
 
-impl fmt::Display for Operation {
+operations! {
+    /// A call the collector makes once per account whose answer is not kept
+    /// under its own name: who the credentials belong to, and which regions
+    /// are enabled (with `--all-regions`).
+    AccountOperation {
+        sts => Sts [GetCallerIdentity],
+        ec2 => Ec2 [DescribeRegions],
+    }
+}
+
+impl AccountOperation {
+    /// Whether the call needs an IAM permission. STS documents of
+    /// GetCallerIdentity: "No permissions are required to perform this
+    /// operation. If an administrator attaches a policy to your identity that
+    /// explicitly denies access to the sts:GetCallerIdentity action, you can
+    /// still perform this operation."
+    pub const fn needs_permission(self) -> bool {
+        !matches!(self, AccountOperation::GetCallerIdentity)
+    }
+}
+
+/// Any call the collector makes: the one list its counters, its `-v` output
+/// and the shipped IAM policy are checked against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ApiCall {
+    Account(AccountOperation),
+    Region(Operation),
+}
+
+impl ApiCall {
+    /// Every call, account-level first.
+    pub const ALL: &'static [ApiCall] = &{
+        const A: usize = AccountOperation::ALL.len();
+        const N: usize = A + Operation::ALL.len();
+        let mut all = [ApiCall::Account(AccountOperation::GetCallerIdentity); N];
+        let mut i = 0;
+        while i < N {
+            all[i] = if i < A {
+                ApiCall::Account(AccountOperation::ALL[i])
+            } else {
+                ApiCall::Region(Operation::ALL[i - A])
+            };
+            i += 1;
+        }
+        all
+    };
+
+    /// The IAM action of every call, in [`ApiCall::ALL`]'s order.
+    pub const IAM_ACTIONS: &'static [&'static str] = &{
+        const N: usize = ApiCall::ALL.len();
+        let mut all = [""; N];
+        let mut i = 0;
+        while i < N {
+            all[i] = ApiCall::ALL[i].iam_action();
+            i += 1;
+        }
+        all
+    };
+
+    pub const fn name(self) -> &'static str {
+        match self {
+            ApiCall::Account(op) => op.name(),
+            ApiCall::Region(op) => op.name(),
+        }
+    }
+
+    pub const fn service(self) -> Service {
+        match self {
+            ApiCall::Account(op) => op.service(),
+            ApiCall::Region(op) => op.service(),
+        }
+    }
+
+    pub const fn iam_action(self) -> &'static str {
+        match self {
+            ApiCall::Account(op) => op.iam_action(),
+            ApiCall::Region(op) => op.iam_action(),
+        }
+    }
+
+    /// Whether the call needs an IAM permission (every one but
+    /// `sts:GetCallerIdentity`).
+    pub const fn needs_permission(self) -> bool {
+        match self {
+            ApiCall::Account(op) => op.needs_permission(),
+            ApiCall::Region(_) => true,
+        }
+    }
+
+    /// The call an SDK names by its service (`EC2`, `CloudTrail`,
+    /// `imagebuilder`, `STS`: compared without case) and operation name.
+    pub fn from_service_and_name(service: &str, name: &str) -> Option<ApiCall> {
+        ApiCall::ALL
+            .iter()
+            .copied()
+            .find(|c| c.name() == name && c.service().iam_prefix().eq_ignore_ascii_case(service))
+    }
+}
+
+impl From<Operation> for ApiCall {
+    fn from(op: Operation) -> ApiCall {
+        ApiCall::Region(op)
+    }
+}
+
+impl From<AccountOperation> for ApiCall {
+    fn from(op: AccountOperation) -> ApiCall {
+        ApiCall::Account(op)
+    }
+}
+
+impl fmt::Display for ApiCall {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
     }
@@ -97,8 +231,13 @@ mod tests {
     fn names_round_trip_and_actions_are_prefixed() {
         for &op in Operation::ALL {
             assert_eq!(Operation::from_name(op.name()), Some(op));
+            assert_eq!(
+                op.iam_action(),
+                format!("{}:{}", op.service().iam_prefix(), op.name())
+            );
         }
         assert_eq!(Operation::from_name("DescribeNothing"), None);
+        assert_eq!(Operation::from_name("DescribeRegions"), None);
         assert_eq!(Operation::DescribeVpcs.iam_action(), "ec2:DescribeVpcs");
         assert_eq!(
             Operation::GetInfrastructureConfiguration.iam_action(),
@@ -108,5 +247,67 @@ mod tests {
             Operation::GetTrailStatus.iam_action(),
             "cloudtrail:GetTrailStatus"
         );
+        assert_eq!(
+            AccountOperation::GetCallerIdentity.iam_action(),
+            "sts:GetCallerIdentity"
+        );
+        assert_eq!(
+            AccountOperation::DescribeRegions.iam_action(),
+            "ec2:DescribeRegions"
+        );
+    }
+
+    #[test]
+    fn every_call_is_listed_once_with_its_action() {
+        assert_eq!(
+            ApiCall::ALL.len(),
+            Operation::ALL.len() + AccountOperation::ALL.len()
+        );
+        for (i, &call) in ApiCall::ALL.iter().enumerate() {
+            assert_eq!(ApiCall::IAM_ACTIONS[i], call.iam_action());
+            assert!(!ApiCall::ALL[..i].contains(&call), "{call} is listed twice");
+        }
+        assert!(ApiCall::ALL.contains(&ApiCall::Region(Operation::DescribeTrails)));
+        assert!(ApiCall::ALL.contains(&ApiCall::Account(AccountOperation::DescribeRegions)));
+        assert!(!ApiCall::from(AccountOperation::GetCallerIdentity).needs_permission());
+        assert!(ApiCall::from(AccountOperation::DescribeRegions).needs_permission());
+        assert!(ApiCall::from(Operation::DescribeVpcs).needs_permission());
+    }
+
+    #[test]
+    fn sdk_names_map_to_calls() {
+        // The service ids the AWS SDK for Rust puts in an operation's metadata.
+        for (service, name, call) in [
+            (
+                "EC2",
+                "DescribeVpcs",
+                ApiCall::Region(Operation::DescribeVpcs),
+            ),
+            (
+                "CloudTrail",
+                "GetTrailStatus",
+                ApiCall::Region(Operation::GetTrailStatus),
+            ),
+            (
+                "imagebuilder",
+                "ListInfrastructureConfigurations",
+                ApiCall::Region(Operation::ListInfrastructureConfigurations),
+            ),
+            (
+                "STS",
+                "GetCallerIdentity",
+                ApiCall::Account(AccountOperation::GetCallerIdentity),
+            ),
+            (
+                "EC2",
+                "DescribeRegions",
+                ApiCall::Account(AccountOperation::DescribeRegions),
+            ),
+        ] {
+            assert_eq!(ApiCall::from_service_and_name(service, name), Some(call));
+        }
+        assert_eq!(ApiCall::from_service_and_name("EC2", "RunInstances"), None);
+        assert_eq!(ApiCall::from_service_and_name("STS", "DescribeVpcs"), None);
+        assert_eq!(ApiCall::from_service_and_name("", ""), None);
     }
 }

@@ -18,7 +18,7 @@ rule! {
 
 fn check(ctx: &RegionCtx<'_>, out: &mut Sink) -> Result<(), Missing> {
     for ep in ctx.imagebuilder_endpoints()? {
-        if ep.private_dns_enabled != Some(true) {
+        if !ibaudit_snapshot::scope::needs_vpc_dns_attributes(ep) {
             continue;
         }
         let mut off = Vec::new();

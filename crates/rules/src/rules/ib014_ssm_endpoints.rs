@@ -1,5 +1,7 @@
 //! An isolated build subnet without Systems Manager endpoints.
 
+use ibaudit_snapshot::scope::EndpointService;
+
 use crate::context::RegionCtx;
 use crate::missing::Missing;
 use crate::rule::{rule, Sink};
@@ -16,7 +18,7 @@ rule! {
     }
 }
 
-const SERVICES: [&str; 2] = ["ssm", "ssmmessages"];
+const SERVICES: [EndpointService; 2] = [EndpointService::Ssm, EndpointService::SsmMessages];
 
 fn check(ctx: &RegionCtx<'_>, out: &mut Sink) -> Result<(), Missing> {
     for id in out.report_gaps(ctx.build_subnet_ids()?) {
@@ -33,8 +35,8 @@ fn check(ctx: &RegionCtx<'_>, out: &mut Sink) -> Result<(), Missing> {
         };
         let mut lacking = Vec::new();
         for service in SERVICES {
-            if !ctx.has_interface_endpoint(&subnet.vpc_id, service)? {
-                lacking.push(ctx.service_name(service));
+            if !ctx.has_interface_endpoint(&subnet.vpc_id, service.id())? {
+                lacking.push(service.service_name(ctx.region()));
             }
         }
         if !lacking.is_empty() {
