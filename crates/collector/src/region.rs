@@ -416,9 +416,7 @@ pub(crate) async fn collect_trails(
                     ct.get_event_selectors().trail_name(&arn).send()
                 ),
             );
-            let status = status.map(|s| aws::TrailStatus {
-                is_logging: s.is_logging(),
-            });
+            let status = status.map(|s| convert::trail_status(&s));
             let selectors = selectors.map(|s| convert::event_selectors(&s));
             (arn, store, status, selectors)
         });

@@ -255,7 +255,8 @@ mod tests {
     fn adv(fields: Vec<AdvancedFieldSelector>) -> Recording {
         advanced(&AdvancedEventSelector {
             name: None,
-            field_selectors: fields,
+            field_selectors: fields.into(),
+            ..Default::default()
         })
     }
 
@@ -414,8 +415,10 @@ mod tests {
                 read_write_type: Some(rw.into()),
                 include_management_events: Some(true),
                 exclude_management_event_sources: v(exclude),
+                ..Default::default()
             }]),
             advanced_event_selectors: None,
+            ..Default::default()
         };
         assert_eq!(recording(&sel(&[], "All")), Recording::Writes);
         assert_eq!(
@@ -436,6 +439,7 @@ mod tests {
             read_write_type: Some("WriteOnly".into()),
             include_management_events: Some(true),
             exclude_management_event_sources: None,
+            ..Default::default()
         });
         assert_eq!(recording(&both), Recording::Writes);
     }
@@ -448,8 +452,10 @@ mod tests {
                 read_write_type: rw.map(Into::into),
                 include_management_events: mgmt,
                 exclude_management_event_sources: None,
+                ..Default::default()
             }]),
             advanced_event_selectors: None,
+            ..Default::default()
         };
         assert_eq!(recording(&sel(Some("All"), Some(true))), Recording::Writes);
         assert_eq!(
