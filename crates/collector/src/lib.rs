@@ -697,6 +697,48 @@ mod tests {
         assert_eq!(err.resource.as_deref(), Some("subnet-1"));
     }
 
+    /// AssumeRole and the Organizations calls go through `bounded`: the
+    /// deadline stops them like any call, under their own names.
+    #[tokio::test]
+    async fn bounded_work_of_any_service_stops_at_the_deadline() {
+        let run = run(Some(Duration::from_millis(300)));
+        let arn = "arn:aws:iam::111122223333:role/ibaudit-audit";
+        let err = run
+            .bounded(
+                ibaudit_snapshot::OrgOperation::AssumeRole,
+                Some(arn),
+                std::future::pending::<Result<(), CollectionError>>(),
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(
+            (
+                err.operation.as_str(),
+                err.code.as_str(),
+                err.resource.as_deref()
+            ),
+            ("AssumeRole", DEADLINE_EXCEEDED, Some(arn))
+        );
+        assert!(run.deadline_reached.load(Ordering::SeqCst));
+        let started_after = AtomicBool::new(false);
+        let err = run
+            .bounded(ibaudit_snapshot::OrgOperation::ListAccounts, None, async {
+                started_after.store(true, Ordering::SeqCst);
+                Ok(())
+            })
+            .await
+            .unwrap_err();
+        assert!(!started_after.load(Ordering::SeqCst));
+        assert_eq!(err.operation, "ListAccounts");
+        // An account never started says so, and names the deadline.
+        let err = run.not_started_error(ibaudit_snapshot::OrgOperation::AssumeRole, Some(arn));
+        assert_eq!(err.code, DEADLINE_EXCEEDED);
+        assert_eq!(
+            err.message,
+            "account not read: the collection stopped at its maximum duration (0.3s) before this account was started"
+        );
+    }
+
     #[tokio::test]
     async fn before_the_deadline_or_without_one_calls_run() {
         for run in [run(None), run(Some(Duration::from_secs(3600)))] {
