@@ -187,8 +187,20 @@ fn report_deadline(c: &Collected, args: &ScopeArgs, quiet: bool) {
             .flat_map(|r| &r.errors)
             .filter(|e| e.code == DEADLINE_EXCEEDED)
             .count();
+        // Accounts the deadline stopped before or while entering them.
+        let accounts = c
+            .snapshot
+            .accounts
+            .iter()
+            .filter(|a| a.errors.iter().any(|e| e.code == DEADLINE_EXCEEDED))
+            .count();
+        let accounts = if accounts > 0 {
+            format!(", {accounts} account(s) not read")
+        } else {
+            String::new()
+        };
         diag!(
-            "ibaudit: stopped at --max-duration {}: {cut} call(s) not made or abandoned, recorded as not assessed",
+            "ibaudit: stopped at --max-duration {}: {cut} call(s) not made or abandoned{accounts}, recorded as not assessed",
             args.max_duration.map(human).unwrap_or_default()
         );
     }

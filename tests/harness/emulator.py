@@ -446,6 +446,22 @@ def scenario_org(emu, url):
     return ids
 
 
+def scenario_org_deadline(emu, url):
+    """The organization scenario, with the AssumeRole into one readable member
+    hanging: the member in the middle of the accounts in id order, so that
+    with one account at a time the ones before it are read, and the deadline
+    finds it in progress and the ones after it not started."""
+    ids = scenario_org(emu, url)
+    skip = {ids["refused"], ids["suspended"], ACCOUNT}
+    ordered = sorted([ACCOUNT] + list(ids["accounts"].values()))
+    middle = len(ordered) // 2
+    hung = min((a for a in ordered if a not in skip), key=lambda a: abs(ordered.index(a) - middle))
+    ids["hung"] = hung
+    emu.faults.insert(0, {"service": "sts", "action": "AssumeRole", "match": f"arn:aws:iam::{hung}:role/",
+                          "hang": 3600, "times": -1})
+    return ids
+
+
 def scenario_org_bench(emu, url, count):
     """`count` accounts (the management one included), each with one VPC in
     each of three regions."""
@@ -467,6 +483,7 @@ def scenario_org_bench(emu, url, count):
 
 SCENARIOS = {
     "org": scenario_org,
+    "org-deadline": scenario_org_deadline,
     "org-bench-10": lambda emu, url: scenario_org_bench(emu, url, 10),
     "org-bench-50": lambda emu, url: scenario_org_bench(emu, url, 50),
     "org-bench-100": lambda emu, url: scenario_org_bench(emu, url, 100),

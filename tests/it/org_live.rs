@@ -392,3 +392,142 @@ fn a_malformed_account_list_is_a_usage_error_before_any_call() {
     );
     assert!(!Path::new(&dir.path().join("s.json")).exists());
 }
+
+/// The deadline in an organization scan: one account at a time, in id
+/// order; the AssumeRole into the member in the middle hangs. The accounts
+/// before it are read in full, it is abandoned at the deadline, and none
+/// after it is started; every account is in the snapshot, and the ones not
+/// read are not assessed (IB900, exit 3).
+#[test]
+fn the_deadline_stops_an_organization_scan_and_the_accounts_read_are_assessed() {
+    let emu = Emulator::start("org-deadline");
+    let dir = tempfile::tempdir().unwrap();
+    let hung = emu.id("hung");
+    let scan = |extra: &[&str], out: &str| {
+        let mut args = vec![
+            "scan",
+            "--org",
+            "--endpoint-url",
+            &emu.endpoint,
+            "--format",
+            "json",
+            "--fail-on",
+            "none",
+            "--save-snapshot",
+            out,
+        ];
+        args.extend(TWO_REGIONS);
+        args.extend(extra);
+        let start = std::time::Instant::now();
+        let o = run(&args, dir.path());
+        // Without the deadline, the hung call would hold the scan for minutes.
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(120),
+            "took {:?}: {}",
+            start.elapsed(),
+            stderr(&o)
+        );
+        o
+    };
+    // What every account holds when read in full: the same organization
+    // without the hung member, and no deadline.
+    let whole = scan(&["--exclude-accounts", &hung], "whole.json");
+    assert_eq!(code(&whole), 3, "{}", stderr(&whole));
+    let reference = without_times(read_json(&dir.path().join("whole.json")));
+    let reference_findings = findings(&stdout(&whole));
+    let before = count(&emu, "sts", "AssumeRole");
+
+    let o = scan(
+        &["--account-concurrency", "1", "--max-duration", "30s"],
+        "cut.json",
+    );
+    let err = stderr(&o);
+    assert_eq!(code(&o), 3, "{err}");
+    assert!(
+        err.contains("stopped at --max-duration 30s") && err.contains("account(s) not read"),
+        "{err}"
+    );
+    let snapshot = without_times(read_json(&dir.path().join("cut.json")));
+    assert_eq!(snapshot["organization"], reference["organization"]);
+
+    // Every account of the organization is there, in id order.
+    let ids: Vec<String> = snapshot["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["account_id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids.len(), 13, "{ids:?}");
+    let h = ids.iter().position(|id| *id == hung).unwrap();
+    assert!(
+        (2..=10).contains(&h),
+        "accounts both before and after the hung one: {ids:?}"
+    );
+    let suspended = emu.id("suspended");
+    let management = emu.id("management");
+    let role = |id: &str| format!("arn:aws:iam::{id}:role/ibaudit-audit");
+    let found = findings(&stdout(&o));
+    let of = |found: &[(String, String, String)], id: &str| {
+        let mut f: Vec<(String, String, String)> =
+            found.iter().filter(|f| f.1 == id).cloned().collect();
+        f.sort();
+        f
+    };
+    let mut started = 0;
+    for (i, id) in ids.iter().enumerate() {
+        let a = account(&snapshot, id);
+        let errors = a["errors"].as_array().cloned().unwrap_or_default();
+        if *id == suspended {
+            // Not active: recorded as such whenever it comes, with no call.
+            assert_eq!(errors.len(), 1, "{a:#}");
+            assert_eq!(errors[0]["code"], "AccountNotActive");
+        } else if i < h {
+            // Read before the deadline: exactly as without one, findings too.
+            assert_eq!(a, account(&reference, id), "account {id}");
+            assert_eq!(of(&found, id), of(&reference_findings, id), "account {id}");
+            started += usize::from(*id != management);
+        } else {
+            assert!(a["regions"].as_array().unwrap().is_empty(), "{a:#}");
+            assert_eq!(errors.len(), 1, "{a:#}");
+            assert_eq!(errors[0]["code"], "DeadlineExceeded", "{a:#}");
+            let rules: BTreeSet<&str> = found
+                .iter()
+                .filter(|f| f.1 == *id)
+                .map(|f| f.0.as_str())
+                .collect();
+            assert_eq!(rules, ["IB900"].into_iter().collect(), "{found:#?}");
+            let message = errors[0]["message"].as_str().unwrap();
+            if i == h {
+                // In progress: its AssumeRole abandoned at the deadline.
+                assert_eq!(errors[0]["operation"], "AssumeRole");
+                assert_eq!(errors[0]["resource"], role(id));
+                assert!(message.contains("maximum duration (30s)"), "{message}");
+                started += 1;
+            } else if *id == management {
+                // Read with the caller's own credentials: its first call.
+                assert_eq!(errors[0]["operation"], "DescribeVpcEndpoints");
+                assert!(message.contains("before this account was started"));
+            } else {
+                assert_eq!(errors[0]["operation"], "AssumeRole");
+                assert_eq!(errors[0]["resource"], role(id));
+                assert!(
+                    message.contains("stopped at its maximum duration (30s)")
+                        && message.contains("before this account was started"),
+                    "{message}"
+                );
+            }
+        }
+    }
+    // No call for an account not started: one AssumeRole per account begun.
+    assert_eq!(count(&emu, "sts", "AssumeRole") - before, started as u64);
+    // The audit says which accounts were not assessed.
+    let ib900: BTreeSet<&str> = found
+        .iter()
+        .filter(|f| f.0 == "IB900")
+        .map(|f| f.1.as_str())
+        .collect();
+    assert!(ib900.contains(hung.as_str()), "{found:#?}");
+    for id in &ids[h..] {
+        assert!(ib900.contains(id.as_str()), "{id}: {found:#?}");
+    }
+}

@@ -139,13 +139,12 @@ pub enum CollectError {
         code: String,
         message: String,
     },
-    /// Without the account's identity (or, with `--all-regions`, its
-    /// regions) there is nothing to record what was not read against.
+    /// Without the account's identity (with `--all-regions`, its regions;
+    /// with `--org`, the organization's accounts) there is nothing to record
+    /// what was not read against. In an organization scan, a member's own
+    /// regions cut by the deadline are recorded in its `errors` instead.
     #[error("the collection reached its maximum duration ({max}) before {operation} answered: nothing was collected")]
-    DeadlineBeforeStart {
-        operation: AccountOperation,
-        max: String,
-    },
+    DeadlineBeforeStart { operation: ApiCall, max: String },
 }
 
 /// The snapshot and the calls it took.
@@ -202,17 +201,41 @@ impl Run {
     }
 
     /// What the snapshot records for a call the deadline stopped.
-    pub fn deadline_error(&self, operation: Operation, resource: Option<&str>) -> CollectionError {
+    pub fn deadline_error(
+        &self,
+        operation: impl Into<ApiCall>,
+        resource: Option<&str>,
+    ) -> CollectionError {
         self.deadline_reached.store(true, Ordering::SeqCst);
         CollectionError {
-            operation: operation.name().to_string(),
+            operation: operation.into().name().to_string(),
             code: DEADLINE_EXCEEDED.to_string(),
             message: format!(
                 "not read: the collection reached its maximum duration ({})",
-                self.deadline.map_or_else(String::new, |d| human(d.max))
+                self.max_duration()
             ),
             resource: resource.map(str::to_string),
         }
+    }
+
+    /// What the snapshot records for an account the deadline kept from
+    /// starting: `operation` is the first call it would have made.
+    pub fn not_started_error(
+        &self,
+        operation: impl Into<ApiCall>,
+        resource: Option<&str>,
+    ) -> CollectionError {
+        CollectionError {
+            message: format!(
+                "account not read: the collection stopped at its maximum duration ({}) before this account was started",
+                self.max_duration()
+            ),
+            ..self.deadline_error(operation, resource)
+        }
+    }
+
+    fn max_duration(&self) -> String {
+        self.deadline.map_or_else(String::new, |d| human(d.max))
     }
 
     /// Runs one call under the concurrency bound and the deadline. A failure
@@ -230,6 +253,24 @@ impl Run {
         E: ProvideErrorMetadata + std::error::Error + 'static,
         R: std::fmt::Debug,
     {
+        self.bounded(operation, resource, async {
+            call.await
+                .map_err(|e| collection_error(operation, resource, &e))
+        })
+        .await
+    }
+
+    /// Runs `work` under the concurrency bound and the deadline, as
+    /// [`Run::call`] does, whatever the service.
+    pub async fn bounded<T, F>(
+        &self,
+        operation: impl Into<ApiCall> + Copy,
+        resource: Option<&str>,
+        work: F,
+    ) -> Result<T, CollectionError>
+    where
+        F: Future<Output = Result<T, CollectionError>>,
+    {
         let work = async {
             let _permit = self
                 .permits
@@ -239,8 +280,7 @@ impl Run {
             if self.past_deadline() {
                 return Err(self.deadline_error(operation, resource));
             }
-            call.await
-                .map_err(|e| collection_error(operation, resource, &e))
+            work.await
         };
         match self.deadline {
             None => work.await,
@@ -254,7 +294,7 @@ impl Run {
     /// concurrency bound (it runs alone, before anything else).
     async fn account_call<T, E, R, F>(
         &self,
-        operation: AccountOperation,
+        operation: impl Into<ApiCall>,
         call: F,
     ) -> Result<Result<T, SdkError<E, R>>, CollectError>
     where
@@ -265,7 +305,7 @@ impl Run {
             Some(d) => tokio::time::timeout_at(d.at, call).await.map_err(|_| {
                 self.deadline_reached.store(true, Ordering::SeqCst);
                 CollectError::DeadlineBeforeStart {
-                    operation,
+                    operation: operation.into(),
                     max: human(d.max),
                 }
             }),
@@ -655,6 +695,48 @@ mod tests {
         );
         assert_eq!(err.code, DEADLINE_EXCEEDED);
         assert_eq!(err.resource.as_deref(), Some("subnet-1"));
+    }
+
+    /// AssumeRole and the Organizations calls go through `bounded`: the
+    /// deadline stops them like any call, under their own names.
+    #[tokio::test]
+    async fn bounded_work_of_any_service_stops_at_the_deadline() {
+        let run = run(Some(Duration::from_millis(300)));
+        let arn = "arn:aws:iam::111122223333:role/ibaudit-audit";
+        let err = run
+            .bounded(
+                ibaudit_snapshot::OrgOperation::AssumeRole,
+                Some(arn),
+                std::future::pending::<Result<(), CollectionError>>(),
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(
+            (
+                err.operation.as_str(),
+                err.code.as_str(),
+                err.resource.as_deref()
+            ),
+            ("AssumeRole", DEADLINE_EXCEEDED, Some(arn))
+        );
+        assert!(run.deadline_reached.load(Ordering::SeqCst));
+        let started_after = AtomicBool::new(false);
+        let err = run
+            .bounded(ibaudit_snapshot::OrgOperation::ListAccounts, None, async {
+                started_after.store(true, Ordering::SeqCst);
+                Ok(())
+            })
+            .await
+            .unwrap_err();
+        assert!(!started_after.load(Ordering::SeqCst));
+        assert_eq!(err.operation, "ListAccounts");
+        // An account never started says so, and names the deadline.
+        let err = run.not_started_error(ibaudit_snapshot::OrgOperation::AssumeRole, Some(arn));
+        assert_eq!(err.code, DEADLINE_EXCEEDED);
+        assert_eq!(
+            err.message,
+            "account not read: the collection stopped at its maximum duration (0.3s) before this account was started"
+        );
     }
 
     #[tokio::test]

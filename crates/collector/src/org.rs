@@ -11,7 +11,6 @@
 //! the others go on.
 
 use std::collections::BTreeSet;
-use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use aws_config::Region;
@@ -20,7 +19,7 @@ use aws_credential_types::provider::{future, ProvideCredentials, SharedCredentia
 use aws_credential_types::Credentials;
 use ibaudit_snapshot::aws::CollectionError;
 use ibaudit_snapshot::{Account, OrgOperation, Organization, Shard};
-use tokio::sync::{Mutex, Semaphore};
+use tokio::sync::Mutex;
 
 use crate::{collection_error, CollectError, Progress, Run, Scope};
 
@@ -79,14 +78,15 @@ async fn targets(
     let mut organization = None;
     let mut list: Vec<Target> = if accounts.org {
         let client = run.organizations(home);
-        let org = {
-            let _permit = run.permits.acquire().await.expect("never closed");
-            client
-                .describe_organization()
-                .send()
-                .await
-                .map_err(|e| call_error(OrgOperation::DescribeOrganization, &e))?
-        };
+        // Under the global bound and the deadline like any call; without
+        // the list of accounts there is nothing to record a cut against.
+        let org = run
+            .account_call(OrgOperation::DescribeOrganization, async {
+                let _permit = run.permits.acquire().await.expect("never closed");
+                client.describe_organization().send().await
+            })
+            .await?
+            .map_err(|e| call_error(OrgOperation::DescribeOrganization, &e))?;
         if let Some(o) = org.organization() {
             organization = Some(Organization {
                 id: o.id().unwrap_or_default().to_string(),
@@ -94,16 +94,18 @@ async fn targets(
                 extra: Default::default(),
             });
         }
-        let pages = {
-            let _permit = run.permits.acquire().await.expect("never closed");
-            client
-                .list_accounts()
-                .into_paginator()
-                .send()
-                .collect::<Result<Vec<_>, _>>()
-                .await
-                .map_err(|e| call_error(OrgOperation::ListAccounts, &e))?
-        };
+        let pages = run
+            .account_call(OrgOperation::ListAccounts, async {
+                let _permit = run.permits.acquire().await.expect("never closed");
+                client
+                    .list_accounts()
+                    .into_paginator()
+                    .send()
+                    .collect::<Result<Vec<_>, _>>()
+                    .await
+            })
+            .await?
+            .map_err(|e| call_error(OrgOperation::ListAccounts, &e))?;
         pages
             .iter()
             .flat_map(|p| p.accounts())
@@ -258,39 +260,100 @@ pub(crate) async fn collect(
 ) -> Result<(Vec<Account>, Option<Organization>), CollectError> {
     let (list, organization) = targets(run, home, accounts, caller).await?;
     progress(Progress::Accounts(list.len()));
-    let gate = Arc::new(Semaphore::new(accounts.account_concurrency.max(1)));
+    let limit = accounts.account_concurrency.max(1);
     // Tasks report through a channel: `progress` stays on this task.
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Progress>();
     let mut tasks = tokio::task::JoinSet::new();
-    for (index, t) in list.into_iter().enumerate() {
-        let gate = gate.clone();
-        let tx = tx.clone();
-        let (scope, accounts, run) = (scope.clone(), accounts.clone(), run.clone());
-        let (home, caller, partition) =
-            (home.to_string(), caller.to_string(), partition.to_string());
-        tasks.spawn(async move {
-            let _slot = gate.acquire().await.expect("never closed");
-            let account =
-                read_account(&scope, &accounts, &run, &home, &caller, &partition, t, &tx).await;
-            (index, account)
-        });
-    }
-    drop(tx);
     let mut read: Vec<(usize, Account)> = Vec::new();
+    // Accounts start in id order, at most `limit` at once; once the deadline
+    // has passed none starts, and each is recorded as not read.
+    let mut pending = list.into_iter().enumerate();
     loop {
+        while tasks.len() < limit {
+            let Some((index, t)) = pending.next() else {
+                break;
+            };
+            if t.inactive.is_none() && run.past_deadline() {
+                let account = not_started(scope, accounts, run, caller, partition, t);
+                progress(done(&account));
+                read.push((index, account));
+                continue;
+            }
+            let tx = tx.clone();
+            let (scope, accounts, run) = (scope.clone(), accounts.clone(), run.clone());
+            let (home, caller, partition) =
+                (home.to_string(), caller.to_string(), partition.to_string());
+            tasks.spawn(async move {
+                let account =
+                    read_account(&scope, &accounts, &run, &home, &caller, &partition, t, &tx).await;
+                (index, account)
+            });
+        }
+        if tasks.is_empty() {
+            break;
+        }
         tokio::select! {
             Some(p) = rx.recv() => progress(p),
-            done = tasks.join_next() => match done {
-                Some(r) => read.push(r.expect("an account task panicked")),
-                None => break,
-            },
+            Some(r) = tasks.join_next() => read.push(r.expect("an account task panicked")),
         }
     }
+    drop(tx);
     while let Ok(p) = rx.try_recv() {
         progress(p);
     }
     read.sort_by_key(|(i, _)| *i);
     Ok((read.into_iter().map(|(_, a)| a).collect(), organization))
+}
+
+fn role_arn(partition: &str, account_id: &str, accounts: &AccountScope) -> String {
+    format!(
+        "arn:{partition}:iam::{account_id}:role/{}",
+        accounts.role_name
+    )
+}
+
+/// An account the deadline kept from starting: no call was made for it, and
+/// its `errors` name the first call it would have made (AssumeRole, or for
+/// the caller's own account its first read).
+fn not_started(
+    scope: &Scope,
+    accounts: &AccountScope,
+    run: &Run,
+    caller: &str,
+    partition: &str,
+    t: Target,
+) -> Account {
+    let error = if t.id == caller {
+        if scope.all_regions {
+            run.not_started_error(ibaudit_snapshot::AccountOperation::DescribeRegions, None)
+        } else {
+            run.not_started_error(ibaudit_snapshot::Operation::DescribeVpcEndpoints, None)
+        }
+    } else {
+        let arn = role_arn(partition, &t.id, accounts);
+        run.not_started_error(OrgOperation::AssumeRole, Some(&arn))
+    };
+    Account {
+        partition: partition.to_string(),
+        account_name: t.name,
+        errors: vec![error],
+        ..Account::new(t.id)
+    }
+}
+
+/// The progress event of an account read or given up on.
+fn done(account: &Account) -> Progress {
+    Progress::AccountDone {
+        account_id: account.account_id.clone(),
+        account_name: account.account_name.clone(),
+        regions: account.regions.len(),
+        errors: account.errors.len()
+            + account
+                .regions
+                .iter()
+                .map(|r| r.errors.len())
+                .sum::<usize>(),
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -330,19 +393,19 @@ async fn read_account(
     let account_run = if t.id == caller {
         Some(run.clone())
     } else {
-        let role_arn = format!("arn:{partition}:iam::{}:role/{}", t.id, accounts.role_name);
+        let role_arn = role_arn(partition, &t.id, accounts);
         let role = RoleCredentials {
             sts: run.sts(home),
-            role_arn,
+            role_arn: role_arn.clone(),
             external_id: accounts.external_id.clone(),
             session_name: accounts.role_session_name.clone(),
             current: Mutex::new(None),
         };
-        // The first AssumeRole, under the global bound like any call.
-        let first = {
-            let _permit = run.permits.acquire().await.expect("never closed");
-            role.get().await
-        };
+        // The first AssumeRole, under the global bound and the deadline
+        // like any call.
+        let first = run
+            .bounded(OrgOperation::AssumeRole, Some(&role_arn), role.get())
+            .await;
         match first {
             Ok(_) => {
                 let sdk = run
@@ -364,23 +427,19 @@ async fn read_account(
             Err(e) => account.errors.push(account_error(e)),
         }
     }
-    progress(Progress::AccountDone {
-        account_id: t.id.clone(),
-        account_name: t.name.clone(),
-        regions: account.regions.len(),
-        errors: account.errors.len()
-            + account
-                .regions
-                .iter()
-                .map(|r| r.errors.len())
-                .sum::<usize>(),
-    });
+    progress(done(&account));
     account
 }
 
 /// A failure that stopped one account, in the account's `errors`.
 fn account_error(e: CollectError) -> CollectionError {
     match e {
+        CollectError::DeadlineBeforeStart { operation, max } => CollectionError {
+            operation: operation.name().to_string(),
+            code: crate::DEADLINE_EXCEEDED.into(),
+            message: format!("not read: the collection reached its maximum duration ({max})"),
+            resource: None,
+        },
         CollectError::Call {
             operation,
             code,
