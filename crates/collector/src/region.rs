@@ -416,7 +416,9 @@ pub(crate) async fn collect_trails(
                     ct.get_event_selectors().trail_name(&arn).send()
                 ),
             );
-            let status = status.map(|s| convert::trail_status(&s));
+            let status = status.map(|s| aws::TrailStatus {
+                is_logging: s.is_logging(),
+            });
             let selectors = selectors.map(|s| convert::event_selectors(&s));
             (arn, store, status, selectors)
         });

@@ -128,7 +128,6 @@ fn account_not_assessed(account: &Account) -> Vec<Finding> {
                 resource_type: ResourceKind::Account.type_name(),
                 resource_id: account.account_id.clone(),
                 resource_arn: None,
-                resource_name: None,
                 message: format!(
                     "{}{on} failed for account {} ({why}); not assessed: {}",
                     e.operation,
@@ -208,7 +207,6 @@ pub fn audit(snapshot: &Snapshot, options: &AuditOptions) -> Report {
                     account_name: account.account_name.clone(),
                     region: region.region.clone(),
                     resource_type: f.resource.kind.type_name(),
-                    resource_name: name_tag(region, &f.resource.id),
                     resource_arn: f.resource.arn(
                         &account.partition,
                         &region.region,
@@ -256,42 +254,4 @@ pub fn audit(snapshot: &Snapshot, options: &AuditOptions) -> Report {
         findings,
         notes,
     }
-}
-
-/// The `Name` tag of the endpoint, VPC or subnet with this id in the region,
-/// where it has one.
-fn name_tag(region: &ibaudit_snapshot::RegionSnapshot, id: &str) -> Option<String> {
-    let from_extra = |extra: &ibaudit_snapshot::aws::Extra| {
-        extra.get("Tags")?.as_array()?.iter().find_map(|t| {
-            (t.get("Key")? == "Name")
-                .then(|| t.get("Value").and_then(|v| v.as_str()).map(str::to_string))
-                .flatten()
-        })
-    };
-    if let Some(e) = region
-        .describe_vpc_endpoints
-        .iter()
-        .flat_map(|r| &r.vpc_endpoints)
-        .find(|e| e.vpc_endpoint_id == id)
-    {
-        return e
-            .tags
-            .iter()
-            .find(|t| t.key == "Name")
-            .and_then(|t| t.value.clone());
-    }
-    if let Some(v) = region
-        .describe_vpcs
-        .iter()
-        .flat_map(|r| &r.vpcs)
-        .find(|v| v.vpc_id == id)
-    {
-        return from_extra(&v.extra);
-    }
-    region
-        .describe_subnets
-        .iter()
-        .flat_map(|r| &r.subnets)
-        .find(|s| s.subnet_id == id)
-        .and_then(|s| from_extra(&s.extra))
 }

@@ -169,7 +169,7 @@ impl<'a> RegionCtx<'a> {
             .flat_map(|r| &r.route_tables)
         {
             for a in &rt.associations {
-                if a.main == Some(true) {
+                if a.main {
                     ctx.main_route_table.insert(&rt.vpc_id, rt);
                 }
                 if let Some(s) = &a.subnet_id {

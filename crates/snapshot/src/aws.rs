@@ -1,9 +1,8 @@
 //! AWS response shapes, exactly as the AWS CLI prints them with `--output json`.
 //!
-//! The model names what the rules read and what a reader needs to recognise
-//! the resources; every other field AWS returned is kept in the shape's
-//! `extra` map and written back as it came, and a list keeps whether AWS
-//! sent it ([`Seq`]), so a snapshot round-trips. A field is required only where AWS always sends it (an identifier such
+//! The model holds what the rules read and what a reader needs to recognise
+//! the resources; unknown fields are ignored on
+//! read. A field is required only where AWS always sends it (an identifier such
 //! as `VpcEndpointId`), so a hand-written snapshot that forgets one fails with
 //! a JSON path instead of auditing something else; a field AWS omits for some
 //! shapes is optional, and a rule that needs it reports that one resource as
@@ -11,116 +10,8 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The fields of an AWS shape that the model does not name, as AWS sent
-/// them, so that a snapshot holds everything AWS returned for a resource and
-/// writes it back unchanged. One pointer, and no allocation, for a shape with
-/// none (a snapshot of 100,000 endpoints holds hundreds of thousands of
-/// shapes). Reads as a JSON object.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Extra(Option<Box<serde_json::Map<String, serde_json::Value>>>);
-
-static NO_FIELDS: std::sync::LazyLock<serde_json::Map<String, serde_json::Value>> =
-    std::sync::LazyLock::new(serde_json::Map::new);
-
-impl Extra {
-    pub fn new() -> Self {
-        Extra(None)
-    }
-}
-
-impl From<serde_json::Map<String, serde_json::Value>> for Extra {
-    fn from(m: serde_json::Map<String, serde_json::Value>) -> Self {
-        Extra((!m.is_empty()).then(|| Box::new(m)))
-    }
-}
-
-impl std::ops::Deref for Extra {
-    type Target = serde_json::Map<String, serde_json::Value>;
-    fn deref(&self) -> &Self::Target {
-        self.0.as_deref().unwrap_or(&NO_FIELDS)
-    }
-}
-
-impl Serialize for Extra {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_map(self.iter())
-    }
-}
-
-impl<'de> Deserialize<'de> for Extra {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        serde_json::Map::deserialize(d).map(Extra::from)
-    }
-}
-
-/// A list as AWS sent it: absent, empty, or with items. AWS omits some lists
-/// and sends others empty; the difference is kept, so an empty list AWS sent
-/// is written back and a list it did not send is not invented. Reads as a
-/// slice (empty when absent).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Seq<T>(Option<Vec<T>>);
-
-impl<T> Seq<T> {
-    /// A list AWS did not send.
-    pub const fn absent() -> Self {
-        Seq(None)
-    }
-
-    /// Whether AWS left this list out (as opposed to sending it empty).
-    pub fn is_absent(&self) -> bool {
-        self.0.is_none()
-    }
-}
-
-impl<T> Default for Seq<T> {
-    fn default() -> Self {
-        Seq(None)
-    }
-}
-
-impl<T> From<Vec<T>> for Seq<T> {
-    fn from(v: Vec<T>) -> Self {
-        Seq(Some(v))
-    }
-}
-
-impl<T> From<Option<Vec<T>>> for Seq<T> {
-    fn from(v: Option<Vec<T>>) -> Self {
-        Seq(v)
-    }
-}
-
-impl<T> FromIterator<T> for Seq<T> {
-    fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
-        Seq(Some(iter.into_iter().collect()))
-    }
-}
-
-impl<T> std::ops::Deref for Seq<T> {
-    type Target = [T];
-    fn deref(&self) -> &[T] {
-        self.0.as_deref().unwrap_or(&[])
-    }
-}
-
-impl<'a, T> IntoIterator for &'a Seq<T> {
-    type Item = &'a T;
-    type IntoIter = std::slice::Iter<'a, T>;
-    fn into_iter(self) -> Self::IntoIter {
-        self.iter()
-    }
-}
-
-impl<T: Serialize> Serialize for Seq<T> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.iter())
-    }
-}
-
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for Seq<T> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Option::<Vec<T>>::deserialize(d).map(Seq)
-    }
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -154,29 +45,26 @@ pub struct VpcEndpoint {
     /// The policy as the JSON string AWS returns; never re-encoded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy_document: Option<String>,
-    #[serde(default, skip_serializing_if = "Seq::is_absent")]
-    pub route_table_ids: Seq<String>,
-    #[serde(default, skip_serializing_if = "Seq::is_absent")]
-    pub subnet_ids: Seq<String>,
-    #[serde(default, skip_serializing_if = "Seq::is_absent")]
-    pub groups: Seq<SecurityGroupIdentifier>,
+    #[serde(default)]
+    pub route_table_ids: Vec<String>,
+    #[serde(default)]
+    pub subnet_ids: Vec<String>,
+    #[serde(default)]
+    pub groups: Vec<SecurityGroupIdentifier>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub private_dns_enabled: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requester_managed: Option<bool>,
-    #[serde(default, skip_serializing_if = "Seq::is_absent")]
-    pub network_interface_ids: Seq<String>,
-    #[serde(default, skip_serializing_if = "Seq::is_absent")]
-    pub dns_entries: Seq<DnsEntry>,
+    #[serde(default)]
+    pub network_interface_ids: Vec<String>,
+    #[serde(default)]
+    pub dns_entries: Vec<DnsEntry>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub creation_timestamp: Option<Timestamp>,
-    #[serde(default, skip_serializing_if = "Seq::is_absent")]
-    pub tags: Seq<Tag>,
+    #[serde(default)]
+    pub tags: Vec<Tag>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner_id: Option<String>,
-    /// Every other field AWS returned, kept as sent.
-    #[serde(flatten)]
-    pub extra: Extra,
 }
 
 /// A timestamp exactly as the AWS CLI printed it. AWS CLI v2 prints ISO 8601
@@ -231,9 +119,6 @@ pub struct SecurityGroupIdentifier {
     pub group_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_name: Option<String>,
-    /// Every other field AWS returned, kept as sent.
-    #[serde(flatten)]
-    pub extra: Extra,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -243,17 +128,14 @@ pub struct DnsEntry {
     pub dns_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hosted_zone_id: Option<String>,
-    /// Every other field AWS returned, kept as sent.
-    #[serde(flatten)]
-    pub extra: Extra,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Tag {
     pub key: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
+    #[serde(default)]
+    pub value: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -268,17 +150,14 @@ pub struct Vpc {
     pub vpc_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cidr_block: Option<String>,
-    #[serde(default, skip_serializing_if = "Seq::is_absent")]
-    pub cidr_block_association_set: Seq<CidrBlockAssociation>,
-    #[serde(default, skip_serializing_if = "Seq::is_absent")]
-    pub ipv6_cidr_block_association_set: Seq<Ipv6CidrBlockAssociation>,
+    #[serde(default)]
+    pub cidr_block_association_set: Vec<CidrBlockAssociation>,
+    #[serde(default)]
+    pub ipv6_cidr_block_association_set: Vec<Ipv6CidrBlockAssociation>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_default: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner_id: Option<String>,
-    /// Every other field AWS returned, kept as sent.
-    #[serde(flatten)]
-    pub extra: Extra,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -287,9 +166,6 @@ pub struct CidrBlockAssociation {
     pub cidr_block: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cidr_block_state: Option<CidrBlockState>,
-    /// Every other field AWS returned, kept as sent.
-    #[serde(flatten)]
-    pub extra: Extra,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -298,9 +174,6 @@ pub struct Ipv6CidrBlockAssociation {
     pub ipv6_cidr_block: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ipv6_cidr_block_state: Option<CidrBlockState>,
-    /// Every other field AWS returned, kept as sent.
-    #[serde(flatten)]
-    pub extra: Extra,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -308,9 +181,6 @@ pub struct Ipv6CidrBlockAssociation {
 pub struct CidrBlockState {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
-    /// Every other field AWS returned, kept as sent.
-    #[serde(flatten)]
-    pub extra: Extra,
 }
 
 /// One DescribeVpcAttribute response: the VPC id and the one attribute asked for.
@@ -347,11 +217,8 @@ pub struct Subnet {
     pub availability_zone_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cidr_block: Option<String>,
-    #[serde(default, skip_serializing_if = "Seq::is_absent")]
-    pub ipv6_cidr_block_association_set: Seq<Ipv6CidrBlockAssociation>,
-    /// Every other field AWS returned, kept as sent.
-    #[serde(flatten)]
-    pub extra: Extra,
+    #[serde(default)]
+    pub ipv6_cidr_block_association_set: Vec<Ipv6CidrBlockAssociation>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -369,11 +236,8 @@ pub struct SecurityGroup {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vpc_id: Option<String>,
     /// Inbound rules.
-    #[serde(default, skip_serializing_if = "Seq::is_absent")]
-    pub ip_permissions: Seq<IpPermission>,
-    /// Every other field AWS returned, kept as sent.
-    #[serde(flatten)]
-    pub extra: Extra,
+    #[serde(default)]
+    pub ip_permissions: Vec<IpPermission>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -385,44 +249,32 @@ pub struct IpPermission {
     pub from_port: Option<i32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to_port: Option<i32>,
-    #[serde(default, skip_serializing_if = "Seq::is_absent")]
-    pub ip_ranges: Seq<IpRange>,
-    #[serde(default, skip_serializing_if = "Seq::is_absent")]
-    pub ipv6_ranges: Seq<Ipv6Range>,
-    #[serde(default, skip_serializing_if = "Seq::is_absent")]
-    pub prefix_list_ids: Seq<PrefixListId>,
-    #[serde(default, skip_serializing_if = "Seq::is_absent")]
-    pub user_id_group_pairs: Seq<UserIdGroupPair>,
-    /// Every other field AWS returned, kept as sent.
-    #[serde(flatten)]
-    pub extra: Extra,
+    #[serde(default)]
+    pub ip_ranges: Vec<IpRange>,
+    #[serde(default)]
+    pub ipv6_ranges: Vec<Ipv6Range>,
+    #[serde(default)]
+    pub prefix_list_ids: Vec<PrefixListId>,
+    #[serde(default)]
+    pub user_id_group_pairs: Vec<UserIdGroupPair>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct IpRange {
     pub cidr_ip: String,
-    /// Every other field AWS returned, kept as sent.
-    #[serde(flatten)]
-    pub extra: Extra,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Ipv6Range {
     pub cidr_ipv6: String,
-    /// Every other field AWS returned, kept as sent.
-    #[serde(flatten)]
-    pub extra: Extra,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct PrefixListId {
     pub prefix_list_id: String,
-    /// Every other field AWS returned, kept as sent.
-    #[serde(flatten)]
-    pub extra: Extra,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -432,9 +284,6 @@ pub struct UserIdGroupPair {
     pub group_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
-    /// Every other field AWS returned, kept as sent.
-    #[serde(flatten)]
-    pub extra: Extra,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -448,31 +297,23 @@ pub struct DescribeRouteTablesResponse {
 pub struct RouteTable {
     pub route_table_id: String,
     pub vpc_id: String,
-    #[serde(default, skip_serializing_if = "Seq::is_absent")]
-    pub associations: Seq<RouteTableAssociation>,
-    #[serde(default, skip_serializing_if = "Seq::is_absent")]
-    pub routes: Seq<Route>,
-    /// Every other field AWS returned, kept as sent.
-    #[serde(flatten)]
-    pub extra: Extra,
+    #[serde(default)]
+    pub associations: Vec<RouteTableAssociation>,
+    #[serde(default)]
+    pub routes: Vec<Route>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct RouteTableAssociation {
-    /// `true` on the main route table's implicit association; AWS sends
-    /// `false` on the others.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub main: Option<bool>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub main: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subnet_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gateway_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub route_table_association_id: Option<String>,
-    /// Every other field AWS returned, kept as sent.
-    #[serde(flatten)]
-    pub extra: Extra,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -509,9 +350,6 @@ pub struct Route {
     pub state: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<String>,
-    /// Every other field AWS returned, kept as sent.
-    #[serde(flatten)]
-    pub extra: Extra,
 }
 
 impl Route {
@@ -555,11 +393,8 @@ pub struct DescribePrefixListsResponse {
 pub struct PrefixList {
     pub prefix_list_id: String,
     pub prefix_list_name: String,
-    #[serde(default, skip_serializing_if = "Seq::is_absent")]
-    pub cidrs: Seq<String>,
-    /// Every other field AWS returned, kept as sent.
-    #[serde(flatten)]
-    pub extra: Extra,
+    #[serde(default)]
+    pub cidrs: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -582,9 +417,6 @@ pub struct Trail {
     pub is_organization_trail: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub s3_bucket_name: Option<String>,
-    /// Every other field AWS returned, kept as sent.
-    #[serde(flatten)]
-    pub extra: Extra,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -592,9 +424,6 @@ pub struct Trail {
 pub struct TrailStatus {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_logging: Option<bool>,
-    /// Every other field AWS returned, kept as sent.
-    #[serde(flatten)]
-    pub extra: Extra,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -606,9 +435,6 @@ pub struct EventSelectorsResponse {
     pub event_selectors: Option<Vec<EventSelector>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub advanced_event_selectors: Option<Vec<AdvancedEventSelector>>,
-    /// Every other field AWS returned, kept as sent.
-    #[serde(flatten)]
-    pub extra: Extra,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -627,9 +453,6 @@ pub struct EventSelector {
     /// reference, EventSelector). An empty list AWS sent stays an empty list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exclude_management_event_sources: Option<Vec<String>>,
-    /// Every other field AWS returned, kept as sent.
-    #[serde(flatten)]
-    pub extra: Extra,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -637,11 +460,8 @@ pub struct EventSelector {
 pub struct AdvancedEventSelector {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(default, skip_serializing_if = "Seq::is_absent")]
-    pub field_selectors: Seq<AdvancedFieldSelector>,
-    /// Every other field AWS returned, kept as sent.
-    #[serde(flatten)]
-    pub extra: Extra,
+    #[serde(default)]
+    pub field_selectors: Vec<AdvancedFieldSelector>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -660,9 +480,6 @@ pub struct AdvancedFieldSelector {
     pub ends_with: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub not_ends_with: Option<Vec<String>>,
-    /// Every other field AWS returned, kept as sent.
-    #[serde(flatten)]
-    pub extra: Extra,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -677,9 +494,6 @@ pub struct InfrastructureConfigurationSummary {
     pub arn: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// Every other field AWS returned, kept as sent.
-    #[serde(flatten)]
-    pub extra: Extra,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -697,11 +511,8 @@ pub struct InfrastructureConfiguration {
     /// Absent: Image Builder launches build instances in the default VPC.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subnet_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Seq::is_absent")]
-    pub security_group_ids: Seq<String>,
-    /// Every other field AWS returned, kept as sent.
-    #[serde(flatten)]
-    pub extra: Extra,
+    #[serde(default)]
+    pub security_group_ids: Vec<String>,
 }
 
 /// A call that failed for good after retries.
@@ -713,40 +524,4 @@ pub struct CollectionError {
     pub message: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource: Option<String>,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_shape_round_trips_with_fields_the_model_does_not_name() {
-        let sent = serde_json::json!({
-            "VpcEndpointId": "vpce-1",
-            "VpcEndpointType": "Interface",
-            "VpcId": "vpc-1",
-            "RouteTableIds": [],
-            "SubnetIds": ["subnet-1"],
-            "IpAddressType": "dualstack",
-            "DnsOptions": {"DnsRecordIpType": "dualstack"},
-            "ServiceRegion": "us-east-1",
-            "DnsEntries": [{"DnsName": "x", "HostedZoneId": "Z", "Ipv6": true}],
-            "CreationTimestamp": "2026-01-10T12:00:44.000Z"
-        });
-        let e: VpcEndpoint = serde_json::from_value(sent.clone()).unwrap();
-        assert_eq!(e.subnet_ids.len(), 1);
-        assert!(e.route_table_ids.is_empty() && !e.route_table_ids.is_absent());
-        assert!(e.network_interface_ids.is_absent());
-        assert_eq!(e.extra["IpAddressType"], "dualstack");
-        assert_eq!(serde_json::to_value(&e).unwrap(), sent);
-    }
-
-    #[test]
-    fn main_false_is_kept() {
-        let sent = serde_json::json!({"Main": false, "SubnetId": "subnet-1",
-            "AssociationState": {"State": "associated"}});
-        let a: RouteTableAssociation = serde_json::from_value(sent.clone()).unwrap();
-        assert_eq!(a.main, Some(false));
-        assert_eq!(serde_json::to_value(&a).unwrap(), sent);
-    }
 }

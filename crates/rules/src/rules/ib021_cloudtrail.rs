@@ -255,8 +255,7 @@ mod tests {
     fn adv(fields: Vec<AdvancedFieldSelector>) -> Recording {
         advanced(&AdvancedEventSelector {
             name: None,
-            field_selectors: fields.into(),
-            ..Default::default()
+            field_selectors: fields,
         })
     }
 
@@ -415,10 +414,8 @@ mod tests {
                 read_write_type: Some(rw.into()),
                 include_management_events: Some(true),
                 exclude_management_event_sources: v(exclude),
-                ..Default::default()
             }]),
             advanced_event_selectors: None,
-            ..Default::default()
         };
         assert_eq!(recording(&sel(&[], "All")), Recording::Writes);
         assert_eq!(
@@ -439,7 +436,6 @@ mod tests {
             read_write_type: Some("WriteOnly".into()),
             include_management_events: Some(true),
             exclude_management_event_sources: None,
-            ..Default::default()
         });
         assert_eq!(recording(&both), Recording::Writes);
     }
@@ -452,10 +448,8 @@ mod tests {
                 read_write_type: rw.map(Into::into),
                 include_management_events: mgmt,
                 exclude_management_event_sources: None,
-                ..Default::default()
             }]),
             advanced_event_selectors: None,
-            ..Default::default()
         };
         assert_eq!(recording(&sel(Some("All"), Some(true))), Recording::Writes);
         assert_eq!(
