@@ -76,17 +76,11 @@ pub enum DiffFormat {
 }
 
 fn parse_diff_output(s: &str) -> Result<(DiffFormat, PathBuf), String> {
-    let Some((format, file)) = s.split_once('=') else {
-        return Err(format!(
-            "`{s}` is not FORMAT=FILE (e.g. markdown=diff.md); -o FILE names the main report's file"
-        ));
-    };
-    let format = DiffFormat::from_str(format, true)
-        .map_err(|_| format!("`{format}` is not a diff format: table, json or markdown"))?;
-    if file.is_empty() {
-        return Err(format!("`{s}` names no file"));
-    }
-    Ok((format, PathBuf::from(file)))
+    format_and_file(
+        s,
+        "markdown=diff.md",
+        "a diff format: table, json or markdown",
+    )
 }
 
 #[derive(Debug, Args)]
@@ -346,13 +340,26 @@ pub enum Format {
 }
 
 fn parse_output(s: &str) -> Result<(Format, PathBuf), String> {
+    format_and_file(
+        s,
+        "sarif=ibaudit.sarif",
+        "a format: table, json, sarif or markdown",
+    )
+}
+
+/// `FORMAT=FILE`, for the repeatable report options; `example` shows the
+/// form, `what` names the formats accepted.
+fn format_and_file<F: ValueEnum>(
+    s: &str,
+    example: &str,
+    what: &str,
+) -> Result<(F, PathBuf), String> {
     let Some((format, file)) = s.split_once('=') else {
         return Err(format!(
-            "`{s}` is not FORMAT=FILE (e.g. sarif=ibaudit.sarif); -o FILE names the main report's file"
+            "`{s}` is not FORMAT=FILE (e.g. {example}); -o FILE names the main report's file"
         ));
     };
-    let format = Format::from_str(format, true)
-        .map_err(|_| format!("`{format}` is not a format: table, json, sarif or markdown"))?;
+    let format = F::from_str(format, true).map_err(|_| format!("`{format}` is not {what}"))?;
     if file.is_empty() {
         return Err(format!("`{s}` names no file"));
     }

@@ -11,9 +11,9 @@ pub mod table;
 
 pub use ibaudit_rules::Report;
 
-pub mod inert;
-
-pub use inert::inert;
+/// Untrusted text made inert for a human reader; shared with the snapshot
+/// crate, whose error messages quote snapshot text.
+pub use ibaudit_snapshot::inert;
 
 /// The tool's identity, as every format names it.
 pub const TOOL_NAME: &str = "ibaudit";

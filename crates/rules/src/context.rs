@@ -14,16 +14,6 @@ use ibaudit_snapshot::{Account, Operation, RegionSnapshot};
 
 use crate::missing::{Missing, Partial};
 
-/// States in which an endpoint no longer exists or never will carry traffic.
-pub fn is_gone(ep: &VpcEndpoint) -> bool {
-    scope::is_gone(ep)
-}
-
-/// Whether an endpoint can carry traffic now or once it settles.
-pub fn is_usable(ep: &VpcEndpoint) -> bool {
-    scope::is_usable(ep)
-}
-
 /// What the account's regions say about trails, looked up by ARN across all
 /// of them: a multi-region trail's status is collected once, in one region.
 pub struct AccountCtx<'a> {
@@ -256,7 +246,7 @@ impl<'a> RegionCtx<'a> {
                 && e.service_name
                     .as_deref()
                     .is_some_and(|n| scope::is_service_name(n, self.region(), service))
-                && is_usable(e)
+                && scope::is_usable(e)
         }))
     }
 
@@ -432,7 +422,7 @@ impl<'a> RegionCtx<'a> {
             .endpoints_in_vpc(vpc_id)?
             .iter()
             .copied()
-            .filter(|e| EndpointService::S3.is_endpoint_for(self.region(), e) && !is_gone(e))
+            .filter(|e| EndpointService::S3.is_endpoint_for(self.region(), e) && !scope::is_gone(e))
             .collect())
     }
 

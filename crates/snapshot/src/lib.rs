@@ -8,6 +8,7 @@
 
 pub mod aws;
 mod envelope;
+pub mod inert;
 mod load;
 mod merge;
 mod operation;
@@ -20,6 +21,7 @@ pub use aws::CollectionError;
 pub use envelope::{
     Account, Collector, Extra, Organization, RegionSnapshot, Snapshot, SNAPSHOT_VERSION,
 };
+pub use inert::inert;
 pub use load::{from_slice, load, LoadError};
 pub use merge::{merge, MergeError};
 pub use operation::{AccountOperation, ApiCall, Operation, OrgOperation, Service};

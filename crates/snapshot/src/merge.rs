@@ -74,19 +74,8 @@ fn instant(s: &str) -> (String, String) {
 /// overrides, which JSON leaves as they are outside ASCII, written as `\u{..}`
 /// (names and unknown keys are text anyone may have set).
 fn quoted(v: &impl serde::Serialize) -> String {
-    serde_json::to_string(v)
-        .unwrap_or_else(|_| "?".to_string())
-        .chars()
-        .map(|c| {
-            if c.is_control()
-                || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
-            {
-                format!("\\u{{{:x}}}", c as u32)
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
+    let json = serde_json::to_string(v).unwrap_or_else(|_| "?".to_string());
+    crate::inert(&json).into_owned()
 }
 
 struct Entry {

@@ -129,17 +129,11 @@ operations! {
 }
 
 impl OrgOperation {
-    /// The IAM action of every organization call, in declaration order.
-    pub const IAM_ACTIONS: &'static [&'static str] = &{
-        const N: usize = OrgOperation::ALL.len();
-        let mut all = [""; N];
-        let mut i = 0;
-        while i < N {
-            all[i] = OrgOperation::ALL[i].iam_action();
-            i += 1;
-        }
-        all
-    };
+    /// The IAM action of every organization call, in declaration order: the
+    /// tail of [`ApiCall::IAM_ACTIONS`].
+    pub const IAM_ACTIONS: &'static [&'static str] = ApiCall::IAM_ACTIONS
+        .split_at(AccountOperation::ALL.len() + Operation::ALL.len())
+        .1;
 }
 
 impl AccountOperation {
@@ -187,16 +181,9 @@ impl ApiCall {
     /// The IAM actions of the calls every scan makes (all but the
     /// organization scan's): what `iam/ibaudit-readonly-policy.json` grants,
     /// plus `sts:GetCallerIdentity`, which needs no permission.
-    pub const READ_ONLY_IAM_ACTIONS: &'static [&'static str] = &{
-        const N: usize = AccountOperation::ALL.len() + Operation::ALL.len();
-        let mut all = [""; N];
-        let mut i = 0;
-        while i < N {
-            all[i] = ApiCall::ALL[i].iam_action();
-            i += 1;
-        }
-        all
-    };
+    pub const READ_ONLY_IAM_ACTIONS: &'static [&'static str] = ApiCall::IAM_ACTIONS
+        .split_at(AccountOperation::ALL.len() + Operation::ALL.len())
+        .0;
 
     /// The IAM action of every call, in [`ApiCall::ALL`]'s order.
     pub const IAM_ACTIONS: &'static [&'static str] = &{

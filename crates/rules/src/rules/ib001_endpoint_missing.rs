@@ -30,7 +30,7 @@ fn check(ctx: &RegionCtx<'_>, out: &mut Sink) -> Result<(), Missing> {
         let has_endpoint = ctx
             .endpoints_in_vpc(&subnet.vpc_id)?
             .iter()
-            .any(|e| ctx.is_imagebuilder_endpoint(e) && !crate::context::is_gone(e));
+            .any(|e| ctx.is_imagebuilder_endpoint(e) && !ibaudit_snapshot::scope::is_gone(e));
         if has_endpoint {
             continue;
         }

@@ -4,7 +4,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use ibaudit_snapshot::aws::{RouteTable, Subnet};
 
-use crate::context::{is_usable, RegionCtx};
+use ibaudit_snapshot::scope::is_usable;
+
+use crate::context::RegionCtx;
 use crate::missing::Missing;
 use crate::rule::{rule, Sink};
 
