@@ -13,7 +13,12 @@ MIB MiB of one shape:
 - unknown-deep:   an unknown account key holding many arrays nested 100 deep;
 - unknown-string: an unknown top-level key holding one long string;
 - aws-unknown:    an unknown field inside an endpoint (ignored on read),
-                  holding many small objects.
+                  holding many small objects;
+- aws-tiny-list:  a field the model reads, a list of one-letter ids (each
+                  item costs a string record: refused, within the budget);
+- aws-empty-objects: a route table with many empty routes (each costs a full
+                  record: refused, within the budget);
+- many-accounts:  many accounts with no regions.
 """
 import argparse
 import json
@@ -63,7 +68,11 @@ def write(path, mib, shape):
             f.write('"future_string": "')
             stream(chunks(lambda i: "x" * 1023, total))
             f.write('", ')
-        f.write(f'"accounts": [{{"account_id": "{ACCOUNT}", ')
+        f.write('"accounts": [')
+        if shape == "many-accounts":
+            stream(chunks(lambda i: f'{{"account_id": "{i + 1:012d}", "regions": []}}', total))
+            f.write(", ")
+        f.write(f'{{"account_id": "{ACCOUNT}", ')
         if shape == "unknown-deep":
             f.write('"future_deep": [')
             stream(chunks(lambda i: "[" * 100 + str(i) + "]" * 100, total))
@@ -73,11 +82,20 @@ def write(path, mib, shape):
             f.write('"FutureOperation": {')
             stream(chunks(lambda i: f'"k{i}":0', total))
             f.write("}, ")
+        if shape == "aws-empty-objects":
+            f.write('"DescribeRouteTables": {"RouteTables": [{"RouteTableId": "rtb-1", '
+                    '"VpcId": "vpc-0a1b2c3d4e5f60001", "Routes": [')
+            stream(chunks(lambda i: "{}", total))
+            f.write("]}]}, ")
         f.write('"DescribeVpcEndpoints": {"VpcEndpoints": [')
         body = json.dumps(ep)
         if endpoint_tail is None:
             f.write(body[:-1] + ', "FutureField": [')
             stream(chunks(lambda i: '{"a":1}', total))
+            f.write("]}")
+        elif shape == "aws-tiny-list":
+            f.write(body[:-1] + ', "NetworkInterfaceIds": [')
+            stream(chunks(lambda i: '"a"', total))
             f.write("]}")
         else:
             f.write(body)
@@ -90,7 +108,8 @@ def main():
     ap.add_argument("--mib", type=int, default=64)
     a = ap.parse_args()
     os.makedirs(a.out_dir, exist_ok=True)
-    for shape in ["unknown-array", "unknown-object", "unknown-deep", "unknown-string", "aws-unknown"]:
+    for shape in ["unknown-array", "unknown-object", "unknown-deep", "unknown-string", "aws-unknown",
+                  "aws-tiny-list", "aws-empty-objects", "many-accounts"]:
         path = os.path.join(a.out_dir, f"{shape}-{a.mib}mib.json")
         write(path, a.mib, shape)
         json.load(open(path))  # valid JSON, or fail loudly here

@@ -55,7 +55,7 @@ fn read_snapshot(path: &Path) -> Result<ibaudit_snapshot::Snapshot> {
     if path == Path::new("-") {
         let mut bytes = Vec::new();
         std::io::stdin().read_to_end(&mut bytes)?;
-        return Ok(ibaudit_snapshot::from_slice(&bytes, Path::new("<stdin>"))?);
+        return Ok(ibaudit_snapshot::from_bytes(bytes, Path::new("<stdin>"))?);
     }
     Ok(ibaudit_snapshot::load(path)?)
 }
@@ -297,7 +297,7 @@ fn read_diff_input(path: &Path) -> Result<DiffInput> {
         (true, false) => diff::entries_from_json(&bytes)
             .map(DiffInput::Report)
             .map_err(|e| anyhow!("{}: {e}", path.display())),
-        (false, true) => Ok(DiffInput::Snapshot(ibaudit_snapshot::from_slice(&bytes, path)?)),
+        (false, true) => Ok(DiffInput::Snapshot(ibaudit_snapshot::from_bytes(bytes, path)?)),
         _ => bail!(
             "{}: neither an ibaudit JSON report (`ibaudit_report`) nor a snapshot (`ibaudit_snapshot`)",
             path.display()

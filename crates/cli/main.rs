@@ -11,6 +11,12 @@ use std::process::ExitCode;
 use clap::Parser;
 use output::diag;
 
+/// Counts the heap in use, so that reading a snapshot keeps to its memory
+/// budget (`ibaudit_snapshot::memory`).
+#[global_allocator]
+static ALLOCATOR: ibaudit_snapshot::memory::CountingAllocator =
+    ibaudit_snapshot::memory::CountingAllocator;
+
 fn main() -> ExitCode {
     let cli = args::Cli::parse();
     match commands::run(cli) {

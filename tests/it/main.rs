@@ -18,6 +18,7 @@ mod github;
 #[cfg(target_os = "linux")]
 mod hostile;
 mod malformed;
+mod memory;
 mod no_silent_pass;
 mod org;
 // Organization scans against the emulator: many accounts, shards, refusals.

@@ -10,13 +10,23 @@
 
 use serde::{Deserialize, Serialize};
 
+/// A list read at its exact length. Read item by item, a list grows by
+/// doubling, and the smallest non-empty one holds room for four: the one
+/// security group of an endpoint would cost four records. Most lists in a
+/// snapshot are that short, and they dominate its memory.
+fn shrunk<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Vec<T>, D::Error> {
+    let mut v = Vec::<T>::deserialize(d)?;
+    v.shrink_to_fit();
+    Ok(v)
+}
+
 fn is_false(b: &bool) -> bool {
     !*b
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DescribeVpcEndpointsResponse {
-    #[serde(rename = "VpcEndpoints")]
+    #[serde(rename = "VpcEndpoints", deserialize_with = "shrunk")]
     pub vpc_endpoints: Vec<VpcEndpoint>,
 }
 
@@ -45,23 +55,23 @@ pub struct VpcEndpoint {
     /// The policy as the JSON string AWS returns; never re-encoded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy_document: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "shrunk")]
     pub route_table_ids: Vec<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "shrunk")]
     pub subnet_ids: Vec<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "shrunk")]
     pub groups: Vec<SecurityGroupIdentifier>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub private_dns_enabled: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requester_managed: Option<bool>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "shrunk")]
     pub network_interface_ids: Vec<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "shrunk")]
     pub dns_entries: Vec<DnsEntry>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub creation_timestamp: Option<Timestamp>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "shrunk")]
     pub tags: Vec<Tag>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner_id: Option<String>,
@@ -140,7 +150,7 @@ pub struct Tag {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DescribeVpcsResponse {
-    #[serde(rename = "Vpcs")]
+    #[serde(rename = "Vpcs", deserialize_with = "shrunk")]
     pub vpcs: Vec<Vpc>,
 }
 
@@ -150,9 +160,9 @@ pub struct Vpc {
     pub vpc_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cidr_block: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "shrunk")]
     pub cidr_block_association_set: Vec<CidrBlockAssociation>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "shrunk")]
     pub ipv6_cidr_block_association_set: Vec<Ipv6CidrBlockAssociation>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_default: Option<bool>,
@@ -202,7 +212,7 @@ pub struct AttributeBooleanValue {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DescribeSubnetsResponse {
-    #[serde(rename = "Subnets")]
+    #[serde(rename = "Subnets", deserialize_with = "shrunk")]
     pub subnets: Vec<Subnet>,
 }
 
@@ -217,13 +227,13 @@ pub struct Subnet {
     pub availability_zone_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cidr_block: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "shrunk")]
     pub ipv6_cidr_block_association_set: Vec<Ipv6CidrBlockAssociation>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DescribeSecurityGroupsResponse {
-    #[serde(rename = "SecurityGroups")]
+    #[serde(rename = "SecurityGroups", deserialize_with = "shrunk")]
     pub security_groups: Vec<SecurityGroup>,
 }
 
@@ -236,7 +246,7 @@ pub struct SecurityGroup {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vpc_id: Option<String>,
     /// Inbound rules.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "shrunk")]
     pub ip_permissions: Vec<IpPermission>,
 }
 
@@ -249,13 +259,13 @@ pub struct IpPermission {
     pub from_port: Option<i32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to_port: Option<i32>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "shrunk")]
     pub ip_ranges: Vec<IpRange>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "shrunk")]
     pub ipv6_ranges: Vec<Ipv6Range>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "shrunk")]
     pub prefix_list_ids: Vec<PrefixListId>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "shrunk")]
     pub user_id_group_pairs: Vec<UserIdGroupPair>,
 }
 
@@ -288,7 +298,7 @@ pub struct UserIdGroupPair {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DescribeRouteTablesResponse {
-    #[serde(rename = "RouteTables")]
+    #[serde(rename = "RouteTables", deserialize_with = "shrunk")]
     pub route_tables: Vec<RouteTable>,
 }
 
@@ -297,9 +307,9 @@ pub struct DescribeRouteTablesResponse {
 pub struct RouteTable {
     pub route_table_id: String,
     pub vpc_id: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "shrunk")]
     pub associations: Vec<RouteTableAssociation>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "shrunk")]
     pub routes: Vec<Route>,
 }
 
@@ -384,7 +394,7 @@ impl Route {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DescribePrefixListsResponse {
-    #[serde(rename = "PrefixLists")]
+    #[serde(rename = "PrefixLists", deserialize_with = "shrunk")]
     pub prefix_lists: Vec<PrefixList>,
 }
 
@@ -393,13 +403,13 @@ pub struct DescribePrefixListsResponse {
 pub struct PrefixList {
     pub prefix_list_id: String,
     pub prefix_list_name: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "shrunk")]
     pub cidrs: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DescribeTrailsResponse {
-    #[serde(rename = "trailList")]
+    #[serde(rename = "trailList", deserialize_with = "shrunk")]
     pub trail_list: Vec<Trail>,
 }
 
@@ -460,7 +470,7 @@ pub struct EventSelector {
 pub struct AdvancedEventSelector {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "shrunk")]
     pub field_selectors: Vec<AdvancedFieldSelector>,
 }
 
@@ -511,7 +521,7 @@ pub struct InfrastructureConfiguration {
     /// Absent: Image Builder launches build instances in the default VPC.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subnet_id: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "shrunk")]
     pub security_group_ids: Vec<String>,
 }
 

@@ -10,6 +10,7 @@ pub mod aws;
 mod envelope;
 pub mod inert;
 mod load;
+pub mod memory;
 mod merge;
 mod operation;
 pub mod redact;
@@ -22,7 +23,7 @@ pub use envelope::{
     Account, Collector, Extra, Organization, RegionSnapshot, Snapshot, SNAPSHOT_VERSION,
 };
 pub use inert::inert;
-pub use load::{from_slice, load, LoadError};
+pub use load::{from_bytes, from_slice, load, LoadError};
 pub use merge::{merge, MergeError};
 pub use operation::{AccountOperation, ApiCall, Operation, OrgOperation, Service};
 pub use redact::{redact_url, redact_urls};

@@ -38,16 +38,73 @@ pub enum LoadError {
 }
 
 /// Reads and validates a snapshot file.
+///
+/// The file is read twice through one open handle: once whole, for the
+/// checks that need random access (duplicated keys, nesting), and then
+/// streamed into the model, so that the file's text and the model are never
+/// in memory together: peak memory is the larger of the two, not their sum.
 pub fn load(path: &Path) -> Result<Snapshot, LoadError> {
-    let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
+    use std::io::{Read, Seek};
+    let io = |source| LoadError::Io {
         path: path.to_path_buf(),
         source,
-    })?;
-    from_slice(&bytes, path)
+    };
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let meta = file.metadata().map_err(io)?;
+    let mut bytes = Vec::with_capacity(if meta.is_file() {
+        meta.len() as usize
+    } else {
+        0
+    });
+    file.read_to_end(&mut bytes).map_err(io)?;
+    // Only a regular file can be read a second time; a pipe or device is
+    // parsed from the bytes already read.
+    if !meta.is_file() {
+        return from_bytes(bytes, path);
+    }
+    precheck(&bytes, path)?;
+    let len = bytes.len();
+    drop(bytes);
+    file.rewind().map_err(io)?;
+    stream(file, len, path, || std::fs::read(path).ok())
+}
+
+/// Parses a snapshot held in memory (standard input); `path` only names the
+/// input in errors.
+pub fn from_bytes(bytes: Vec<u8>, path: &Path) -> Result<Snapshot, LoadError> {
+    precheck(&bytes, path)?;
+    stream(&bytes[..], bytes.len(), path, || Some(bytes.clone()))
 }
 
 /// Parses a snapshot from bytes; `path` only names the input in errors.
+/// No memory budget: for callers that hold the text anyway.
 pub fn from_slice(bytes: &[u8], path: &Path) -> Result<Snapshot, LoadError> {
+    precheck(bytes, path)?;
+    parse(serde_json::Deserializer::from_slice(bytes), path, || {
+        Some(bytes.to_vec())
+    })
+}
+
+/// Streams `len` bytes of snapshot from `reader` into the model, within the
+/// memory budget ([`crate::memory`]).
+fn stream(
+    reader: impl std::io::Read,
+    len: usize,
+    path: &Path,
+    text: impl FnOnce() -> Option<Vec<u8>>,
+) -> Result<Snapshot, LoadError> {
+    let start = crate::memory::live_bytes().unwrap_or(0);
+    let budgeted = crate::memory::Budgeted {
+        inner: reader,
+        limit: crate::memory::limit(start, len),
+    };
+    let reader = std::io::BufReader::with_capacity(1 << 16, budgeted);
+    parse(serde_json::Deserializer::from_reader(reader), path, text)
+}
+
+/// What must hold before the document is parsed: it is not empty, no object
+/// has the same key twice, nothing is nested too deep.
+fn precheck(bytes: &[u8], path: &Path) -> Result<(), LoadError> {
     let path = path.to_path_buf();
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(LoadError::Empty {
@@ -86,7 +143,17 @@ pub fn from_slice(bytes: &[u8], path: &Path) -> Result<Snapshot, LoadError> {
             message,
         });
     }
-    let mut de = serde_json::Deserializer::from_slice(bytes);
+    Ok(())
+}
+
+/// Parses the snapshot from `de`; on a shape error, `text` gives the
+/// document again to find out whether it is a snapshot of another version.
+fn parse<'de, R: serde_json::de::Read<'de>>(
+    mut de: serde_json::Deserializer<R>,
+    path: &Path,
+    text: impl FnOnce() -> Option<Vec<u8>>,
+) -> Result<Snapshot, LoadError> {
+    let path = path.to_path_buf();
     let err = match serde_path_to_error::deserialize::<_, Snapshot>(&mut de) {
         Ok(s) => {
             return match de.end() {
@@ -101,6 +168,7 @@ pub fn from_slice(bytes: &[u8], path: &Path) -> Result<Snapshot, LoadError> {
         }
         Err(e) => e,
     };
+    drop(de);
     let inner = err.inner();
     let (line, column) = (inner.line(), inner.column());
     let message = strip_position(&inner.to_string());
@@ -111,6 +179,24 @@ pub fn from_slice(bytes: &[u8], path: &Path) -> Result<Snapshot, LoadError> {
             column,
             message: format!("unexpected end of file ({message}): the file looks truncated"),
         }),
+        Category::Io if inner.io_error_kind() == Some(std::io::ErrorKind::OutOfMemory) => {
+            let json_path = match err.path().to_string() {
+                p if p == "." || p.is_empty() => "the top level".to_string(),
+                p => p,
+            };
+            Err(LoadError::Data {
+                path,
+                json_path,
+                line,
+                column,
+                message: format!(
+                    "reading this snapshot would take more than {}x its size in memory \
+                     (its lists hold more, smaller items than AWS sends); it is refused \
+                     rather than let it exhaust the machine's memory",
+                    crate::memory::GROWTH
+                ),
+            })
+        }
         Category::Syntax | Category::Io => Err(LoadError::Syntax {
             path,
             line,
@@ -120,28 +206,27 @@ pub fn from_slice(bytes: &[u8], path: &Path) -> Result<Snapshot, LoadError> {
         Category::Data => {
             // A snapshot of another version may fail on its shape before the
             // version key is read; name the version instead of the symptom.
-            let Ok(probe) = serde_json::from_slice::<VersionProbe>(bytes) else {
+            let probe = text().and_then(|b| serde_json::from_slice::<VersionProbe>(&b).ok());
+            let Some(probe) = probe else {
                 return Err(LoadError::Version {
                     path,
                     message: "not an ibaudit snapshot: the top level must be a JSON object".into(),
                 });
             };
-            {
-                match probe.ibaudit_snapshot {
-                    Some(v) if v.as_u64() != Some(crate::SNAPSHOT_VERSION) => {
-                        return Err(LoadError::Version {
-                            path,
-                            message: version_message(&v),
-                        });
-                    }
-                    None => {
-                        return Err(LoadError::Version {
-                            path,
-                            message: "not an ibaudit snapshot: the top-level `ibaudit_snapshot` version key is missing".into(),
-                        });
-                    }
-                    _ => {}
+            match probe.ibaudit_snapshot {
+                Some(v) if v.as_u64() != Some(crate::SNAPSHOT_VERSION) => {
+                    return Err(LoadError::Version {
+                        path,
+                        message: version_message(&v),
+                    });
                 }
+                None => {
+                    return Err(LoadError::Version {
+                        path,
+                        message: "not an ibaudit snapshot: the top-level `ibaudit_snapshot` version key is missing".into(),
+                    });
+                }
+                _ => {}
             }
             let json_path = match err.path().to_string() {
                 p if p == "." || p.is_empty() => "the top level".to_string(),
