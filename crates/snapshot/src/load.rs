@@ -18,6 +18,8 @@ pub enum LoadError {
     },
     #[error("{}: {message}", .path.display())]
     Empty { path: PathBuf, message: String },
+    #[error("{}: the file changed while it was being read; read it again once it is complete", .path.display())]
+    Changed { path: PathBuf },
     #[error("{}:{line}:{column}: {message}", .path.display())]
     Syntax {
         path: PathBuf,
@@ -66,7 +68,16 @@ pub fn load(path: &Path) -> Result<Snapshot, LoadError> {
     let len = bytes.len();
     drop(bytes);
     file.rewind().map_err(io)?;
-    stream(file, len, path, || std::fs::read(path).ok())
+    let snapshot = stream(&mut file, len, path, || std::fs::read(path).ok())?;
+    // The checks hold for the text that was checked: a file rewritten in
+    // place between the two reads (a collector still writing it) is refused.
+    let now = file.metadata().map_err(io)?;
+    if now.len() != len as u64 || now.modified().ok() != meta.modified().ok() {
+        return Err(LoadError::Changed {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(snapshot)
 }
 
 /// Parses a snapshot held in memory (standard input); `path` only names the
