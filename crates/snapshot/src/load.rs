@@ -46,6 +46,21 @@ pub fn load(path: &Path) -> Result<Snapshot, LoadError> {
     from_slice(&bytes, path)
 }
 
+/// Reads and validates a snapshot file, keeping each operation response's
+/// exact JSON text beside its typed model, so that writing the snapshot
+/// writes back everything the file held (fields the model does not name
+/// included). For `merge`; an audit reads with [`load`], which keeps only the
+/// typed model and so costs no memory for fields nobody reads.
+pub fn load_keeping(path: &Path) -> Result<Snapshot, LoadError> {
+    crate::response::keeping_raw(|| load(path))
+}
+
+/// [`from_slice`], keeping each operation response's JSON text (see
+/// [`load_keeping`]).
+pub fn from_slice_keeping(bytes: &[u8], path: &Path) -> Result<Snapshot, LoadError> {
+    crate::response::keeping_raw(|| from_slice(bytes, path))
+}
+
 /// Parses a snapshot from bytes; `path` only names the input in errors.
 pub fn from_slice(bytes: &[u8], path: &Path) -> Result<Snapshot, LoadError> {
     let path = path.to_path_buf();
