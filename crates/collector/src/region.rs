@@ -527,3 +527,26 @@ pub(crate) async fn collect_trails(
     }
     wanted.len()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_response_that_does_not_read_as_the_model_is_a_collection_error() {
+        let e = response::<aws::DescribeVpcsResponse>(
+            Operation::DescribeVpcs,
+            serde_json::json!({"Vpcs": [{"State": "available"}]}),
+        )
+        .unwrap_err();
+        assert_eq!(e.operation, "DescribeVpcs");
+        assert_eq!(e.code, UNREADABLE_RESPONSE);
+        assert!(e.message.contains("missing field `VpcId`"), "{}", e.message);
+
+        let sent = serde_json::json!({"Vpcs": [{"VpcId": "vpc-1", "State": "available"}]});
+        let r =
+            response::<aws::DescribeVpcsResponse>(Operation::DescribeVpcs, sent.clone()).unwrap();
+        assert_eq!(r.vpcs[0].vpc_id, "vpc-1");
+        assert_eq!(serde_json::to_value(&r).unwrap(), sent, "kept whole");
+    }
+}
