@@ -259,9 +259,9 @@ pub fn audit(snapshot: &Snapshot, options: &AuditOptions) -> Report {
 }
 
 /// The `Name` tag of the endpoint, VPC, subnet, security group or route
-/// table with this id in the region, where it has one ("a tag with a key of
-/// Name" is how the EC2 console names a resource: Amazon EC2 User Guide, Tag
-/// your Amazon EC2 resources).
+/// table with this id in the region, where it has one and it is not empty
+/// (EC2 CreateTags: "if you don't want the tag to have a value, specify the
+/// parameter with no value, and we set the value to an empty string").
 fn name_tag(region: &ibaudit_snapshot::RegionSnapshot, id: &str) -> Option<String> {
     use ibaudit_snapshot::aws::Tag;
     let name = |tags: &[Tag]| {
