@@ -2,7 +2,7 @@
 """Writes valid snapshots of hostile shapes, to check that peak memory stays
 in proportion to the file whatever the shape.
 
-Usage: gen_hostile.py OUT_DIR [--mib 64]
+Usage: gen_hostile.py OUT_DIR [--mib 64] [--shape SHAPE]
 
 Each file is a small valid snapshot (one region, one endpoint) plus about
 MIB MiB of one shape:
@@ -18,7 +18,11 @@ MIB MiB of one shape:
                   item costs a string record: refused, within the budget);
 - aws-empty-objects: a route table with many empty routes (each costs a full
                   record: refused, within the budget);
-- many-accounts:  many accounts with no regions.
+- many-accounts:  many accounts with no regions;
+- endpoint-unknown: an unknown field inside an endpoint holding one object
+                  with many keys, each a small nested value (a model that
+                  keeps unknown fields by buffering the shape whole peaks at
+                  over 100x the file on this one).
 """
 import argparse
 import json
@@ -31,6 +35,10 @@ ENDPOINT = {
     "State": "available", "PrivateDnsEnabled": True, "SubnetIds": ["subnet-0a1b2c3d4e5f60001"],
     "Groups": [{"GroupId": "sg-0a1b2c3d4e5f60001"}],
 }
+
+
+SHAPES = ["unknown-array", "unknown-object", "unknown-deep", "unknown-string", "aws-unknown",
+          "endpoint-unknown", "aws-tiny-list", "aws-empty-objects", "many-accounts"]
 
 
 def chunks(piece, total):
@@ -57,7 +65,7 @@ def write(path, mib, shape):
 
         ep = dict(ENDPOINT)
         endpoint_tail = ""
-        if shape == "aws-unknown":
+        if shape in ("aws-unknown", "endpoint-unknown"):
             endpoint_tail = None
         f.write('{"ibaudit_snapshot": 1, "collected_at": "2026-11-26T07:00:00Z", ')
         if shape == "unknown-array":
@@ -89,7 +97,7 @@ def write(path, mib, shape):
             f.write("]}]}, ")
         f.write('"DescribeVpcEndpoints": {"VpcEndpoints": [')
         body = json.dumps(ep)
-        if endpoint_tail is None:
+        if endpoint_tail is None and shape == "aws-unknown":
             f.write(body[:-1] + ', "FutureField": [')
             stream(chunks(lambda i: '{"a":1}', total))
             f.write("]}")
@@ -97,6 +105,10 @@ def write(path, mib, shape):
             f.write(body[:-1] + ', "NetworkInterfaceIds": [')
             stream(chunks(lambda i: '"a"', total))
             f.write("]}")
+        elif endpoint_tail is None:
+            f.write(body[:-1] + ', "FutureObject": {')
+            stream(chunks(lambda i: f'"k{i}":{{"v":[{i},"x",null]}}', total))
+            f.write("}}")
         else:
             f.write(body)
         f.write("]}}]}]}\n")
@@ -106,10 +118,11 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("out_dir")
     ap.add_argument("--mib", type=int, default=64)
+    ap.add_argument("--shape", choices=SHAPES, action="append",
+                    help="only this shape (repeatable); every shape by default")
     a = ap.parse_args()
     os.makedirs(a.out_dir, exist_ok=True)
-    for shape in ["unknown-array", "unknown-object", "unknown-deep", "unknown-string", "aws-unknown",
-                  "aws-tiny-list", "aws-empty-objects", "many-accounts"]:
+    for shape in a.shape or SHAPES:
         path = os.path.join(a.out_dir, f"{shape}-{a.mib}mib.json")
         write(path, a.mib, shape)
         json.load(open(path))  # valid JSON, or fail loudly here

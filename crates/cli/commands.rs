@@ -60,6 +60,21 @@ fn read_snapshot(path: &Path) -> Result<ibaudit_snapshot::Snapshot> {
     Ok(ibaudit_snapshot::load(path)?)
 }
 
+/// A snapshot read for writing out again (`merge`): each operation response
+/// keeps its exact JSON text, so the output holds everything the input did,
+/// fields the model does not name included.
+fn read_snapshot_keeping(path: &Path) -> Result<ibaudit_snapshot::Snapshot> {
+    if path == Path::new("-") {
+        let mut bytes = Vec::new();
+        std::io::stdin().read_to_end(&mut bytes)?;
+        return Ok(ibaudit_snapshot::from_slice_keeping(
+            &bytes,
+            Path::new("<stdin>"),
+        )?);
+    }
+    Ok(ibaudit_snapshot::load_keeping(path)?)
+}
+
 fn color_enabled(choice: ColorChoice) -> bool {
     match choice {
         ColorChoice::Always => true,
@@ -91,7 +106,7 @@ fn run_merge(args: MergeArgs) -> Result<u8> {
     }
     let mut inputs = Vec::with_capacity(args.snapshots.len());
     for path in &args.snapshots {
-        inputs.push((path.display().to_string(), read_snapshot(path)?));
+        inputs.push((path.display().to_string(), read_snapshot_keeping(path)?));
     }
     let merged = ibaudit_snapshot::merge(inputs)?;
     let mut text = serde_json::to_string_pretty(&merged).expect("a snapshot serialises");

@@ -232,11 +232,15 @@ def build_vpc(emu, url, region, n, *, private_dns=True, dns_hostnames=True, http
     `account`: another account of an organization (see `member`)."""
     ec2 = client("ec2", region, url, creds)
     cidr = f"10.{n}.0.0/16"
-    vpc = ec2.create_vpc(CidrBlock=cidr)["Vpc"]["VpcId"]
+    # Name tags, as reviewers name their resources: reports show them.
+    def named(kind, name):
+        return [{"ResourceType": kind, "Tags": [{"Key": "Name", "Value": name}]}]
+    vpc = ec2.create_vpc(CidrBlock=cidr, TagSpecifications=named("vpc", f"build-vpc-{n}"))["Vpc"]["VpcId"]
     ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsSupport={"Value": True})
     ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": dns_hostnames})
     azs = [z["ZoneName"] for z in ec2.describe_availability_zones()["AvailabilityZones"]][:2]
-    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.{n}.{i}.0/24", AvailabilityZone=azs[i])["Subnet"]["SubnetId"]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.{n}.{i}.0/24", AvailabilityZone=azs[i],
+                                 TagSpecifications=named("subnet", f"build-{n}-{i}"))["Subnet"]["SubnetId"]
                for i in range(2)]
     sg = ec2.create_security_group(GroupName=f"endpoints-{n}", Description="endpoints", VpcId=vpc)["GroupId"]
     port = 443 if https else 22
@@ -251,7 +255,8 @@ def build_vpc(emu, url, region, n, *, private_dns=True, dns_hostnames=True, http
         ec2.create_route(RouteTableId=rtb, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
     endpoint_subnets = subnets if two_azs else subnets[:1]
     ib = ec2.create_vpc_endpoint(VpcId=vpc, VpcEndpointType="Interface", ServiceName=f"com.amazonaws.{region}.imagebuilder",
-                                 SubnetIds=endpoint_subnets, SecurityGroupIds=[sg], PrivateDnsEnabled=private_dns)["VpcEndpoint"]["VpcEndpointId"]
+                                 SubnetIds=endpoint_subnets, SecurityGroupIds=[sg], PrivateDnsEnabled=private_dns,
+                                 TagSpecifications=named("vpc-endpoint", f"imagebuilder-{n}"))["VpcEndpoint"]["VpcEndpointId"]
     s3_args = dict(VpcId=vpc, VpcEndpointType="Gateway", ServiceName=f"com.amazonaws.{region}.s3", RouteTableIds=[rtb])
     policy = json.loads(json.dumps(s3_policy).replace("{r}", region)) if s3_policy else None
     if policy:

@@ -18,7 +18,7 @@ pub(crate) struct Emulator {
     pub(crate) ids: Value,
 }
 
-fn venv_python() -> PathBuf {
+pub(crate) fn venv_python() -> PathBuf {
     let python = std::env::var_os("IBAUDIT_EMULATOR_PYTHON")
         .map(PathBuf::from)
         .unwrap_or_else(|| root().join("target/moto-venv/bin/python"));
@@ -145,7 +145,7 @@ fn scan(emu: &Emulator, dir: &Path, fail_on: &str) -> Output {
     run(&args, dir)
 }
 
-fn findings(report: &str) -> Vec<(String, String, String, String)> {
+pub(crate) fn findings(report: &str) -> Vec<(String, String, String, String)> {
     let doc: Value = serde_json::from_str(report).unwrap_or_else(|e| panic!("{e}: {report}"));
     doc["findings"]
         .as_array()

@@ -12,6 +12,9 @@ mod cli;
 mod collector;
 #[cfg(feature = "collector")]
 mod collector_deadline;
+// The collected snapshot against the AWS CLI's output for the same calls.
+#[cfg(feature = "collector")]
+mod fidelity;
 // Hostile input and environments; they rely on Linux's /proc and devices.
 mod duplicates;
 mod github;

@@ -11,9 +11,15 @@ fn read_json(path: &Path) -> Value {
 }
 
 /// `v` as ibaudit reads and writes it (AWS shapes keep only the fields it knows).
+/// `v` as `merge` writes it: read keeping every operation response whole,
+/// written by ibaudit's own serialiser.
 fn canonical(v: &Value) -> Value {
-    let snapshot: ibaudit_snapshot::Snapshot = serde_json::from_value(v.clone()).unwrap();
-    serde_json::to_value(&snapshot).unwrap()
+    serde_json::to_value(keeping(v)).unwrap()
+}
+
+fn keeping(v: &Value) -> ibaudit_snapshot::Snapshot {
+    let bytes = serde_json::to_vec(v).unwrap();
+    ibaudit_snapshot::from_slice_keeping(&bytes, Path::new("input.json")).unwrap()
 }
 
 fn write_json(path: &Path, v: &Value) {
@@ -282,9 +288,10 @@ fn organization() -> Value {
 fn three_shards_merged_are_the_unsharded_snapshot_byte_for_byte() {
     let dir = tempfile::tempdir().unwrap();
     let whole = organization();
-    // As one unsharded run writes it: ibaudit's own serialiser.
+    // As one unsharded run writes it: every response as collected, through
+    // ibaudit's own serialiser.
     let whole_path = dir.path().join("whole.json");
-    let snapshot: ibaudit_snapshot::Snapshot = serde_json::from_value(whole.clone()).unwrap();
+    let snapshot = keeping(&whole);
     std::fs::write(
         &whole_path,
         serde_json::to_string_pretty(&snapshot).unwrap() + "\n",
@@ -390,6 +397,46 @@ fn the_same_account_and_region_twice_is_an_input_error_naming_both_files() {
         read_json(&all),
         canonical(&envelope(vec![demo_account("111122223333", "security")]))
     );
+}
+
+#[test]
+fn merge_writes_back_fields_the_model_does_not_name_and_an_audit_ignores_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let sent = |id: &str, vpc: &str| {
+        json!({"account_id": id, "partition": "aws", "regions": [{
+            "region": "eu-west-1",
+            "DescribeVpcs": {"Vpcs": [{
+                "VpcId": vpc,
+                "State": "available",
+                "Tags": [{"Key": "Name", "Value": "build"}],
+                "CidrBlockAssociationSet": [],
+                "BlockPublicAccessStates": {"InternetGatewayBlockMode": "off"},
+                "SomethingAwsAddsNextYear": {"Deep": [1, 2.5, null, "x"]}
+            }], "NextToken": null},
+            "DescribeVpcAttribute": [{"VpcId": vpc, "EnableDnsSupport": {"Value": true},
+                                      "UnknownAttribute": {"Value": false}}]
+        }]})
+    };
+    let a = envelope(vec![sent("111122223333", "vpc-a")]);
+    let b = envelope(vec![sent("444455556666", "vpc-b")]);
+    write_json(&dir.path().join("a.json"), &a);
+    write_json(&dir.path().join("b.json"), &b);
+    let out = Ibaudit::new(&["merge", "b.json", "a.json", "-o", "all.json"])
+        .dir(dir.path())
+        .run();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let merged = read_json(&dir.path().join("all.json"));
+    for (i, input) in [a, b].iter().enumerate() {
+        assert_eq!(
+            merged["accounts"][i]["regions"], input["accounts"][0]["regions"],
+            "account {i}: every response as its input held it"
+        );
+    }
+    // An audit reads only what the rules name; the rest does not disturb it.
+    let out = Ibaudit::new(&["audit", "all.json", "--format", "json", "--fail-on", "none"])
+        .dir(dir.path())
+        .run();
+    assert!(matches!(code(&out), 0 | 3), "{}", stderr(&out));
 }
 
 /// The YAML template writes the policy as a JSON flow mapping after

@@ -1,276 +1,223 @@
-//! AWS SDK types to the snapshot's AWS CLI shapes: same field names, enum
-//! values exactly as AWS sent them (`as_str()`, so `available` stays
-//! lower case where the SDK maps it to an unknown variant).
+//! AWS SDK types to the JSON the AWS CLI prints for them: every field the
+//! SDK returned, under the AWS CLI's names, enum values exactly as AWS sent
+//! them (`as_str()`, so `available` stays lower case where the SDK maps it to
+//! an unknown variant), and nothing AWS did not send.
+//!
+//! `shapes` (generated from the AWS CLI's service models and the SDK's
+//! sources by `tests/harness/gen_cli_shapes.py`) writes each SDK type as the
+//! JSON the AWS CLI prints. The region collector assembles each operation's
+//! response from it and keeps that JSON whole beside the typed model the rules
+//! read ([`ibaudit_snapshot::Response`]). The SDK keeps a list AWS did not
+//! send as `None` and one it sent empty as `Some(vec![])` (its public fields;
+//! the slice accessors lose the difference), so both are written as AWS sent
+//! them. The SDK cannot tell absent from empty where it makes a member
+//! required (`AdvancedFieldSelector.Field`,
+//! `AdvancedEventSelector.FieldSelectors`): those are always written.
+//!
+//! Timestamps are written as the AWS CLI (v1, the `awscli` package) prints
+//! them by default, which is the value the service sent: EC2's XML
+//! timestamps as ISO 8601 with milliseconds (`2026-01-10T12:00:44.000Z`),
+//! CloudTrail's JSON timestamps as epoch seconds (`1454022144.869`).
+
+#[allow(clippy::all, clippy::pedantic, unused_parens, deprecated)]
+#[rustfmt::skip]
+mod shapes;
 
 use aws_sdk_cloudtrail::operation::get_event_selectors::GetEventSelectorsOutput;
+use aws_sdk_cloudtrail::operation::get_trail_status::GetTrailStatusOutput;
 use aws_sdk_cloudtrail::types as ct;
+use aws_sdk_ec2::operation::describe_vpc_attribute::DescribeVpcAttributeOutput;
 use aws_sdk_ec2::types as ec2;
 use aws_sdk_imagebuilder::types as ib;
 use aws_smithy_types::date_time::Format;
-use ibaudit_snapshot::aws;
+use aws_smithy_types::DateTime;
+use serde_json::{Map, Value};
 
-fn s(v: Option<&str>) -> String {
-    v.unwrap_or_default().to_string()
+/// A map's entries in key order, so a snapshot is the same from run to run.
+fn sorted(entries: impl Iterator<Item = (String, Value)>) -> Map<String, Value> {
+    let mut v: Vec<(String, Value)> = entries.collect();
+    v.sort_by(|a, b| a.0.cmp(&b.0));
+    v.into_iter().collect()
 }
 
-fn o(v: Option<&str>) -> Option<String> {
-    v.map(str::to_string)
+/// An EC2 (XML) timestamp as EC2 sends it and the AWS CLI prints it:
+/// ISO 8601 in UTC with milliseconds (`2017-09-05T17:55:27.583Z` in the
+/// EC2 API reference's examples).
+fn ts_iso(t: &DateTime) -> Value {
+    let whole = DateTime::from_secs(t.secs())
+        .fmt(Format::DateTime)
+        .unwrap_or_default();
+    let base = whole.trim_end_matches('Z');
+    Value::String(format!("{base}.{:03}Z", t.subsec_nanos() / 1_000_000))
 }
 
-fn list(v: &[String]) -> Option<Vec<String>> {
-    (!v.is_empty()).then(|| v.to_vec())
-}
-
-/// VPCs and subnets carry IPv6 associations of two SDK types with the same shape.
-macro_rules! ipv6_associations {
-    ($list:expr) => {
-        $list
-            .iter()
-            .map(|a| aws::Ipv6CidrBlockAssociation {
-                ipv6_cidr_block: s(a.ipv6_cidr_block()),
-                ipv6_cidr_block_state: a.ipv6_cidr_block_state().map(|st| aws::CidrBlockState {
-                    state: st.state().map(|x| x.as_str().to_string()),
-                }),
-            })
-            .collect()
+/// A JSON-protocol timestamp as the service sends it and the AWS CLI prints
+/// it: epoch seconds, a JSON number (`"LatestDeliveryTime": 1454022144.869`
+/// in the CLI's get-trail-status example), to the microsecond the SDK keeps.
+fn ts_epoch(t: &DateTime) -> Value {
+    let micros = (t.subsec_nanos() + 500) / 1_000;
+    let (secs, micros) = if micros == 1_000_000 {
+        (t.secs() + 1, 0)
+    } else {
+        (t.secs(), micros)
     };
-}
-
-pub fn vpc_endpoint(e: &ec2::VpcEndpoint) -> aws::VpcEndpoint {
-    aws::VpcEndpoint {
-        vpc_endpoint_id: s(e.vpc_endpoint_id()),
-        vpc_endpoint_type: e
-            .vpc_endpoint_type()
-            .map(|t| t.as_str().to_string())
-            .unwrap_or_default(),
-        vpc_id: s(e.vpc_id()),
-        service_name: o(e.service_name()),
-        state: e.state().map(|x| x.as_str().to_string()),
-        policy_document: o(e.policy_document()),
-        route_table_ids: e.route_table_ids().to_vec(),
-        subnet_ids: e.subnet_ids().to_vec(),
-        groups: e
-            .groups()
-            .iter()
-            .map(|g| aws::SecurityGroupIdentifier {
-                group_id: s(g.group_id()),
-                group_name: o(g.group_name()),
-            })
-            .collect(),
-        private_dns_enabled: e.private_dns_enabled(),
-        requester_managed: e.requester_managed(),
-        network_interface_ids: e.network_interface_ids().to_vec(),
-        dns_entries: e
-            .dns_entries()
-            .iter()
-            .map(|d| aws::DnsEntry {
-                dns_name: o(d.dns_name()),
-                hosted_zone_id: o(d.hosted_zone_id()),
-            })
-            .collect(),
-        creation_timestamp: e
-            .creation_timestamp()
-            .and_then(|t| t.fmt(Format::DateTime).ok())
-            .map(aws::Timestamp::from),
-        tags: e
-            .tags()
-            .iter()
-            .map(|t| aws::Tag {
-                key: s(t.key()),
-                value: s(t.value()),
-            })
-            .collect(),
-        owner_id: o(e.owner_id()),
+    if micros == 0 {
+        return Value::from(secs);
     }
+    let text = format!("{secs}.{micros:06}");
+    serde_json::from_str::<serde_json::Number>(text.trim_end_matches('0'))
+        .map_or(Value::Null, Value::Number)
 }
 
-pub fn vpc(v: &ec2::Vpc) -> aws::Vpc {
-    aws::Vpc {
-        vpc_id: s(v.vpc_id()),
-        cidr_block: o(v.cidr_block()),
-        cidr_block_association_set: v
-            .cidr_block_association_set()
-            .iter()
-            .map(|a| aws::CidrBlockAssociation {
-                cidr_block: s(a.cidr_block()),
-                cidr_block_state: a.cidr_block_state().map(|st| aws::CidrBlockState {
-                    state: st.state().map(|x| x.as_str().to_string()),
-                }),
-            })
-            .collect(),
-        ipv6_cidr_block_association_set: ipv6_associations!(v.ipv6_cidr_block_association_set()),
-        is_default: v.is_default(),
-        owner_id: o(v.owner_id()),
+/// A response holding one list under its AWS CLI key (`{"Vpcs": [...]}`):
+/// the pages of a paginated call, or the chunks of a filtered one, joined.
+pub fn list_response(key: &str, items: Vec<Value>) -> Value {
+    let mut m = Map::new();
+    m.insert(key.to_string(), Value::Array(items));
+    Value::Object(m)
+}
+
+pub fn vpc_endpoint(x: &ec2::VpcEndpoint) -> Value {
+    shapes::ec2_vpc_endpoint(x)
+}
+
+pub fn vpc(x: &ec2::Vpc) -> Value {
+    shapes::ec2_vpc(x)
+}
+
+pub fn subnet(x: &ec2::Subnet) -> Value {
+    shapes::ec2_subnet(x)
+}
+
+pub fn security_group(x: &ec2::SecurityGroup) -> Value {
+    shapes::ec2_security_group(x)
+}
+
+pub fn route_table(x: &ec2::RouteTable) -> Value {
+    shapes::ec2_route_table(x)
+}
+
+pub fn prefix_list(x: &ec2::PrefixList) -> Value {
+    shapes::ec2_prefix_list(x)
+}
+
+pub fn trail(x: &ct::Trail) -> Value {
+    shapes::ct_trail(x)
+}
+
+pub fn trail_status(x: &GetTrailStatusOutput) -> Value {
+    shapes::ct_get_trail_status_output(x)
+}
+
+pub fn event_selectors(x: &GetEventSelectorsOutput) -> Value {
+    shapes::ct_get_event_selectors_output(x)
+}
+
+pub fn infrastructure_summary(x: &ib::InfrastructureConfigurationSummary) -> Value {
+    shapes::ib_infrastructure_configuration_summary(x)
+}
+
+/// A GetInfrastructureConfiguration response without its `requestId` (the
+/// call's, not the configuration's: "The request ID that uniquely identifies
+/// this request", Image Builder API reference).
+pub fn get_infrastructure_configuration(x: &ib::InfrastructureConfiguration) -> Value {
+    let mut m = Map::new();
+    m.insert(
+        "infrastructureConfiguration".into(),
+        shapes::ib_infrastructure_configuration(x),
+    );
+    Value::Object(m)
+}
+
+/// A DescribeVpcAttribute response: `VpcId` and the attribute asked for, as
+/// `{"Value": bool}` (EC2 API reference, DescribeVpcAttribute,
+/// AttributeBooleanValue). `vpc` stands in for a `VpcId` AWS left out.
+pub fn vpc_attribute(x: &DescribeVpcAttributeOutput, vpc: &str) -> Value {
+    let mut m = Map::new();
+    m.insert(
+        "VpcId".into(),
+        Value::from(x.vpc_id.as_deref().unwrap_or(vpc)),
+    );
+    for (key, attr) in [
+        ("EnableDnsHostnames", &x.enable_dns_hostnames),
+        ("EnableDnsSupport", &x.enable_dns_support),
+        (
+            "EnableNetworkAddressUsageMetrics",
+            &x.enable_network_address_usage_metrics,
+        ),
+    ] {
+        if let Some(a) = attr {
+            let mut v = Map::new();
+            if let Some(b) = a.value {
+                v.insert("Value".into(), Value::Bool(b));
+            }
+            m.insert(key.into(), Value::Object(v));
+        }
     }
+    Value::Object(m)
 }
 
-pub fn subnet(x: &ec2::Subnet) -> aws::Subnet {
-    aws::Subnet {
-        subnet_id: s(x.subnet_id()),
-        vpc_id: s(x.vpc_id()),
-        availability_zone: o(x.availability_zone()),
-        availability_zone_id: o(x.availability_zone_id()),
-        cidr_block: o(x.cidr_block()),
-        ipv6_cidr_block_association_set: ipv6_associations!(x.ipv6_cidr_block_association_set()),
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ec2_timestamps_keep_their_milliseconds() {
+        // "2017-09-05T17:55:27.583Z" (EC2 API reference examples).
+        let t = DateTime::from_secs_and_nanos(1_504_634_127, 583_000_000);
+        assert_eq!(ts_iso(&t), "2017-09-05T17:55:27.583Z");
+        let whole = DateTime::from_secs(1_768_046_444);
+        assert_eq!(ts_iso(&whole), "2026-01-10T12:00:44.000Z");
     }
-}
 
-pub fn security_group(g: &ec2::SecurityGroup) -> aws::SecurityGroup {
-    aws::SecurityGroup {
-        group_id: s(g.group_id()),
-        group_name: o(g.group_name()),
-        vpc_id: o(g.vpc_id()),
-        ip_permissions: g
-            .ip_permissions()
-            .iter()
-            .map(|p| aws::IpPermission {
-                ip_protocol: s(p.ip_protocol()),
-                from_port: p.from_port(),
-                to_port: p.to_port(),
-                ip_ranges: p
-                    .ip_ranges()
-                    .iter()
-                    .map(|r| aws::IpRange {
-                        cidr_ip: s(r.cidr_ip()),
-                    })
-                    .collect(),
-                ipv6_ranges: p
-                    .ipv6_ranges()
-                    .iter()
-                    .map(|r| aws::Ipv6Range {
-                        cidr_ipv6: s(r.cidr_ipv6()),
-                    })
-                    .collect(),
-                prefix_list_ids: p
-                    .prefix_list_ids()
-                    .iter()
-                    .map(|r| aws::PrefixListId {
-                        prefix_list_id: s(r.prefix_list_id()),
-                    })
-                    .collect(),
-                user_id_group_pairs: p
-                    .user_id_group_pairs()
-                    .iter()
-                    .map(|r| aws::UserIdGroupPair {
-                        group_id: o(r.group_id()),
-                        user_id: o(r.user_id()),
-                    })
-                    .collect(),
-            })
-            .collect(),
+    #[test]
+    fn json_timestamps_are_epoch_seconds_as_sent() {
+        // "LatestDeliveryTime": 1454022144.869 (the CLI's get-trail-status example).
+        let t = DateTime::from_secs_f64(1_454_022_144.869);
+        assert_eq!(ts_epoch(&t).to_string(), "1454022144.869");
+        assert_eq!(
+            ts_epoch(&DateTime::from_secs(1_454_022_144)).to_string(),
+            "1454022144"
+        );
     }
-}
 
-pub fn route_table(t: &ec2::RouteTable) -> aws::RouteTable {
-    aws::RouteTable {
-        route_table_id: s(t.route_table_id()),
-        vpc_id: s(t.vpc_id()),
-        associations: t
-            .associations()
-            .iter()
-            .map(|a| aws::RouteTableAssociation {
-                main: a.main().unwrap_or(false),
-                subnet_id: o(a.subnet_id()),
-                gateway_id: o(a.gateway_id()),
-                route_table_association_id: o(a.route_table_association_id()),
-            })
-            .collect(),
-        routes: t
-            .routes()
-            .iter()
-            .map(|r| aws::Route {
-                destination_cidr_block: o(r.destination_cidr_block()),
-                destination_ipv6_cidr_block: o(r.destination_ipv6_cidr_block()),
-                destination_prefix_list_id: o(r.destination_prefix_list_id()),
-                gateway_id: o(r.gateway_id()),
-                nat_gateway_id: o(r.nat_gateway_id()),
-                transit_gateway_id: o(r.transit_gateway_id()),
-                egress_only_internet_gateway_id: o(r.egress_only_internet_gateway_id()),
-                network_interface_id: o(r.network_interface_id()),
-                instance_id: o(r.instance_id()),
-                vpc_peering_connection_id: o(r.vpc_peering_connection_id()),
-                carrier_gateway_id: o(r.carrier_gateway_id()),
-                local_gateway_id: o(r.local_gateway_id()),
-                core_network_arn: o(r.core_network_arn()),
-                state: r.state().map(|x| x.as_str().to_string()),
-                origin: r.origin().map(|x| x.as_str().to_string()),
-            })
-            .collect(),
+    #[test]
+    fn lists_keep_absent_apart_from_empty_and_unnamed_fields_are_kept() {
+        let mut e = ec2::VpcEndpoint::builder()
+            .vpc_endpoint_id("vpce-1")
+            .vpc_endpoint_type(ec2::VpcEndpointType::Resource)
+            .vpc_id("vpc-1")
+            .ip_address_type(ec2::IpAddressType::Dualstack)
+            .dns_options(
+                ec2::DnsOptions::builder()
+                    .dns_record_ip_type(ec2::DnsRecordIpType::Dualstack)
+                    .build(),
+            )
+            .build();
+        e.route_table_ids = Some(vec![]);
+        let json = vpc_endpoint(&e);
+        assert_eq!(json["RouteTableIds"], serde_json::json!([]));
+        for absent in [
+            "ServiceName",
+            "SubnetIds",
+            "NetworkInterfaceIds",
+            "DnsEntries",
+            "Tags",
+        ] {
+            assert!(json.get(absent).is_none(), "{absent} invented: {json}");
+        }
+        assert_eq!(json["IpAddressType"], "dualstack");
+        assert_eq!(json["DnsOptions"]["DnsRecordIpType"], "dualstack");
     }
-}
 
-pub fn prefix_list(p: &ec2::PrefixList) -> aws::PrefixList {
-    aws::PrefixList {
-        prefix_list_id: s(p.prefix_list_id()),
-        prefix_list_name: s(p.prefix_list_name()),
-        cidrs: p.cidrs().to_vec(),
-    }
-}
-
-pub fn trail(t: &ct::Trail) -> aws::Trail {
-    aws::Trail {
-        name: s(t.name()),
-        trail_arn: s(t.trail_arn()),
-        home_region: o(t.home_region()),
-        is_multi_region_trail: t.is_multi_region_trail(),
-        is_organization_trail: t.is_organization_trail(),
-        s3_bucket_name: o(t.s3_bucket_name()),
-    }
-}
-
-pub fn event_selectors(e: &GetEventSelectorsOutput) -> aws::EventSelectorsResponse {
-    aws::EventSelectorsResponse {
-        trail_arn: o(e.trail_arn()),
-        event_selectors: (!e.event_selectors().is_empty()).then(|| {
-            e.event_selectors()
-                .iter()
-                .map(|x| aws::EventSelector {
-                    read_write_type: x.read_write_type().map(|t| t.as_str().to_string()),
-                    include_management_events: x.include_management_events(),
-                    exclude_management_event_sources: list(x.exclude_management_event_sources()),
-                })
-                .collect()
-        }),
-        advanced_event_selectors: (!e.advanced_event_selectors().is_empty()).then(|| {
-            e.advanced_event_selectors()
-                .iter()
-                .map(|x| aws::AdvancedEventSelector {
-                    name: o(x.name()),
-                    field_selectors: x
-                        .field_selectors()
-                        .iter()
-                        .map(|f| aws::AdvancedFieldSelector {
-                            field: f.field().to_string(),
-                            equals: list(f.equals()),
-                            not_equals: list(f.not_equals()),
-                            starts_with: list(f.starts_with()),
-                            not_starts_with: list(f.not_starts_with()),
-                            ends_with: list(f.ends_with()),
-                            not_ends_with: list(f.not_ends_with()),
-                        })
-                        .collect(),
-                })
-                .collect()
-        }),
-    }
-}
-
-pub fn infrastructure_summary(
-    x: &ib::InfrastructureConfigurationSummary,
-) -> aws::InfrastructureConfigurationSummary {
-    aws::InfrastructureConfigurationSummary {
-        arn: s(x.arn()),
-        name: o(x.name()),
-    }
-}
-
-pub fn infrastructure_configuration(
-    x: &ib::InfrastructureConfiguration,
-) -> aws::InfrastructureConfiguration {
-    aws::InfrastructureConfiguration {
-        arn: s(x.arn()),
-        name: o(x.name()),
-        subnet_id: o(x.subnet_id()),
-        security_group_ids: x.security_group_ids().to_vec(),
+    #[test]
+    fn an_empty_selector_list_aws_sent_stays() {
+        let out = GetEventSelectorsOutput::builder()
+            .trail_arn("arn:aws:cloudtrail:us-east-1:111122223333:trail/t")
+            .set_event_selectors(Some(vec![]))
+            .build();
+        let json = event_selectors(&out);
+        assert_eq!(json["EventSelectors"], serde_json::json!([]));
+        assert!(json.get("AdvancedEventSelectors").is_none(), "{json}");
     }
 }

@@ -17,7 +17,9 @@ use aws_sdk_ec2::types::{Filter, VpcAttributeName};
 use aws_smithy_runtime_api::client::result::SdkError;
 use ibaudit_snapshot::aws::{self, CollectionError};
 use ibaudit_snapshot::scope::EndpointService;
-use ibaudit_snapshot::{Operation, RegionSnapshot};
+use ibaudit_snapshot::{Operation, RegionSnapshot, Response};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
 
 use crate::plan::Plan;
 use crate::{convert, Run, DEADLINE_EXCEEDED};
@@ -52,6 +54,26 @@ fn filter(name: &str, values: &[String]) -> Filter {
 fn chunks(ids: &BTreeSet<String>) -> Vec<Vec<String>> {
     let all: Vec<String> = ids.iter().cloned().collect();
     all.chunks(FILTER_VALUES).map(<[String]>::to_vec).collect()
+}
+
+/// The error code recorded for a response that does not read as the
+/// snapshot's model (a field AWS always sends is missing): the operation is
+/// then reported as not collected, never assessed on a partial model.
+pub(crate) const UNREADABLE_RESPONSE: &str = "UnreadableResponse";
+
+/// An operation's response from the JSON AWS returned: the typed model with
+/// the JSON kept whole. When it does not read as the model, the failure is
+/// returned as the operation's collection error instead.
+pub(crate) fn response<T: DeserializeOwned>(
+    op: Operation,
+    json: Value,
+) -> Result<Response<T>, CollectionError> {
+    Response::from_json(json).map_err(|e| CollectionError {
+        operation: op.name().to_string(),
+        code: UNREADABLE_RESPONSE.to_string(),
+        message: format!("the response does not read as the snapshot model: {e}"),
+        resource: None,
+    })
 }
 
 /// One region being collected: its clients and the failures so far.
@@ -98,6 +120,11 @@ impl Region<'_> {
         result
             .map_err(|e| self.errors.lock().expect("errors lock").push(e))
             .ok()
+    }
+
+    /// [`response`], with a failure recorded.
+    fn response<T: DeserializeOwned>(&self, op: Operation, json: Value) -> Option<Response<T>> {
+        self.keep(response(op, json))
     }
 
     /// One call under the run's bounds; a failure is recorded, never raised.
@@ -151,24 +178,35 @@ impl Region<'_> {
                     .collect::<Result<Vec<_>, _>>()
             ),
         );
-        snap.describe_vpc_endpoints = endpoints.map(|e| aws::DescribeVpcEndpointsResponse {
-            vpc_endpoints: e.iter().map(convert::vpc_endpoint).collect(),
+        snap.describe_vpc_endpoints = endpoints.and_then(|e| {
+            let items = e.iter().map(convert::vpc_endpoint).collect();
+            self.response(
+                Operation::DescribeVpcEndpoints,
+                convert::list_response("VpcEndpoints", items),
+            )
         });
         (
             snap.list_infrastructure_configurations,
             snap.get_infrastructure_configuration,
         ) = infra;
-        let trail_list: Vec<aws::Trail> = trails
+        snap.describe_trails = trails.and_then(|t| {
+            let items = t.trail_list().iter().map(convert::trail).collect();
+            self.response(
+                Operation::DescribeTrails,
+                convert::list_response("trailList", items),
+            )
+        });
+        snap.describe_prefix_lists = prefix_lists.and_then(|p| {
+            let items = p.iter().map(convert::prefix_list).collect();
+            self.response(
+                Operation::DescribePrefixLists,
+                convert::list_response("PrefixLists", items),
+            )
+        });
+        snap.describe_trails
             .as_ref()
-            .map(|t| t.trail_list().iter().map(convert::trail).collect())
-            .unwrap_or_default();
-        snap.describe_trails = trails.map(|_| aws::DescribeTrailsResponse {
-            trail_list: trail_list.clone(),
-        });
-        snap.describe_prefix_lists = prefix_lists.map(|p| aws::DescribePrefixListsResponse {
-            prefix_lists: p.iter().map(convert::prefix_list).collect(),
-        });
-        trail_list
+            .map(|t| t.trail_list.clone())
+            .unwrap_or_default()
     }
 
     /// Phase B: the subnets Image Builder uses, by id; absent when any chunk failed.
@@ -195,7 +233,10 @@ impl Region<'_> {
                 None => return,
             }
         }
-        snap.describe_subnets = Some(aws::DescribeSubnetsResponse { subnets });
+        snap.describe_subnets = self.response(
+            Operation::DescribeSubnets,
+            convert::list_response("Subnets", subnets),
+        );
     }
 
     /// Phase C: the Image Builder VPCs, their route tables, the endpoints'
@@ -235,16 +276,29 @@ impl Region<'_> {
             }),
             self.vpc_attributes(&plan.dns_vpcs),
         );
-        snap.describe_vpcs = vpcs.map(|v| aws::DescribeVpcsResponse {
-            vpcs: v.iter().map(convert::vpc).collect(),
+        snap.describe_vpcs = vpcs.and_then(|v| {
+            let items = v.iter().map(convert::vpc).collect();
+            self.response(
+                Operation::DescribeVpcs,
+                convert::list_response("Vpcs", items),
+            )
         });
-        snap.describe_route_tables = tables.map(|t| aws::DescribeRouteTablesResponse {
-            route_tables: t.iter().map(convert::route_table).collect(),
+        snap.describe_route_tables = tables.and_then(|t| {
+            let items = t.iter().map(convert::route_table).collect();
+            self.response(
+                Operation::DescribeRouteTables,
+                convert::list_response("RouteTables", items),
+            )
         });
-        snap.describe_security_groups = groups.map(|g| aws::DescribeSecurityGroupsResponse {
-            security_groups: g.iter().map(convert::security_group).collect(),
+        snap.describe_security_groups = groups.and_then(|g| {
+            let items = g.iter().map(convert::security_group).collect();
+            self.response(
+                Operation::DescribeSecurityGroups,
+                convert::list_response("SecurityGroups", items),
+            )
         });
-        snap.describe_vpc_attribute = Some(attributes);
+        snap.describe_vpc_attribute =
+            self.response(Operation::DescribeVpcAttribute, Value::Array(attributes));
     }
 
     /// One paginated call per chunk of filter values, merged; `None` when any
@@ -269,7 +323,7 @@ impl Region<'_> {
     }
 
     /// `enableDnsSupport` and `enableDnsHostnames` of each VPC, all at once.
-    async fn vpc_attributes(&self, vpcs: &BTreeSet<String>) -> Vec<aws::VpcAttributeResponse> {
+    async fn vpc_attributes(&self, vpcs: &BTreeSet<String>) -> Vec<Value> {
         let mut tasks = tokio::task::JoinSet::new();
         for vpc in vpcs {
             for attr in [
@@ -290,24 +344,17 @@ impl Region<'_> {
         while let Some(done) = tasks.join_next().await {
             let (vpc, result) = done.expect("an attribute task panicked");
             if let Some(r) = self.keep(result) {
-                out.push(aws::VpcAttributeResponse {
-                    vpc_id: r.vpc_id().unwrap_or(&vpc).to_string(),
-                    enable_dns_support: r
-                        .enable_dns_support()
-                        .and_then(|v| v.value())
-                        .map(|value| aws::AttributeBooleanValue { value }),
-                    enable_dns_hostnames: r
-                        .enable_dns_hostnames()
-                        .and_then(|v| v.value())
-                        .map(|value| aws::AttributeBooleanValue { value }),
-                });
+                out.push(convert::vpc_attribute(&r, &vpc));
             }
         }
         // Deterministic order whatever finished first.
-        out.sort_by(|a, b| {
-            (&a.vpc_id, a.enable_dns_support.is_none())
-                .cmp(&(&b.vpc_id, b.enable_dns_support.is_none()))
-        });
+        let order = |v: &Value| {
+            (
+                v["VpcId"].as_str().unwrap_or_default().to_string(),
+                v.get("EnableDnsSupport").is_none(),
+            )
+        };
+        out.sort_by_key(order);
         out
     }
 
@@ -327,10 +374,15 @@ impl Region<'_> {
         else {
             return (None, None);
         };
-        let summaries: Vec<aws::InfrastructureConfigurationSummary> =
-            list.iter().map(convert::infrastructure_summary).collect();
+        let items = list.iter().map(convert::infrastructure_summary).collect();
+        let Some(summaries) = self.response::<aws::ListInfrastructureConfigurationsResponse>(
+            Operation::ListInfrastructureConfigurations,
+            convert::list_response("infrastructureConfigurationSummaryList", items),
+        ) else {
+            return (None, None);
+        };
         let mut tasks = tokio::task::JoinSet::new();
-        for s in &summaries {
+        for s in &summaries.infrastructure_configuration_summary_list {
             let (run, ib, arn) = (self.run.clone(), self.ib.clone(), s.arn.clone());
             tasks.spawn(async move {
                 let call = ib
@@ -352,28 +404,27 @@ impl Region<'_> {
                 .as_ref()
                 .and_then(|r| r.infrastructure_configuration())
             {
-                configs.push(aws::GetInfrastructureConfigurationResponse {
-                    infrastructure_configuration: convert::infrastructure_configuration(c),
-                });
+                configs.push(convert::get_infrastructure_configuration(c));
             }
         }
-        configs.sort_by(|a, b| {
-            a.infrastructure_configuration
-                .arn
-                .cmp(&b.infrastructure_configuration.arn)
-        });
-        (
-            Some(aws::ListInfrastructureConfigurationsResponse {
-                infrastructure_configuration_summary_list: summaries,
-            }),
-            Some(configs),
-        )
+        let arn = |v: &Value| {
+            v["infrastructureConfiguration"]["arn"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        };
+        configs.sort_by_key(arn);
+        let configs = self.response(
+            Operation::GetInfrastructureConfiguration,
+            Value::Array(configs),
+        );
+        (Some(summaries), configs)
     }
 }
 
 type Infrastructure = (
-    Option<aws::ListInfrastructureConfigurationsResponse>,
-    Option<Vec<aws::GetInfrastructureConfigurationResponse>>,
+    Option<Response<aws::ListInfrastructureConfigurationsResponse>>,
+    Option<Response<Vec<aws::GetInfrastructureConfigurationResponse>>>,
 );
 
 /// Reads each trail that covers a region with an Image Builder endpoint once,
@@ -416,13 +467,15 @@ pub(crate) async fn collect_trails(
                     ct.get_event_selectors().trail_name(&arn).send()
                 ),
             );
-            let status = status.map(|s| aws::TrailStatus {
-                is_logging: s.is_logging(),
-            });
+            let status = status.map(|s| convert::trail_status(&s));
             let selectors = selectors.map(|s| convert::event_selectors(&s));
             (arn, store, status, selectors)
         });
     }
+    // Per region stored in: the responses by trail ARN, assembled as JSON
+    // and read as the model once, when all are in.
+    let mut statuses: BTreeMap<String, serde_json::Map<String, Value>> = BTreeMap::new();
+    let mut selector_maps: BTreeMap<String, serde_json::Map<String, Value>> = BTreeMap::new();
     while let Some(done) = tasks.join_next().await {
         let (arn, store, status, selectors) = done.expect("a trail task panicked");
         let snap = &mut regions
@@ -431,18 +484,37 @@ pub(crate) async fn collect_trails(
             .snapshot;
         match status {
             Ok(s) => {
-                snap.get_trail_status
-                    .get_or_insert_with(BTreeMap::new)
+                statuses
+                    .entry(store.clone())
+                    .or_default()
                     .insert(arn.clone(), s);
             }
             Err(e) => snap.errors.push(e),
         }
         match selectors {
             Ok(s) => {
-                snap.get_event_selectors
-                    .get_or_insert_with(BTreeMap::new)
-                    .insert(arn, s);
+                selector_maps.entry(store).or_default().insert(arn, s);
             }
+            Err(e) => snap.errors.push(e),
+        }
+    }
+    for (store, by_arn) in statuses {
+        let snap = &mut regions
+            .get_mut(&store)
+            .expect("a collected region")
+            .snapshot;
+        match response(Operation::GetTrailStatus, Value::Object(by_arn)) {
+            Ok(r) => snap.get_trail_status = Some(r),
+            Err(e) => snap.errors.push(e),
+        }
+    }
+    for (store, by_arn) in selector_maps {
+        let snap = &mut regions
+            .get_mut(&store)
+            .expect("a collected region")
+            .snapshot;
+        match response(Operation::GetEventSelectors, Value::Object(by_arn)) {
+            Ok(r) => snap.get_event_selectors = Some(r),
             Err(e) => snap.errors.push(e),
         }
     }
@@ -454,4 +526,27 @@ pub(crate) async fn collect_trails(
         errors.dedup();
     }
     wanted.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_response_that_does_not_read_as_the_model_is_a_collection_error() {
+        let e = response::<aws::DescribeVpcsResponse>(
+            Operation::DescribeVpcs,
+            serde_json::json!({"Vpcs": [{"State": "available"}]}),
+        )
+        .unwrap_err();
+        assert_eq!(e.operation, "DescribeVpcs");
+        assert_eq!(e.code, UNREADABLE_RESPONSE);
+        assert!(e.message.contains("missing field `VpcId`"), "{}", e.message);
+
+        let sent = serde_json::json!({"Vpcs": [{"VpcId": "vpc-1", "State": "available"}]});
+        let r =
+            response::<aws::DescribeVpcsResponse>(Operation::DescribeVpcs, sent.clone()).unwrap();
+        assert_eq!(r.vpcs[0].vpc_id, "vpc-1");
+        assert_eq!(serde_json::to_value(&r).unwrap(), sent, "kept whole");
+    }
 }

@@ -42,6 +42,9 @@ struct FindingV1<'a> {
     resource_id: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     resource_arn: Option<&'a str>,
+    /// The resource's `Name` tag, where it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resource_name: Option<&'a str>,
     message: &'a str,
     fingerprint: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -82,6 +85,7 @@ pub fn render(report: &Report) -> String {
                 resource_type: f.resource_type,
                 resource_id: &f.resource_id,
                 resource_arn: f.resource_arn.as_deref(),
+                resource_name: f.resource_name.as_deref(),
                 message: &f.message,
                 fingerprint: &f.fingerprint,
                 suppressed: f.suppressed.as_ref(),

@@ -102,6 +102,11 @@ fn severity_cell(f: &Finding) -> String {
 
 fn resource_cell(f: &Finding) -> String {
     let mut cell = code(&f.resource_id);
+    if let Some(name) = &f.resource_name {
+        cell.push_str(" (");
+        cell.push_str(&code(name));
+        cell.push(')');
+    }
     if let Some(arn) = f.resource_arn.as_deref().filter(|a| *a != f.resource_id) {
         cell.push_str("<br>");
         cell.push_str(&code(arn));

@@ -144,7 +144,10 @@ pub fn render(report: &Report, style: Style) -> String {
                 // Every cell from the snapshot is made inert: ids, Sids and
                 // error messages may hold escape sequences or bidi overrides.
                 Cell::new(inert(&f.region)),
-                Cell::new(inert(&f.resource_id)),
+                Cell::new(match &f.resource_name {
+                    Some(name) => format!("{}\n({})", inert(&f.resource_id), inert(name)),
+                    None => inert(&f.resource_id).into_owned(),
+                }),
                 Cell::new(inert(&f.message)),
             ];
             if many_accounts {
@@ -186,6 +189,7 @@ mod tests {
             resource_type: "AWS::EC2::VPCEndpoint",
             resource_id: format!("vpce-1{HOSTILE}"),
             resource_arn: None,
+            resource_name: None,
             message: format!("Statement[0] (Sid \"S{HOSTILE}\")"),
             fingerprint: "f".into(),
             suppressed: None,

@@ -128,6 +128,7 @@ fn account_not_assessed(account: &Account) -> Vec<Finding> {
                 resource_type: ResourceKind::Account.type_name(),
                 resource_id: account.account_id.clone(),
                 resource_arn: None,
+                resource_name: None,
                 message: format!(
                     "{}{on} failed for account {} ({why}); not assessed: {}",
                     e.operation,
@@ -207,6 +208,7 @@ pub fn audit(snapshot: &Snapshot, options: &AuditOptions) -> Report {
                     account_name: account.account_name.clone(),
                     region: region.region.clone(),
                     resource_type: f.resource.kind.type_name(),
+                    resource_name: name_tag(region, &f.resource.id),
                     resource_arn: f.resource.arn(
                         &account.partition,
                         &region.region,
@@ -254,4 +256,55 @@ pub fn audit(snapshot: &Snapshot, options: &AuditOptions) -> Report {
         findings,
         notes,
     }
+}
+
+/// The `Name` tag of the endpoint, VPC, subnet, security group or route
+/// table with this id in the region, where it has one and it is not empty
+/// (EC2 CreateTags: "if you don't want the tag to have a value, specify the
+/// parameter with no value, and we set the value to an empty string").
+fn name_tag(region: &ibaudit_snapshot::RegionSnapshot, id: &str) -> Option<String> {
+    use ibaudit_snapshot::aws::Tag;
+    let name = |tags: &[Tag]| {
+        tags.iter()
+            .find(|t| t.key == "Name" && !t.value.is_empty())
+            .map(|t| t.value.clone())
+    };
+    let r = region;
+    if let Some(e) = r
+        .describe_vpc_endpoints
+        .iter()
+        .flat_map(|x| &x.vpc_endpoints)
+        .find(|e| e.vpc_endpoint_id == id)
+    {
+        return name(&e.tags);
+    }
+    if let Some(v) = r
+        .describe_vpcs
+        .iter()
+        .flat_map(|x| &x.vpcs)
+        .find(|v| v.vpc_id == id)
+    {
+        return name(&v.tags);
+    }
+    if let Some(s) = r
+        .describe_subnets
+        .iter()
+        .flat_map(|x| &x.subnets)
+        .find(|s| s.subnet_id == id)
+    {
+        return name(&s.tags);
+    }
+    if let Some(g) = r
+        .describe_security_groups
+        .iter()
+        .flat_map(|x| &x.security_groups)
+        .find(|g| g.group_id == id)
+    {
+        return name(&g.tags);
+    }
+    r.describe_route_tables
+        .iter()
+        .flat_map(|x| &x.route_tables)
+        .find(|t| t.route_table_id == id)
+        .and_then(|t| name(&t.tags))
 }

@@ -143,6 +143,10 @@ pub struct Finding {
     pub resource_type: &'static str,
     pub resource_id: String,
     pub resource_arn: Option<String>,
+    /// The resource's `Name` tag, where the snapshot has one (endpoints,
+    /// VPCs, subnets): how reviewers know their resources. Text anyone who
+    /// can tag the resource sets: reports print it inert.
+    pub resource_name: Option<String>,
     pub message: String,
     /// Stable for the same rule, account, region, resource and key: never a
     /// timestamp, never the message text.

@@ -1,8 +1,9 @@
 //! AWS response shapes, exactly as the AWS CLI prints them with `--output json`.
 //!
 //! The model holds what the rules read and what a reader needs to recognise
-//! the resources; unknown fields are ignored on
-//! read. A field is required only where AWS always sends it (an identifier such
+//! the resources (their `Name` tags included); unknown fields are ignored on
+//! read. Everything else AWS returned is kept as the exact JSON text of the
+//! whole response beside the model ([`crate::Response`]), not in the model. A field is required only where AWS always sends it (an identifier such
 //! as `VpcEndpointId`), so a hand-written snapshot that forgets one fails with
 //! a JSON path instead of auditing something else; a field AWS omits for some
 //! shapes is optional, and a rule that needs it reports that one resource as
@@ -168,6 +169,9 @@ pub struct Vpc {
     pub is_default: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner_id: Option<String>,
+    /// The resource's tags; reports show its `Name` tag.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<Tag>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -229,6 +233,9 @@ pub struct Subnet {
     pub cidr_block: Option<String>,
     #[serde(default, deserialize_with = "shrunk")]
     pub ipv6_cidr_block_association_set: Vec<Ipv6CidrBlockAssociation>,
+    /// The resource's tags; reports show its `Name` tag.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<Tag>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -248,6 +255,9 @@ pub struct SecurityGroup {
     /// Inbound rules.
     #[serde(default, deserialize_with = "shrunk")]
     pub ip_permissions: Vec<IpPermission>,
+    /// The resource's tags; reports show its `Name` tag.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<Tag>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -311,6 +321,9 @@ pub struct RouteTable {
     pub associations: Vec<RouteTableAssociation>,
     #[serde(default, deserialize_with = "shrunk")]
     pub routes: Vec<Route>,
+    /// The resource's tags; reports show its `Name` tag.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<Tag>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

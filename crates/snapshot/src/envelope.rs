@@ -8,6 +8,7 @@ use serde_json::value::RawValue;
 use serde_json::Value;
 
 use crate::aws::*;
+use crate::response::Response;
 
 /// Keys this version does not know, each kept as the exact JSON text it was
 /// read from, so that it round-trips byte for byte and costs no more memory
@@ -470,10 +471,13 @@ macro_rules! region_operations {
     ($( $field:ident : $ty:ty = $key:literal ),* $(,)?) => {
         /// One region's collected data. `None` for an operation means "not
         /// collected": rules that need it report the region as not assessed.
+        /// Each response holds the typed model the rules read and, when
+        /// collected or read for a merge, the exact JSON AWS returned
+        /// ([`Response`]).
         #[derive(Debug, Clone, PartialEq, Default)]
         pub struct RegionSnapshot {
             pub region: String,
-            $( pub $field: Option<$ty>, )*
+            $( pub $field: Option<Response<$ty>>, )*
             /// Calls that failed for good after retries.
             pub errors: Vec<CollectionError>,
             /// Operation keys this version does not know, kept for round-trips.

@@ -14,6 +14,7 @@ pub mod memory;
 mod merge;
 mod operation;
 pub mod redact;
+mod response;
 pub mod scope;
 
 mod shard;
@@ -23,10 +24,11 @@ pub use envelope::{
     Account, Collector, Extra, Organization, RegionSnapshot, Snapshot, SNAPSHOT_VERSION,
 };
 pub use inert::inert;
-pub use load::{from_bytes, from_slice, load, LoadError};
+pub use load::{from_bytes, from_slice, from_slice_keeping, load, load_keeping, LoadError};
 pub use merge::{merge, MergeError};
 pub use operation::{AccountOperation, ApiCall, Operation, OrgOperation, Service};
 pub use redact::{redact_url, redact_urls};
+pub use response::Response;
 pub use shard::{shard_of, Shard};
 
 /// The operation keys of a region, in the order they are written.

@@ -87,6 +87,21 @@ pub fn from_bytes(bytes: Vec<u8>, path: &Path) -> Result<Snapshot, LoadError> {
     stream(&bytes[..], bytes.len(), path, || Some(bytes.clone()))
 }
 
+/// Reads and validates a snapshot file, keeping each operation response's
+/// exact JSON text beside its typed model, so that writing the snapshot
+/// writes back everything the file held (fields the model does not name
+/// included). For `merge`; an audit reads with [`load`], which keeps only the
+/// typed model and so costs no memory for fields nobody reads.
+pub fn load_keeping(path: &Path) -> Result<Snapshot, LoadError> {
+    crate::response::keeping_raw(|| load(path))
+}
+
+/// [`from_slice`], keeping each operation response's JSON text (see
+/// [`load_keeping`]).
+pub fn from_slice_keeping(bytes: &[u8], path: &Path) -> Result<Snapshot, LoadError> {
+    crate::response::keeping_raw(|| from_slice(bytes, path))
+}
+
 /// Parses a snapshot from bytes; `path` only names the input in errors.
 /// No memory budget: for callers that hold the text anyway.
 pub fn from_slice(bytes: &[u8], path: &Path) -> Result<Snapshot, LoadError> {
@@ -105,12 +120,13 @@ fn stream(
     text: impl FnOnce() -> Option<Vec<u8>>,
 ) -> Result<Snapshot, LoadError> {
     let start = crate::memory::live_bytes().unwrap_or(0);
-    let budgeted = crate::memory::Budgeted {
-        inner: reader,
-        limit: crate::memory::limit(start, len),
-    };
-    let reader = std::io::BufReader::with_capacity(1 << 16, budgeted);
-    parse(serde_json::Deserializer::from_reader(reader), path, text)
+    // Keeping each response's text (merge) costs the file's size on top.
+    let kept = if crate::response::keeping() { len } else { 0 };
+    let limit = crate::memory::limit(start, len).saturating_add(kept);
+    let reader = std::io::BufReader::with_capacity(1 << 16, crate::memory::Budgeted(reader));
+    crate::memory::with_limit(limit, || {
+        parse(serde_json::Deserializer::from_reader(reader), path, text)
+    })
 }
 
 /// What must hold before the document is parsed: it is not empty, no object
@@ -200,12 +216,7 @@ fn parse<'de, R: serde_json::de::Read<'de>>(
                 json_path,
                 line,
                 column,
-                message: format!(
-                    "reading this snapshot would take more than {}x its size in memory \
-                     (its lists hold more, smaller items than AWS sends); it is refused \
-                     rather than let it exhaust the machine's memory",
-                    crate::memory::GROWTH
-                ),
+                message: crate::memory::REFUSAL.to_string(),
             })
         }
         Category::Syntax | Category::Io => Err(LoadError::Syntax {

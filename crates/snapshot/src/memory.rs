@@ -103,21 +103,58 @@ pub(crate) fn limit(start: usize, len: usize) -> usize {
     start.saturating_add(growth.max(FLOOR))
 }
 
-/// A reader that fails, with [`io::ErrorKind::OutOfMemory`], once the heap
-/// is over `limit`. Wrapped in a `BufReader`, it checks once per buffer refill.
-pub(crate) struct Budgeted<R> {
-    pub inner: R,
-    pub limit: usize,
+/// Why a snapshot is refused when it is over budget.
+pub(crate) const REFUSAL: &str = "reading this snapshot would take more than 1.9x its size in \
+     memory (its lists hold more, smaller items than AWS sends); it is refused rather than let it \
+     exhaust the machine's memory";
+
+thread_local! {
+    /// The heap allowed while the current snapshot is read on this thread.
+    static LIMIT: std::cell::Cell<usize> = const { std::cell::Cell::new(usize::MAX) };
 }
+
+/// Runs `read` with the heap limited to `limit` for every [`Budgeted`]
+/// reader it uses, and restores the previous limit afterwards.
+pub(crate) fn with_limit<R>(limit: usize, read: impl FnOnce() -> R) -> R {
+    struct Restore(usize);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            LIMIT.with(|l| l.set(self.0));
+        }
+    }
+    let _restore = Restore(LIMIT.with(|l| l.replace(limit)));
+    read()
+}
+
+/// A reader that fails, with [`io::ErrorKind::OutOfMemory`], once the heap
+/// is over the limit of [`with_limit`]. Wrapped in a `BufReader`, it checks
+/// once per buffer refill.
+pub(crate) struct Budgeted<R>(pub R);
 
 impl<R: Read> Read for Budgeted<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if live_bytes().is_some_and(|live| live > self.limit) {
-            return Err(io::Error::new(
-                io::ErrorKind::OutOfMemory,
-                "over the memory budget",
-            ));
+        let limit = LIMIT.with(std::cell::Cell::get);
+        if live_bytes().is_some_and(|live| live > limit) {
+            return Err(io::Error::new(io::ErrorKind::OutOfMemory, REFUSAL));
         }
-        self.inner.read(buf)
+        self.0.read(buf)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_refusal_names_the_budget() {
+        assert!(REFUSAL.contains(&format!(" {GROWTH}x ")), "{REFUSAL}");
+    }
+
+    #[test]
+    fn a_block_costs_what_the_allocator_takes() {
+        assert_eq!(cost(1), 32);
+        assert_eq!(cost(24), 32);
+        assert_eq!(cost(25), 48);
+        assert_eq!(cost(1000), 1008);
     }
 }
