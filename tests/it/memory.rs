@@ -125,3 +125,24 @@ fn real_shapes_without_whitespace_are_read() {
     let o = Ibaudit::new(&["audit", path.to_str().unwrap(), "--fail-on", "none"]).run();
     assert_ne!(code(&o), 2, "{}", stderr(&o));
 }
+
+#[test]
+fn merge_keeps_to_the_budget_too() {
+    // Merge keeps each response's text as well as its model: the text is
+    // allowed on top of the budget, the model is not.
+    let text = endpoint_with("NetworkInterfaceIds", &tiny_items(10));
+    let (dir, path) = write_temp("tiny.json", &text);
+    let out = dir.path().join("merged.json");
+    let o = Ibaudit::new(&["merge", path.to_str().unwrap(), "-o", out.to_str().unwrap()]).run();
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(stderr(&o).contains("in memory"), "{}", stderr(&o));
+    assert!(!out.exists());
+
+    let text = endpoint_with("FutureIds", &tiny_items(10));
+    let (dir, path) = write_temp("unknown.json", &text);
+    let out = dir.path().join("merged.json");
+    let o = Ibaudit::new(&["merge", path.to_str().unwrap(), "-o", out.to_str().unwrap()]).run();
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let merged = std::fs::read_to_string(&out).unwrap();
+    assert!(merged.contains("FutureIds"));
+}
