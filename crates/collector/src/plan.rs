@@ -45,18 +45,22 @@ impl Plan {
         .map(str::to_string)
         .collect();
         let mut subnets = build_subnets.clone();
-        subnets.extend(endpoints.iter().flat_map(|e| e.subnet_ids.iter().cloned()));
+        subnets.extend(
+            endpoints
+                .iter()
+                .flat_map(|e| e.subnet_ids.iter().map(|id| id.to_string())),
+        );
         Plan {
             has_imagebuilder_endpoint: !endpoints.is_empty(),
             subnets,
             security_groups: endpoints
                 .iter()
-                .flat_map(|e| e.groups.iter().map(|g| g.group_id.clone()))
+                .flat_map(|e| e.groups.iter().map(|g| g.group_id.to_string()))
                 .collect(),
             dns_vpcs: endpoints
                 .iter()
                 .filter(|e| scope::needs_vpc_dns_attributes(e))
-                .map(|e| e.vpc_id.clone())
+                .map(|e| e.vpc_id.to_string())
                 .collect(),
             build_subnets,
         }
@@ -69,7 +73,7 @@ impl Plan {
             .describe_subnets
             .iter()
             .flat_map(|r| &r.subnets)
-            .filter(|s| self.build_subnets.contains(&s.subnet_id));
+            .filter(|s| self.build_subnets.contains(s.subnet_id.as_str()));
         scope::imagebuilder_vpcs(imagebuilder_endpoints(snap), build)
             .into_iter()
             .map(str::to_string)

@@ -383,7 +383,7 @@ impl Region<'_> {
         };
         let mut tasks = tokio::task::JoinSet::new();
         for s in &summaries.infrastructure_configuration_summary_list {
-            let (run, ib, arn) = (self.run.clone(), self.ib.clone(), s.arn.clone());
+            let (run, ib, arn) = (self.run.clone(), self.ib.clone(), s.arn.to_string());
             tasks.spawn(async move {
                 let call = ib
                     .get_infrastructure_configuration()
@@ -441,13 +441,18 @@ pub(crate) async fn collect_trails(
             continue;
         }
         for t in &r.trails {
-            let home = t.home_region.clone().unwrap_or_else(|| name.clone());
+            let home = t
+                .home_region
+                .as_ref()
+                .map_or_else(|| name.clone(), |h| h.to_string());
             let store = if regions.contains_key(&home) {
                 home.clone()
             } else {
                 name.clone()
             };
-            wanted.entry(t.trail_arn.clone()).or_insert((home, store));
+            wanted
+                .entry(t.trail_arn.to_string())
+                .or_insert((home, store));
         }
     }
     let mut tasks = tokio::task::JoinSet::new();

@@ -267,7 +267,7 @@ fn name_tag(region: &ibaudit_snapshot::RegionSnapshot, id: &str) -> Option<Strin
     let name = |tags: &[Tag]| {
         tags.iter()
             .find(|t| t.key == "Name" && !t.value.is_empty())
-            .map(|t| t.value.clone())
+            .map(|t| t.value.to_string())
     };
     let r = region;
     if let Some(e) = r

@@ -11,6 +11,12 @@
 
 use serde::{Deserialize, Serialize};
 
+/// Text from AWS: identifiers, names, states, policy documents. Up to 24
+/// bytes (every resource id AWS issues: `subnet-0123456789abcdef0` is 24)
+/// it is held inline, with no allocation of its own; longer text is on the
+/// heap as a `String` would be. Reads as a `&str`.
+pub type Text = compact_str::CompactString;
+
 /// A list read at its exact length. Read item by item, a list grows by
 /// doubling, and the smallest non-empty one holds room for four: the one
 /// security group of an endpoint would cost four records. Most lists in a
@@ -34,11 +40,11 @@ pub struct DescribeVpcEndpointsResponse {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct VpcEndpoint {
-    pub vpc_endpoint_id: String,
+    pub vpc_endpoint_id: Text,
     /// `Interface`, `Gateway`, `GatewayLoadBalancer`, `Resource`,
     /// `ServiceNetwork`, or a type added since: kept as AWS sends it.
-    pub vpc_endpoint_type: String,
-    pub vpc_id: String,
+    pub vpc_endpoint_type: Text,
+    pub vpc_id: Text,
     /// Absent on `Resource` and `ServiceNetwork` endpoints, which connect to
     /// VPC Lattice instead of an endpoint service: a `Resource` endpoint names
     /// "a resource configuration that will be associated with the VPC endpoint
@@ -49,17 +55,17 @@ pub struct VpcEndpoint {
     /// VpcEndpoint field "Required: No". An endpoint without a service name is
     /// not the endpoint of an AWS service.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub service_name: Option<String>,
+    pub service_name: Option<Text>,
     /// As AWS sends it (`available`, `pendingAcceptance`, ...): compare case-insensitively.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub state: Option<String>,
+    pub state: Option<Text>,
     /// The policy as the JSON string AWS returns; never re-encoded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub policy_document: Option<String>,
+    pub policy_document: Option<Text>,
     #[serde(default, deserialize_with = "shrunk")]
-    pub route_table_ids: Vec<String>,
+    pub route_table_ids: Vec<Text>,
     #[serde(default, deserialize_with = "shrunk")]
-    pub subnet_ids: Vec<String>,
+    pub subnet_ids: Vec<Text>,
     #[serde(default, deserialize_with = "shrunk")]
     pub groups: Vec<SecurityGroupIdentifier>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -67,7 +73,7 @@ pub struct VpcEndpoint {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requester_managed: Option<bool>,
     #[serde(default, deserialize_with = "shrunk")]
-    pub network_interface_ids: Vec<String>,
+    pub network_interface_ids: Vec<Text>,
     #[serde(default, deserialize_with = "shrunk")]
     pub dns_entries: Vec<DnsEntry>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -75,7 +81,7 @@ pub struct VpcEndpoint {
     #[serde(default, deserialize_with = "shrunk")]
     pub tags: Vec<Tag>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub owner_id: Option<String>,
+    pub owner_id: Option<Text>,
 }
 
 /// A timestamp exactly as the AWS CLI printed it. AWS CLI v2 prints ISO 8601
@@ -127,26 +133,26 @@ impl From<String> for Timestamp {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct SecurityGroupIdentifier {
-    pub group_id: String,
+    pub group_id: Text,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub group_name: Option<String>,
+    pub group_name: Option<Text>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct DnsEntry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub dns_name: Option<String>,
+    pub dns_name: Option<Text>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub hosted_zone_id: Option<String>,
+    pub hosted_zone_id: Option<Text>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Tag {
-    pub key: String,
+    pub key: Text,
     #[serde(default)]
-    pub value: String,
+    pub value: Text,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -158,9 +164,9 @@ pub struct DescribeVpcsResponse {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Vpc {
-    pub vpc_id: String,
+    pub vpc_id: Text,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cidr_block: Option<String>,
+    pub cidr_block: Option<Text>,
     #[serde(default, deserialize_with = "shrunk")]
     pub cidr_block_association_set: Vec<CidrBlockAssociation>,
     #[serde(default, deserialize_with = "shrunk")]
@@ -168,7 +174,7 @@ pub struct Vpc {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_default: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub owner_id: Option<String>,
+    pub owner_id: Option<Text>,
     /// The resource's tags; reports show its `Name` tag.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<Tag>,
@@ -177,7 +183,7 @@ pub struct Vpc {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CidrBlockAssociation {
-    pub cidr_block: String,
+    pub cidr_block: Text,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cidr_block_state: Option<CidrBlockState>,
 }
@@ -185,7 +191,7 @@ pub struct CidrBlockAssociation {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Ipv6CidrBlockAssociation {
-    pub ipv6_cidr_block: String,
+    pub ipv6_cidr_block: Text,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ipv6_cidr_block_state: Option<CidrBlockState>,
 }
@@ -194,14 +200,14 @@ pub struct Ipv6CidrBlockAssociation {
 #[serde(rename_all = "PascalCase")]
 pub struct CidrBlockState {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub state: Option<String>,
+    pub state: Option<Text>,
 }
 
 /// One DescribeVpcAttribute response: the VPC id and the one attribute asked for.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct VpcAttributeResponse {
-    pub vpc_id: String,
+    pub vpc_id: Text,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable_dns_support: Option<AttributeBooleanValue>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -223,14 +229,14 @@ pub struct DescribeSubnetsResponse {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Subnet {
-    pub subnet_id: String,
-    pub vpc_id: String,
+    pub subnet_id: Text,
+    pub vpc_id: Text,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub availability_zone: Option<String>,
+    pub availability_zone: Option<Text>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub availability_zone_id: Option<String>,
+    pub availability_zone_id: Option<Text>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cidr_block: Option<String>,
+    pub cidr_block: Option<Text>,
     #[serde(default, deserialize_with = "shrunk")]
     pub ipv6_cidr_block_association_set: Vec<Ipv6CidrBlockAssociation>,
     /// The resource's tags; reports show its `Name` tag.
@@ -247,11 +253,11 @@ pub struct DescribeSecurityGroupsResponse {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct SecurityGroup {
-    pub group_id: String,
+    pub group_id: Text,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub group_name: Option<String>,
+    pub group_name: Option<Text>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub vpc_id: Option<String>,
+    pub vpc_id: Option<Text>,
     /// Inbound rules.
     #[serde(default, deserialize_with = "shrunk")]
     pub ip_permissions: Vec<IpPermission>,
@@ -264,7 +270,7 @@ pub struct SecurityGroup {
 #[serde(rename_all = "PascalCase")]
 pub struct IpPermission {
     /// `tcp`, `udp`, `icmp`, a protocol number such as `6`, or `-1` for all.
-    pub ip_protocol: String,
+    pub ip_protocol: Text,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_port: Option<i32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -282,28 +288,28 @@ pub struct IpPermission {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct IpRange {
-    pub cidr_ip: String,
+    pub cidr_ip: Text,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Ipv6Range {
-    pub cidr_ipv6: String,
+    pub cidr_ipv6: Text,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct PrefixListId {
-    pub prefix_list_id: String,
+    pub prefix_list_id: Text,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct UserIdGroupPair {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub group_id: Option<String>,
+    pub group_id: Option<Text>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_id: Option<String>,
+    pub user_id: Option<Text>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -315,8 +321,8 @@ pub struct DescribeRouteTablesResponse {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct RouteTable {
-    pub route_table_id: String,
-    pub vpc_id: String,
+    pub route_table_id: Text,
+    pub vpc_id: Text,
     #[serde(default, deserialize_with = "shrunk")]
     pub associations: Vec<RouteTableAssociation>,
     #[serde(default, deserialize_with = "shrunk")]
@@ -332,47 +338,47 @@ pub struct RouteTableAssociation {
     #[serde(default, skip_serializing_if = "is_false")]
     pub main: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub subnet_id: Option<String>,
+    pub subnet_id: Option<Text>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub gateway_id: Option<String>,
+    pub gateway_id: Option<Text>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub route_table_association_id: Option<String>,
+    pub route_table_association_id: Option<Text>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Route {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub destination_cidr_block: Option<String>,
+    pub destination_cidr_block: Option<Text>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub destination_ipv6_cidr_block: Option<String>,
+    pub destination_ipv6_cidr_block: Option<Text>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub destination_prefix_list_id: Option<String>,
+    pub destination_prefix_list_id: Option<Text>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub gateway_id: Option<String>,
+    pub gateway_id: Option<Text>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub nat_gateway_id: Option<String>,
+    pub nat_gateway_id: Option<Text>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub transit_gateway_id: Option<String>,
+    pub transit_gateway_id: Option<Text>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub egress_only_internet_gateway_id: Option<String>,
+    pub egress_only_internet_gateway_id: Option<Text>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub network_interface_id: Option<String>,
+    pub network_interface_id: Option<Text>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub instance_id: Option<String>,
+    pub instance_id: Option<Text>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub vpc_peering_connection_id: Option<String>,
+    pub vpc_peering_connection_id: Option<Text>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub carrier_gateway_id: Option<String>,
+    pub carrier_gateway_id: Option<Text>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub local_gateway_id: Option<String>,
+    pub local_gateway_id: Option<Text>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub core_network_arn: Option<String>,
+    pub core_network_arn: Option<Text>,
     /// `active` or `blackhole`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub state: Option<String>,
+    pub state: Option<Text>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub origin: Option<String>,
+    pub origin: Option<Text>,
 }
 
 impl Route {
@@ -392,7 +398,7 @@ impl Route {
         ]
         .into_iter()
         .flatten()
-        .map(String::as_str)
+        .map(Text::as_str)
         .next()
     }
 
@@ -414,10 +420,10 @@ pub struct DescribePrefixListsResponse {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct PrefixList {
-    pub prefix_list_id: String,
-    pub prefix_list_name: String,
+    pub prefix_list_id: Text,
+    pub prefix_list_name: Text,
     #[serde(default, deserialize_with = "shrunk")]
-    pub cidrs: Vec<String>,
+    pub cidrs: Vec<Text>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -429,17 +435,17 @@ pub struct DescribeTrailsResponse {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Trail {
-    pub name: String,
+    pub name: Text,
     #[serde(rename = "TrailARN")]
-    pub trail_arn: String,
+    pub trail_arn: Text,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub home_region: Option<String>,
+    pub home_region: Option<Text>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_multi_region_trail: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_organization_trail: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub s3_bucket_name: Option<String>,
+    pub s3_bucket_name: Option<Text>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -453,7 +459,7 @@ pub struct TrailStatus {
 #[serde(rename_all = "PascalCase")]
 pub struct EventSelectorsResponse {
     #[serde(rename = "TrailARN", default, skip_serializing_if = "Option::is_none")]
-    pub trail_arn: Option<String>,
+    pub trail_arn: Option<Text>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_selectors: Option<Vec<EventSelector>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -465,7 +471,7 @@ pub struct EventSelectorsResponse {
 pub struct EventSelector {
     /// `ReadOnly`, `WriteOnly` or `All` (AWS's default when absent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub read_write_type: Option<String>,
+    pub read_write_type: Option<Text>,
     /// AWS's default when absent is `true`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub include_management_events: Option<bool>,
@@ -475,14 +481,14 @@ pub struct EventSelector {
     /// `kms.amazonaws.com` or `rdsdata.amazonaws.com`" (CloudTrail API
     /// reference, EventSelector). An empty list AWS sent stays an empty list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub exclude_management_event_sources: Option<Vec<String>>,
+    pub exclude_management_event_sources: Option<Vec<Text>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct AdvancedEventSelector {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<Text>,
     #[serde(default, deserialize_with = "shrunk")]
     pub field_selectors: Vec<AdvancedFieldSelector>,
 }
@@ -490,19 +496,19 @@ pub struct AdvancedEventSelector {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct AdvancedFieldSelector {
-    pub field: String,
+    pub field: Text,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub equals: Option<Vec<String>>,
+    pub equals: Option<Vec<Text>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub not_equals: Option<Vec<String>>,
+    pub not_equals: Option<Vec<Text>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub starts_with: Option<Vec<String>>,
+    pub starts_with: Option<Vec<Text>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub not_starts_with: Option<Vec<String>>,
+    pub not_starts_with: Option<Vec<Text>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ends_with: Option<Vec<String>>,
+    pub ends_with: Option<Vec<Text>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub not_ends_with: Option<Vec<String>>,
+    pub not_ends_with: Option<Vec<Text>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -514,9 +520,9 @@ pub struct ListInfrastructureConfigurationsResponse {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct InfrastructureConfigurationSummary {
-    pub arn: String,
+    pub arn: Text,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<Text>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -528,14 +534,14 @@ pub struct GetInfrastructureConfigurationResponse {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct InfrastructureConfiguration {
-    pub arn: String,
+    pub arn: Text,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<Text>,
     /// Absent: Image Builder launches build instances in the default VPC.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub subnet_id: Option<String>,
+    pub subnet_id: Option<Text>,
     #[serde(default, deserialize_with = "shrunk")]
-    pub security_group_ids: Vec<String>,
+    pub security_group_ids: Vec<Text>,
 }
 
 /// A call that failed for good after retries.

@@ -114,7 +114,7 @@ fn check(ctx: &RegionCtx<'_>, out: &mut Sink) -> Result<(), Missing> {
         .into_iter()
         .filter_map(|id| ctx.subnet(id).ok())
         .flat_map(|s| {
-            s.cidr_block.iter().map(String::as_str).chain(
+            s.cidr_block.iter().map(|c| c.as_str()).chain(
                 s.ipv6_cidr_block_association_set
                     .iter()
                     .map(|a| a.ipv6_cidr_block.as_str()),
@@ -138,7 +138,7 @@ fn check(ctx: &RegionCtx<'_>, out: &mut Sink) -> Result<(), Missing> {
             reaching.extend(
                 vpc.cidr_block
                     .iter()
-                    .map(String::as_str)
+                    .map(|c| c.as_str())
                     .chain(
                         vpc.cidr_block_association_set
                             .iter()

@@ -89,7 +89,7 @@ fn check(ctx: &RegionCtx<'_>, out: &mut Sink) -> Result<(), Missing> {
             subjects
                 .entry(ep.vpc_id.as_str())
                 .or_default()
-                .extend(ep.subnet_ids.iter().map(String::as_str));
+                .extend(ep.subnet_ids.iter().map(|id| id.as_str()));
         }
     }
     for id in build_ids {
@@ -112,7 +112,7 @@ fn check(ctx: &RegionCtx<'_>, out: &mut Sink) -> Result<(), Missing> {
                 {
                     return Ok(None);
                 }
-                Ok(Some(table.route_table_id.clone()))
+                Ok(Some(table.route_table_id.to_string()))
             };
             match ctx.subnet(id).and_then(check) {
                 Ok(None) => {}

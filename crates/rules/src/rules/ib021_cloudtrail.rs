@@ -1,6 +1,7 @@
 //! No trail records write management events in a region with an Image Builder endpoint.
 
 use ibaudit_snapshot::aws::{
+    Text,
     AdvancedEventSelector, AdvancedFieldSelector, EventSelector, EventSelectorsResponse, Trail,
 };
 
@@ -68,7 +69,7 @@ fn keeps(f: &AdvancedFieldSelector, value: &str) -> bool {
             a == b
         }
     };
-    let any = |v: &Option<Vec<String>>, test: &dyn Fn(&str) -> bool| {
+    let any = |v: &Option<Vec<Text>>, test: &dyn Fn(&str) -> bool| {
         v.as_ref().map(|v| v.iter().any(|x| test(x)))
     };
     let include = [
@@ -102,7 +103,7 @@ fn records(selector: &AdvancedEventSelector, read_only: bool) -> Result<bool, St
         match event_value(&f.field, read_only) {
             Some(value) if !keeps(f, value) => return Ok(false),
             Some(_) => {}
-            None => unknown = unknown.or(Some(f.field.clone())),
+            None => unknown = unknown.or(Some(f.field.to_string())),
         }
     }
     unknown.map_or(Ok(true), Err)
@@ -194,7 +195,7 @@ fn check(ctx: &RegionCtx<'_>, out: &mut Sink) -> Result<(), Missing> {
                 Ok(Recording::ReadOnly) => read_only.push(trail.name.as_str()),
                 Ok(Recording::Undetermined(what)) => unknown.push(Missing {
                     operation: Operation::GetEventSelectors,
-                    resource: Some(trail.trail_arn.clone()),
+                    resource: Some(trail.trail_arn.to_string()),
                     code: Some("SelectorNotEvaluated".into()),
                     message: Some(format!(
                         "an event selector that would record Image Builder's write management events also filters on {what}, which the auditor does not evaluate"
