@@ -85,7 +85,7 @@ fn every_endpoint_type_is_kept_as_sent() {
     let types = |name: &str| -> Vec<String> {
         endpoints(&fixture(name))
             .iter()
-            .map(|e| e.vpc_endpoint_type.clone())
+            .map(|e| e.vpc_endpoint_type.to_string())
             .collect()
     };
     assert!(types("endpoints-gateway-load-balancer").contains(&"GatewayLoadBalancer".into()));
@@ -212,6 +212,6 @@ fn basic_selector_exclusions_are_kept_even_when_empty() {
         .unwrap();
     assert_eq!(
         sel.event_selectors.as_ref().unwrap()[0].exclude_management_event_sources,
-        Some(vec!["kms.amazonaws.com".to_string()])
+        Some(vec!["kms.amazonaws.com".into()])
     );
 }

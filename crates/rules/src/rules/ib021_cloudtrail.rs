@@ -244,7 +244,7 @@ mod tests {
     use super::*;
 
     fn field(name: &str, equals: &[&str], not_equals: &[&str]) -> AdvancedFieldSelector {
-        let v = |x: &[&str]| (!x.is_empty()).then(|| x.iter().map(|s| s.to_string()).collect());
+        let v = |x: &[&str]| (!x.is_empty()).then(|| x.iter().map(|s| (*s).into()).collect());
         AdvancedFieldSelector {
             field: name.into(),
             equals: v(equals),
@@ -316,8 +316,8 @@ mod tests {
         f
     }
 
-    fn v(x: &[&str]) -> Option<Vec<String>> {
-        Some(x.iter().map(|s| s.to_string()).collect())
+    fn v(x: &[&str]) -> Option<Vec<Text>> {
+        Some(x.iter().map(|s| Text::from(*s)).collect())
     }
 
     #[test]
