@@ -124,9 +124,24 @@ fn stream(
     let kept = if crate::response::keeping() { len } else { 0 };
     let limit = crate::memory::limit(start, len).saturating_add(kept);
     let reader = std::io::BufReader::with_capacity(1 << 16, crate::memory::Budgeted(reader));
-    crate::memory::with_limit(limit, || {
-        parse(serde_json::Deserializer::from_reader(reader), path, text)
-    })
+    let streamed = crate::memory::with_limit(limit, || {
+        parse(serde_json::Deserializer::from_reader(reader), path, || None)
+    });
+    match streamed {
+        Ok(snapshot) => Ok(snapshot),
+        // Over budget (in a response kept as text too, for merge): the
+        // refusal, without reading the text again.
+        Err(LoadError::Data { ref message, .. }) if message.contains(crate::memory::REFUSAL) => {
+            streamed
+        }
+        // Any other error is reported as a read of the whole text reports
+        // it: a streamed read places some errors one column further, and
+        // the version probe needs the text. Only a failed read pays for it.
+        Err(e) => match text() {
+            Some(bytes) => Err(from_slice(&bytes, path).err().unwrap_or(e)),
+            None => Err(e),
+        },
+    }
 }
 
 /// What must hold before the document is parsed: it is not empty, no object
@@ -228,27 +243,32 @@ fn parse<'de, R: serde_json::de::Read<'de>>(
         Category::Data => {
             // A snapshot of another version may fail on its shape before the
             // version key is read; name the version instead of the symptom.
-            let probe = text().and_then(|b| serde_json::from_slice::<VersionProbe>(&b).ok());
-            let Some(probe) = probe else {
-                return Err(LoadError::Version {
-                    path,
-                    message: "not an ibaudit snapshot: the top level must be a JSON object".into(),
-                });
-            };
-            match probe.ibaudit_snapshot {
-                Some(v) if v.as_u64() != Some(crate::SNAPSHOT_VERSION) => {
+            // Without the text (a streamed read), the error stands as it is.
+            let probe = text().map(|b| serde_json::from_slice::<VersionProbe>(&b).ok());
+            match probe {
+                Some(None) => {
                     return Err(LoadError::Version {
                         path,
-                        message: version_message(&v),
+                        message: "not an ibaudit snapshot: the top level must be a JSON object"
+                            .into(),
                     });
                 }
-                None => {
-                    return Err(LoadError::Version {
+                Some(Some(probe)) => match probe.ibaudit_snapshot {
+                    Some(v) if v.as_u64() != Some(crate::SNAPSHOT_VERSION) => {
+                        return Err(LoadError::Version {
+                            path,
+                            message: version_message(&v),
+                        });
+                    }
+                    None => {
+                        return Err(LoadError::Version {
                         path,
                         message: "not an ibaudit snapshot: the top-level `ibaudit_snapshot` version key is missing".into(),
                     });
-                }
-                _ => {}
+                    }
+                    _ => {}
+                },
+                None => {}
             }
             let json_path = match err.path().to_string() {
                 p if p == "." || p.is_empty() => "the top level".to_string(),

@@ -1,7 +1,8 @@
 //! Any bytes as a snapshot file: read them and, when they load, audit them
 //! and write them back. Nothing may panic, overflow the stack, loop forever
 //! or take memory out of proportion to the input; what loads must survive
-//! its own round trip unchanged.
+//! its own round trip unchanged. Streamed from bytes (as standard input and
+//! files are read) or parsed from a slice, the same bytes read the same.
 #![no_main]
 
 use std::path::Path;
@@ -10,7 +11,14 @@ use ibaudit_rules::{audit, AuditOptions, Config, Date};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(snapshot) = ibaudit_snapshot::from_slice(data, Path::new("fuzz.json")) else {
+    let sliced = ibaudit_snapshot::from_slice(data, Path::new("fuzz.json"));
+    let streamed = ibaudit_snapshot::from_bytes(data.to_vec(), Path::new("fuzz.json"));
+    match (&sliced, &streamed) {
+        (Ok(a), Ok(b)) => assert_eq!(a, b, "streamed and sliced reads differ"),
+        (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
+        _ => panic!("one read failed, the other did not: {sliced:?} / {streamed:?}"),
+    }
+    let Ok(snapshot) = sliced else {
         return;
     };
     let options = AuditOptions {
