@@ -180,3 +180,27 @@ fn directory_and_missing_file() {
     );
     assert!(!stderr(&o).contains("panicked"));
 }
+
+#[test]
+fn an_unreadable_path_says_why_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = ibaudit(&["audit", dir.path().to_str().unwrap()]);
+    assert_eq!(code(&o), 2);
+    let err = stderr(&o);
+    assert!(err.contains("cannot read: Is a directory"), "{err}");
+    assert_eq!(err.matches("Is a directory").count(), 1, "{err}");
+}
+
+#[test]
+fn an_unreadable_config_says_why_once() {
+    let o = ibaudit(&[
+        "audit",
+        demo().to_str().unwrap(),
+        "--config",
+        "/nonexistent/ibaudit.toml",
+    ]);
+    assert_eq!(code(&o), 2);
+    let err = stderr(&o);
+    assert!(err.contains("cannot read: No such file"), "{err}");
+    assert_eq!(err.matches("No such file").count(), 1, "{err}");
+}

@@ -37,10 +37,12 @@ pub struct Config {
 /// A config file that cannot be used: where and why.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("{}: cannot read: {source}", .path.display())]
+    /// The reason is in the message, not a separate source, so that an
+    /// error chain does not print it twice.
+    #[error("{}: cannot read: {error}", .path.display())]
     Io {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("{}:{line}:{column}: {message}", .path.display())]
     Invalid {
@@ -88,9 +90,9 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
 
 impl Config {
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+        let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Io {
             path: path.to_path_buf(),
-            source,
+            error,
         })?;
         Config::parse(&text, path)
     }

@@ -11,10 +11,12 @@ use crate::Snapshot;
 /// shape.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
-    #[error("{}: cannot read: {source}", .path.display())]
+    /// The reason is in the message, not a separate source, so that an
+    /// error chain does not print it twice.
+    #[error("{}: cannot read: {error}", .path.display())]
     Io {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("{}: {message}", .path.display())]
     Empty { path: PathBuf, message: String },
@@ -47,9 +49,9 @@ pub enum LoadError {
 /// in memory together: peak memory is the larger of the two, not their sum.
 pub fn load(path: &Path) -> Result<Snapshot, LoadError> {
     use std::io::{Read, Seek};
-    let io = |source| LoadError::Io {
+    let io = |error| LoadError::Io {
         path: path.to_path_buf(),
-        source,
+        error,
     };
     let mut file = std::fs::File::open(path).map_err(io)?;
     let meta = file.metadata().map_err(io)?;
