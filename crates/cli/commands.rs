@@ -9,7 +9,7 @@ use ibaudit_rules::{audit, registry, rule_by_id, AuditOptions, Config, Date, Out
 use crate::args::{
     AuditArgs, Cli, ColorChoice, Command, DiffArgs, DiffFormat, Format, MergeArgs, OutputArgs,
 };
-use crate::output::{diag, write_report};
+use crate::output::{diag, write_report, write_with};
 
 pub const EXIT_CLEAN: u8 = 0;
 pub const EXIT_FINDINGS: u8 = 1;
@@ -109,9 +109,15 @@ fn run_merge(args: MergeArgs) -> Result<u8> {
         inputs.push((path.display().to_string(), read_snapshot_keeping(path)?));
     }
     let merged = ibaudit_snapshot::merge(inputs)?;
-    let mut text = serde_json::to_string_pretty(&merged).expect("a snapshot serialises");
-    text.push('\n');
-    write_report(&text, args.output.as_deref())?;
+    // Streamed to its destination: a merged snapshot can be large, and its
+    // text would cost as much again as the snapshot itself.
+    write_with(
+        &|w| {
+            serde_json::to_writer_pretty(&mut *w, &merged)?;
+            w.write_all(b"\n")
+        },
+        args.output.as_deref(),
+    )?;
     if !args.quiet {
         let regions: usize = merged.accounts.iter().map(|a| a.regions.len()).sum();
         diag!(

@@ -57,27 +57,44 @@ pub fn say(message: &str) {
     let _ = err.write_all(line.as_bytes()).and_then(|()| err.flush());
 }
 
+/// What to write, given where: the text of a report, or a writer of a
+/// document too large to hold as text too (a merged snapshot).
+pub type Body<'a> = &'a dyn Fn(&mut dyn Write) -> io::Result<()>;
+
 /// Writes `text` to standard output (`None`) or to the file at `path`.
 pub fn write_report(text: &str, path: Option<&Path>) -> Result<()> {
+    write_with(&|w| w.write_all(text.as_bytes()), path)
+}
+
+/// Writes what `body` writes to standard output (`None`) or to the file at
+/// `path`, through a buffer: the document is never held whole.
+pub fn write_with(body: Body, path: Option<&Path>) -> Result<()> {
     match path {
-        None => write_stdout(text),
-        Some(path) => write_file(text, path),
+        None => write_stdout(body),
+        Some(path) => write_file(body, path),
     }
 }
 
-fn write_stdout(text: &str) -> Result<()> {
+/// `body` written through a buffer into `out`, flushed.
+fn buffered(body: Body, out: &mut dyn Write) -> io::Result<()> {
+    let mut w = io::BufWriter::with_capacity(1 << 16, out);
+    body(&mut w)?;
+    w.flush()
+}
+
+fn write_stdout(body: Body) -> Result<()> {
     if stdout_closed() {
         bail!("standard output is closed: nothing was written (redirect it, or use -o FILE)");
     }
     let mut out = io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+    match buffered(body, &mut out).and_then(|()| out.flush()) {
         // A reader that stopped reading (`| head`) is not an error.
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
         other => other.context("cannot write to standard output"),
     }
 }
 
-fn write_file(text: &str, path: &Path) -> Result<()> {
+fn write_file(body: Body, path: &Path) -> Result<()> {
     let target = match resolve(path).with_context(|| format!("{}: cannot write", path.display()))? {
         Resolved::File(target) => target,
         Resolved::Descriptor(fd) => {
@@ -87,13 +104,13 @@ fn write_file(text: &str, path: &Path) -> Result<()> {
                     path.display()
                 );
             }
-            return write_direct(text, path);
+            return write_direct(body, path);
         }
     };
     match fs::metadata(&target) {
-        Ok(m) if m.is_file() => replace(text, path, &target, Some(&m)),
-        Ok(_) => write_direct(text, path),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => replace(text, path, &target, None),
+        Ok(m) if m.is_file() => replace(body, path, &target, Some(&m)),
+        Ok(_) => write_direct(body, path),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => replace(body, path, &target, None),
         Err(e) => Err(e).with_context(|| format!("{}: cannot write", path.display())),
     }
 }
@@ -149,19 +166,17 @@ fn names_stdout(p: &Path) -> bool {
 /// Writes to what `path` names without replacing it: a device, a FIFO, a
 /// socket, an open descriptor. Append mode: written at the end of a file
 /// that a shell opened with `>>`, and no different anywhere else.
-fn write_direct(text: &str, path: &Path) -> Result<()> {
+fn write_direct(body: Body, path: &Path) -> Result<()> {
     let mut file = OpenOptions::new()
         .append(true)
         .open(path)
         .with_context(|| format!("{}: cannot open for writing", path.display()))?;
-    file.write_all(text.as_bytes())
-        .and_then(|()| file.flush())
-        .with_context(|| format!("{}: cannot write", path.display()))
+    buffered(body, &mut file).with_context(|| format!("{}: cannot write", path.display()))
 }
 
 /// Replaces the regular file `target` (or creates it) atomically. `shown`
 /// is the path as the user gave it, for messages.
-fn replace(text: &str, shown: &Path, target: &Path, existing: Option<&Metadata>) -> Result<()> {
+fn replace(body: Body, shown: &Path, target: &Path, existing: Option<&Metadata>) -> Result<()> {
     let dir = match target.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -187,7 +202,7 @@ fn replace(text: &str, shown: &Path, target: &Path, existing: Option<&Metadata>)
     if let Some(m) = existing {
         keep_mode_and_owner(tmp.as_file(), m);
     }
-    tmp.write_all(text.as_bytes())
+    buffered(body, &mut tmp)
         .and_then(|()| tmp.as_file().sync_all())
         .with_context(|| format!("{}: cannot write", shown.display()))?;
     tmp.persist(target)
