@@ -17,7 +17,25 @@ use output::diag;
 static ALLOCATOR: ibaudit_snapshot::memory::CountingAllocator =
     ibaudit_snapshot::memory::CountingAllocator;
 
+/// glibc's malloc serves a large block from the heap once a block of that
+/// size has been freed (its mmap threshold rises to the largest block
+/// freed), and grows such a block by copying, keeping both copies resident;
+/// the heap it leaves behind is not given back. Reading a snapshot frees
+/// the whole file's text and then grows the model: with the threshold fixed
+/// at its default, every large block is its own mapping, grown in place and
+/// returned when freed, so peak memory follows what is in use.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn fix_mmap_threshold() {
+    // SAFETY: mallopt only changes a malloc parameter; called before any
+    // thread starts.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
+    }
+}
+
 fn main() -> ExitCode {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    fix_mmap_threshold();
     let cli = args::Cli::parse();
     match commands::run(cli) {
         Ok(code) => ExitCode::from(code),

@@ -125,7 +125,7 @@ fn stream(
     // Keeping each response's text (merge) costs the file's size on top.
     let kept = if crate::response::keeping() { len } else { 0 };
     let limit = crate::memory::limit(start, len).saturating_add(kept);
-    let reader = std::io::BufReader::with_capacity(1 << 16, crate::memory::Budgeted(reader));
+    let reader = crate::memory::budgeted(reader);
     let streamed = crate::memory::with_limit(limit, || {
         parse(serde_json::Deserializer::from_reader(reader), path, || None)
     });

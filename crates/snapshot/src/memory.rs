@@ -126,6 +126,16 @@ pub(crate) fn with_limit<R>(limit: usize, read: impl FnOnce() -> R) -> R {
     read()
 }
 
+/// `reader`, checked against the budget every [`CHECK_EVERY`] bytes.
+pub(crate) fn budgeted<R: Read>(reader: R) -> io::BufReader<Budgeted<R>> {
+    io::BufReader::with_capacity(CHECK_EVERY, Budgeted(reader))
+}
+
+/// How often the budget is checked, in bytes read. The densest shape (a
+/// list of empty objects, three bytes each, read as records of about 400
+/// bytes) grows the heap by about 1 MiB between two checks.
+pub(crate) const CHECK_EVERY: usize = 8 << 10;
+
 /// A reader that fails, with [`io::ErrorKind::OutOfMemory`], once the heap
 /// is over the limit of [`with_limit`]. Wrapped in a `BufReader`, it checks
 /// once per buffer refill.

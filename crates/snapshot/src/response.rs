@@ -97,10 +97,7 @@ impl<T: DeserializeOwned> Response<T> {
     /// A response from its JSON text, kept as it is.
     fn from_raw(raw: Box<RawValue>) -> Result<Self, String> {
         // Within the memory budget of the snapshot being read.
-        let text = std::io::BufReader::with_capacity(
-            1 << 16,
-            crate::memory::Budgeted(raw.get().as_bytes()),
-        );
+        let text = crate::memory::budgeted(raw.get().as_bytes());
         let mut de = serde_json::Deserializer::from_reader(text);
         let value = serde_path_to_error::deserialize::<_, T>(&mut de).map_err(|e| {
             let message = e.inner().to_string();
