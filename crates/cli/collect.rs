@@ -11,7 +11,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::args::{CollectArgs, ScanArgs, ScopeArgs};
 use crate::commands::{audit_and_report, load_config, EXIT_CLEAN, EXIT_INCOMPLETE};
-use crate::output::{diag, write_report};
+use crate::output::{diag, write_with};
 
 fn scope(args: &ScopeArgs) -> Scope {
     Scope {
@@ -159,10 +159,16 @@ fn run_collection(args: &ScopeArgs, quiet: bool) -> Result<Collected> {
     }
 }
 
-fn snapshot_json(c: &Collected) -> String {
-    let mut text = serde_json::to_string_pretty(&c.snapshot).expect("a snapshot serialises");
-    text.push('\n');
-    text
+/// Writes the collected snapshot to `path`, streamed: its text is never
+/// held whole beside it.
+fn write_snapshot(c: &Collected, path: &std::path::Path) -> Result<()> {
+    write_with(
+        &|w| {
+            serde_json::to_writer_pretty(&mut *w, &c.snapshot)?;
+            w.write_all(b"\n")
+        },
+        Some(path),
+    )
 }
 
 fn print_calls(c: &Collected) {
@@ -216,7 +222,7 @@ fn errors_of(c: &Collected) -> usize {
 
 pub fn run_collect(args: CollectArgs) -> Result<u8> {
     let collected = run_collection(&args.scope, args.quiet)?;
-    write_report(&snapshot_json(&collected), Some(&args.output))?;
+    write_snapshot(&collected, &args.output)?;
     if args.verbose {
         print_calls(&collected);
     }
@@ -256,7 +262,7 @@ pub fn run_scan(args: ScanArgs) -> Result<u8> {
     }
     report_deadline(&collected, &args.scope, args.output.quiet);
     if let Some(path) = &args.save_snapshot {
-        write_report(&snapshot_json(&collected), Some(path))?;
+        write_snapshot(&collected, path)?;
     }
     audit_and_report(collected.snapshot, config, &args.output)
 }
