@@ -208,7 +208,7 @@ pub fn audit(snapshot: &Snapshot, options: &AuditOptions) -> Report {
                     account_name: account.account_name.clone(),
                     region: region.region.clone(),
                     resource_type: f.resource.kind.type_name(),
-                    resource_name: name_tag(region, &f.resource.id),
+                    resource_name: name_tag(&ctx, f.resource.kind, &f.resource.id),
                     resource_arn: f.resource.arn(
                         &account.partition,
                         &region.region,
@@ -258,53 +258,23 @@ pub fn audit(snapshot: &Snapshot, options: &AuditOptions) -> Report {
     }
 }
 
-/// The `Name` tag of the endpoint, VPC, subnet, security group or route
-/// table with this id in the region, where it has one and it is not empty
-/// (EC2 CreateTags: "if you don't want the tag to have a value, specify the
-/// parameter with no value, and we set the value to an empty string").
-fn name_tag(region: &ibaudit_snapshot::RegionSnapshot, id: &str) -> Option<String> {
-    use ibaudit_snapshot::aws::Tag;
-    let name = |tags: &[Tag]| {
-        tags.iter()
-            .find(|t| t.key == "Name" && !t.value.is_empty())
-            .map(|t| t.value.to_string())
+/// The `Name` tag of the endpoint, VPC, subnet or security group a finding
+/// is about, where it has one and it is not empty (EC2 CreateTags: "if you
+/// don't want the tag to have a value, specify the parameter with no value,
+/// and we set the value to an empty string"). Looked up in the region's
+/// indexes, by the finding's kind of resource.
+fn name_tag(ctx: &RegionCtx, kind: ResourceKind, id: &str) -> Option<String> {
+    let tags = match kind {
+        ResourceKind::VpcEndpoint => &ctx.endpoint(id)?.tags,
+        ResourceKind::Vpc => &ctx.vpc(id).ok()?.tags,
+        ResourceKind::Subnet => &ctx.subnet(id).ok()?.tags,
+        ResourceKind::SecurityGroup => &ctx.security_group(id).ok()?.tags,
+        ResourceKind::InfrastructureConfiguration
+        | ResourceKind::Trail
+        | ResourceKind::Region
+        | ResourceKind::Account => return None,
     };
-    let r = region;
-    if let Some(e) = r
-        .describe_vpc_endpoints
-        .iter()
-        .flat_map(|x| &x.vpc_endpoints)
-        .find(|e| e.vpc_endpoint_id == id)
-    {
-        return name(&e.tags);
-    }
-    if let Some(v) = r
-        .describe_vpcs
-        .iter()
-        .flat_map(|x| &x.vpcs)
-        .find(|v| v.vpc_id == id)
-    {
-        return name(&v.tags);
-    }
-    if let Some(s) = r
-        .describe_subnets
-        .iter()
-        .flat_map(|x| &x.subnets)
-        .find(|s| s.subnet_id == id)
-    {
-        return name(&s.tags);
-    }
-    if let Some(g) = r
-        .describe_security_groups
-        .iter()
-        .flat_map(|x| &x.security_groups)
-        .find(|g| g.group_id == id)
-    {
-        return name(&g.tags);
-    }
-    r.describe_route_tables
-        .iter()
-        .flat_map(|x| &x.route_tables)
-        .find(|t| t.route_table_id == id)
-        .and_then(|t| name(&t.tags))
+    tags.iter()
+        .find(|t| t.key == "Name" && !t.value.is_empty())
+        .map(|t| t.value.to_string())
 }

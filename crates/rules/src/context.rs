@@ -98,6 +98,7 @@ pub struct RegionCtx<'a> {
     pub organization_id: Option<&'a str>,
     policies: RefCell<HashMap<&'a str, Rc<AnalysedPolicy>>>,
     endpoints_by_vpc: HashMap<&'a str, Vec<&'a VpcEndpoint>>,
+    endpoints_by_id: HashMap<&'a str, &'a VpcEndpoint>,
     vpcs: HashMap<&'a str, &'a Vpc>,
     subnets: HashMap<&'a str, &'a Subnet>,
     security_groups: HashMap<&'a str, &'a SecurityGroup>,
@@ -121,6 +122,7 @@ impl<'a> RegionCtx<'a> {
             organization_id: None,
             policies: RefCell::new(HashMap::new()),
             endpoints_by_vpc: HashMap::new(),
+            endpoints_by_id: HashMap::new(),
             vpcs: HashMap::new(),
             subnets: HashMap::new(),
             security_groups: HashMap::new(),
@@ -139,6 +141,7 @@ impl<'a> RegionCtx<'a> {
                 .entry(ep.vpc_id.as_str())
                 .or_default()
                 .push(ep);
+            ctx.endpoints_by_id.insert(&ep.vpc_endpoint_id, ep);
         }
         for v in data.describe_vpcs.iter().flat_map(|r| &r.vpcs) {
             ctx.vpcs.insert(&v.vpc_id, v);
@@ -220,6 +223,11 @@ impl<'a> RegionCtx<'a> {
                 &self.data.describe_vpc_endpoints,
             )?
             .vpc_endpoints)
+    }
+
+    /// The endpoint with this id, where it was described.
+    pub fn endpoint(&self, id: &str) -> Option<&'a VpcEndpoint> {
+        self.endpoints_by_id.get(id).copied()
     }
 
     /// Whether an endpoint is this region's Image Builder interface endpoint:
