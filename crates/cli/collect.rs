@@ -11,7 +11,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::args::{CollectArgs, ScanArgs, ScopeArgs};
 use crate::commands::{audit_and_report, load_config, EXIT_CLEAN, EXIT_INCOMPLETE};
-use crate::output::{diag, write_with};
+use crate::output::{diag, write_snapshot};
 
 fn scope(args: &ScopeArgs) -> Scope {
     Scope {
@@ -159,18 +159,6 @@ fn run_collection(args: &ScopeArgs, quiet: bool) -> Result<Collected> {
     }
 }
 
-/// Writes the collected snapshot to `path`, streamed: its text is never
-/// held whole beside it.
-fn write_snapshot(c: &Collected, path: &std::path::Path) -> Result<()> {
-    write_with(
-        &|w| {
-            serde_json::to_writer_pretty(&mut *w, &c.snapshot)?;
-            w.write_all(b"\n")
-        },
-        Some(path),
-    )
-}
-
 fn print_calls(c: &Collected) {
     for (call, n) in &c.calls {
         diag!(
@@ -222,7 +210,7 @@ fn errors_of(c: &Collected) -> usize {
 
 pub fn run_collect(args: CollectArgs) -> Result<u8> {
     let collected = run_collection(&args.scope, args.quiet)?;
-    write_snapshot(&collected, &args.output)?;
+    write_snapshot(&collected.snapshot, Some(&args.output))?;
     if args.verbose {
         print_calls(&collected);
     }
@@ -262,7 +250,7 @@ pub fn run_scan(args: ScanArgs) -> Result<u8> {
     }
     report_deadline(&collected, &args.scope, args.output.quiet);
     if let Some(path) = &args.save_snapshot {
-        write_snapshot(&collected, path)?;
+        write_snapshot(&collected.snapshot, Some(path))?;
     }
     audit_and_report(collected.snapshot, config, &args.output)
 }

@@ -9,7 +9,7 @@ use ibaudit_rules::{audit, registry, rule_by_id, AuditOptions, Config, Date, Out
 use crate::args::{
     AuditArgs, Cli, ColorChoice, Command, DiffArgs, DiffFormat, Format, MergeArgs, OutputArgs,
 };
-use crate::output::{diag, write_report, write_with};
+use crate::output::{diag, write_report, write_snapshot};
 
 pub const EXIT_CLEAN: u8 = 0;
 pub const EXIT_FINDINGS: u8 = 1;
@@ -52,27 +52,35 @@ pub fn run(cli: Cli) -> Result<u8> {
 }
 
 fn read_snapshot(path: &Path) -> Result<ibaudit_snapshot::Snapshot> {
-    if path == Path::new("-") {
-        let mut bytes = Vec::new();
-        std::io::stdin().read_to_end(&mut bytes)?;
-        return Ok(ibaudit_snapshot::from_bytes(bytes, Path::new("<stdin>"))?);
-    }
-    Ok(ibaudit_snapshot::load(path)?)
+    read(path, ibaudit_snapshot::from_bytes, ibaudit_snapshot::load)
 }
 
 /// A snapshot read for writing out again (`merge`): each operation response
 /// keeps its exact JSON text, so the output holds everything the input did,
 /// fields the model does not name included.
 fn read_snapshot_keeping(path: &Path) -> Result<ibaudit_snapshot::Snapshot> {
+    read(
+        path,
+        ibaudit_snapshot::from_bytes_keeping,
+        ibaudit_snapshot::load_keeping,
+    )
+}
+
+/// `path` read with `load`, or standard input (`-`) with `from_bytes`.
+fn read(
+    path: &Path,
+    from_bytes: fn(
+        Vec<u8>,
+        &Path,
+    ) -> Result<ibaudit_snapshot::Snapshot, ibaudit_snapshot::LoadError>,
+    load: fn(&Path) -> Result<ibaudit_snapshot::Snapshot, ibaudit_snapshot::LoadError>,
+) -> Result<ibaudit_snapshot::Snapshot> {
     if path == Path::new("-") {
         let mut bytes = Vec::new();
         std::io::stdin().read_to_end(&mut bytes)?;
-        return Ok(ibaudit_snapshot::from_slice_keeping(
-            &bytes,
-            Path::new("<stdin>"),
-        )?);
+        return Ok(from_bytes(bytes, Path::new("<stdin>"))?);
     }
-    Ok(ibaudit_snapshot::load_keeping(path)?)
+    Ok(load(path)?)
 }
 
 fn color_enabled(choice: ColorChoice) -> bool {
@@ -109,15 +117,7 @@ fn run_merge(args: MergeArgs) -> Result<u8> {
         inputs.push((path.display().to_string(), read_snapshot_keeping(path)?));
     }
     let merged = ibaudit_snapshot::merge(inputs)?;
-    // Streamed to its destination: a merged snapshot can be large, and its
-    // text would cost as much again as the snapshot itself.
-    write_with(
-        &|w| {
-            serde_json::to_writer_pretty(&mut *w, &merged)?;
-            w.write_all(b"\n")
-        },
-        args.output.as_deref(),
-    )?;
+    write_snapshot(&merged, args.output.as_deref())?;
     if !args.quiet {
         let regions: usize = merged.accounts.iter().map(|a| a.regions.len()).sum();
         diag!(

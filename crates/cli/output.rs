@@ -59,16 +59,28 @@ pub fn say(message: &str) {
 
 /// What to write, given where: the text of a report, or a writer of a
 /// document too large to hold as text too (a merged snapshot).
-pub type Body<'a> = &'a dyn Fn(&mut dyn Write) -> io::Result<()>;
+type Body<'a> = &'a dyn Fn(&mut dyn Write) -> io::Result<()>;
 
 /// Writes `text` to standard output (`None`) or to the file at `path`.
 pub fn write_report(text: &str, path: Option<&Path>) -> Result<()> {
     write_with(&|w| w.write_all(text.as_bytes()), path)
 }
 
+/// Writes a snapshot as ibaudit writes every snapshot (indented, a final
+/// newline), streamed: its text is never held whole beside it.
+pub fn write_snapshot(snapshot: &ibaudit_snapshot::Snapshot, path: Option<&Path>) -> Result<()> {
+    write_with(
+        &|w| {
+            serde_json::to_writer_pretty(&mut *w, snapshot)?;
+            w.write_all(b"\n")
+        },
+        path,
+    )
+}
+
 /// Writes what `body` writes to standard output (`None`) or to the file at
 /// `path`, through a buffer: the document is never held whole.
-pub fn write_with(body: Body, path: Option<&Path>) -> Result<()> {
+fn write_with(body: Body, path: Option<&Path>) -> Result<()> {
     match path {
         None => write_stdout(body),
         Some(path) => write_file(body, path),

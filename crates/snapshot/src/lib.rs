@@ -24,7 +24,9 @@ pub use envelope::{
     Account, Collector, Extra, Organization, RegionSnapshot, Snapshot, SNAPSHOT_VERSION,
 };
 pub use inert::inert;
-pub use load::{from_bytes, from_slice, from_slice_keeping, load, load_keeping, LoadError};
+pub use load::{
+    from_bytes, from_bytes_keeping, from_slice, from_slice_keeping, load, load_keeping, LoadError,
+};
 pub use merge::{merge, MergeError};
 pub use operation::{AccountOperation, ApiCall, Operation, OrgOperation, Service};
 pub use redact::{redact_url, redact_urls};

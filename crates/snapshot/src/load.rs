@@ -70,7 +70,11 @@ pub fn load(path: &Path) -> Result<Snapshot, LoadError> {
     let len = bytes.len();
     drop(bytes);
     file.rewind().map_err(io)?;
-    let snapshot = stream(&mut file, len, path, || std::fs::read(path).ok())?;
+    let snapshot = stream(&mut file, len, path).map_err(|e| {
+        as_whole_read(e, path, || {
+            std::fs::read(path).ok().map(std::borrow::Cow::Owned)
+        })
+    })?;
     // The checks hold for the text that was checked: a file rewritten in
     // place between the two reads (a collector still writing it) is refused.
     let now = file.metadata().map_err(io)?;
@@ -86,7 +90,8 @@ pub fn load(path: &Path) -> Result<Snapshot, LoadError> {
 /// input in errors.
 pub fn from_bytes(bytes: Vec<u8>, path: &Path) -> Result<Snapshot, LoadError> {
     precheck(&bytes, path)?;
-    stream(&bytes[..], bytes.len(), path, || Some(bytes.clone()))
+    stream(&bytes[..], bytes.len(), path)
+        .map_err(|e| as_whole_read(e, path, || Some(std::borrow::Cow::Borrowed(&bytes[..]))))
 }
 
 /// Reads and validates a snapshot file, keeping each operation response's
@@ -96,6 +101,12 @@ pub fn from_bytes(bytes: Vec<u8>, path: &Path) -> Result<Snapshot, LoadError> {
 /// typed model and so costs no memory for fields nobody reads.
 pub fn load_keeping(path: &Path) -> Result<Snapshot, LoadError> {
     crate::response::keeping_raw(|| load(path))
+}
+
+/// [`from_bytes`], keeping each operation response's JSON text (see
+/// [`load_keeping`]).
+pub fn from_bytes_keeping(bytes: Vec<u8>, path: &Path) -> Result<Snapshot, LoadError> {
+    crate::response::keeping_raw(|| from_bytes(bytes, path))
 }
 
 /// [`from_slice`], keeping each operation response's JSON text (see
@@ -108,41 +119,43 @@ pub fn from_slice_keeping(bytes: &[u8], path: &Path) -> Result<Snapshot, LoadErr
 /// No memory budget: for callers that hold the text anyway.
 pub fn from_slice(bytes: &[u8], path: &Path) -> Result<Snapshot, LoadError> {
     precheck(bytes, path)?;
-    parse(serde_json::Deserializer::from_slice(bytes), path, || {
-        Some(bytes.to_vec())
-    })
+    parse(
+        serde_json::Deserializer::from_slice(bytes),
+        path,
+        Some(bytes),
+    )
 }
 
 /// Streams `len` bytes of snapshot from `reader` into the model, within the
 /// memory budget ([`crate::memory`]).
-fn stream(
-    reader: impl std::io::Read,
-    len: usize,
-    path: &Path,
-    text: impl FnOnce() -> Option<Vec<u8>>,
-) -> Result<Snapshot, LoadError> {
+fn stream(reader: impl std::io::Read, len: usize, path: &Path) -> Result<Snapshot, LoadError> {
     let start = crate::memory::live_bytes().unwrap_or(0);
     // Keeping each response's text (merge) costs the file's size on top.
     let kept = if crate::response::keeping() { len } else { 0 };
     let limit = crate::memory::limit(start, len).saturating_add(kept);
     let reader = crate::memory::budgeted(reader);
-    let streamed = crate::memory::with_limit(limit, || {
-        parse(serde_json::Deserializer::from_reader(reader), path, || None)
-    });
-    match streamed {
-        Ok(snapshot) => Ok(snapshot),
-        // Over budget (in a response kept as text too, for merge): the
-        // refusal, without reading the text again.
-        Err(LoadError::Data { ref message, .. }) if message.contains(crate::memory::REFUSAL) => {
-            streamed
-        }
-        // Any other error is reported as a read of the whole text reports
-        // it: a streamed read places some errors one column further, and
-        // the version probe needs the text. Only a failed read pays for it.
-        Err(e) => match text() {
-            Some(bytes) => Err(from_slice(&bytes, path).err().unwrap_or(e)),
-            None => Err(e),
-        },
+    crate::memory::with_limit(limit, || {
+        parse(serde_json::Deserializer::from_reader(reader), path, None)
+    })
+}
+
+/// A failed streamed read's error, as a read of the whole text reports it:
+/// a streamed read places some errors one column further, and only the
+/// whole text tells a snapshot of another version. Only a failed read pays
+/// for it; a refusal over the memory budget (also in a response kept as
+/// text, for merge) stands without reading the text again.
+fn as_whole_read<'a>(
+    streamed: LoadError,
+    path: &Path,
+    text: impl FnOnce() -> Option<std::borrow::Cow<'a, [u8]>>,
+) -> LoadError {
+    if matches!(&streamed, LoadError::Data { message, .. } if message.contains(crate::memory::REFUSAL))
+    {
+        return streamed;
+    }
+    match text() {
+        Some(bytes) => from_slice(&bytes, path).err().unwrap_or(streamed),
+        None => streamed,
     }
 }
 
@@ -177,11 +190,7 @@ fn precheck(bytes: &[u8], path: &Path) -> Result<(), LoadError> {
         let (line, column) = position(bytes, offset);
         return Err(LoadError::Data {
             path,
-            json_path: if json_path.is_empty() {
-                "the top level".into()
-            } else {
-                json_path
-            },
+            json_path: shown_path(json_path),
             line,
             column,
             message,
@@ -190,12 +199,13 @@ fn precheck(bytes: &[u8], path: &Path) -> Result<(), LoadError> {
     Ok(())
 }
 
-/// Parses the snapshot from `de`; on a shape error, `text` gives the
-/// document again to find out whether it is a snapshot of another version.
+/// Parses the snapshot from `de`; on a shape error, `text` (the whole
+/// document, where it is at hand) tells whether it is a snapshot of another
+/// version.
 fn parse<'de, R: serde_json::de::Read<'de>>(
     mut de: serde_json::Deserializer<R>,
     path: &Path,
-    text: impl FnOnce() -> Option<Vec<u8>>,
+    text: Option<&[u8]>,
 ) -> Result<Snapshot, LoadError> {
     let path = path.to_path_buf();
     let err = match serde_path_to_error::deserialize::<_, Snapshot>(&mut de) {
@@ -224,13 +234,9 @@ fn parse<'de, R: serde_json::de::Read<'de>>(
             message: format!("unexpected end of file ({message}): the file looks truncated"),
         }),
         Category::Io if inner.io_error_kind() == Some(std::io::ErrorKind::OutOfMemory) => {
-            let json_path = match err.path().to_string() {
-                p if p == "." || p.is_empty() => "the top level".to_string(),
-                p => p,
-            };
             Err(LoadError::Data {
                 path,
-                json_path,
+                json_path: shown_path(err.path().to_string()),
                 line,
                 column,
                 message: crate::memory::REFUSAL.to_string(),
@@ -246,7 +252,7 @@ fn parse<'de, R: serde_json::de::Read<'de>>(
             // A snapshot of another version may fail on its shape before the
             // version key is read; name the version instead of the symptom.
             // Without the text (a streamed read), the error stands as it is.
-            let probe = text().map(|b| serde_json::from_slice::<VersionProbe>(&b).ok());
+            let probe = text.map(|b| serde_json::from_slice::<VersionProbe>(b).ok());
             match probe {
                 Some(None) => {
                     return Err(LoadError::Version {
@@ -272,13 +278,9 @@ fn parse<'de, R: serde_json::de::Read<'de>>(
                 },
                 None => {}
             }
-            let json_path = match err.path().to_string() {
-                p if p == "." || p.is_empty() => "the top level".to_string(),
-                p => p,
-            };
             Err(LoadError::Data {
                 path,
-                json_path,
+                json_path: shown_path(err.path().to_string()),
                 line,
                 column,
                 message,
@@ -287,9 +289,19 @@ fn parse<'de, R: serde_json::de::Read<'de>>(
     }
 }
 
+/// A JSON path as messages show it: the root (`.` to serde_path_to_error,
+/// empty to the duplicate-key scan) is "the top level".
+fn shown_path(p: String) -> String {
+    if p == "." || p.is_empty() {
+        "the top level".to_string()
+    } else {
+        p
+    }
+}
+
 /// serde_json appends " at line L column C" to its messages; the position is
 /// reported separately.
-fn strip_position(message: &str) -> String {
+pub(crate) fn strip_position(message: &str) -> String {
     match message.rfind(" at line ") {
         Some(i) => message[..i].to_string(),
         None => message.to_string(),

@@ -100,13 +100,9 @@ impl<T: DeserializeOwned> Response<T> {
         let text = crate::memory::budgeted(raw.get().as_bytes());
         let mut de = serde_json::Deserializer::from_reader(text);
         let value = serde_path_to_error::deserialize::<_, T>(&mut de).map_err(|e| {
-            let message = e.inner().to_string();
-            let message = match message.rfind(" at line ") {
-                Some(i) => &message[..i],
-                None => &message,
-            };
+            let message = crate::load::strip_position(&e.inner().to_string());
             match e.path().to_string() {
-                p if p == "." || p.is_empty() => message.to_string(),
+                p if p == "." || p.is_empty() => message,
                 p => format!("at {p}: {message}"),
             }
         })?;
@@ -287,7 +283,7 @@ impl<'de, S: ser::SerializeMap> DeserializeSeed<'de> for Entry<'_, S> {
 
 impl<'de, T: DeserializeOwned> Deserialize<'de> for Response<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        if KEEP_RAW.with(Cell::get) {
+        if keeping() {
             let raw = Box::<RawValue>::deserialize(d)?;
             Response::from_raw(raw).map_err(D::Error::custom)
         } else {
