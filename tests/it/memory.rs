@@ -137,6 +137,11 @@ fn merge_keeps_to_the_budget_too() {
     assert_eq!(code(&o), 2, "{}", stderr(&o));
     assert!(stderr(&o).contains("in memory"), "{}", stderr(&o));
     assert!(!out.exists());
+    // The same from standard input.
+    let o = Ibaudit::new(&["merge", "-"]).stdin(text).run();
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(stderr(&o).contains("in memory"), "{}", stderr(&o));
+    assert!(o.stdout.is_empty());
 
     let text = endpoint_with("FutureIds", &tiny_items(10));
     let (dir, path) = write_temp("unknown.json", &text);
