@@ -416,8 +416,7 @@ fn failures_are_recorded_and_retries_absorb_throttling() {
         !found.iter().any(|f| f.0 == "IB900" && f.1 != "eu-west-1"),
         "{found:#?}"
     );
-    let snap: Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("s.json")).unwrap()).unwrap();
+    let snap: Value = read_json(&dir.path().join("s.json"));
     for r in snap["accounts"][0]["regions"].as_array().unwrap() {
         assert!(r.get("DescribeVpcEndpoints").is_some(), "{}", r["region"]);
         let errors = r
@@ -504,9 +503,7 @@ fn pages_are_followed_to_the_end_and_states_kept_as_sent() {
         dir.path(),
     );
     assert!([0, 3].contains(&code(&o)), "{}", stderr(&o));
-    let snap: Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("snap.json")).unwrap())
-            .unwrap();
+    let snap: Value = read_json(&dir.path().join("snap.json"));
     let region = &snap["accounts"][0]["regions"][0];
     let states: Vec<(&str, &str)> = region["DescribeVpcEndpoints"]["VpcEndpoints"]
         .as_array()
@@ -654,8 +651,7 @@ fn scale_three_regions_300_endpoints_50_vpcs() {
             "IB005 on VPC {i}"
         );
     }
-    let snap: Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("s.json")).unwrap()).unwrap();
+    let snap: Value = read_json(&dir.path().join("s.json"));
     let endpoints: usize = snap["accounts"][0]["regions"]
         .as_array()
         .unwrap()

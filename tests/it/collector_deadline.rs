@@ -74,9 +74,7 @@ fn a_hung_call_stops_at_the_deadline_and_is_reported_not_assessed() {
     );
     // The snapshot is written: what was read is kept, the hung call is
     // recorded as not read.
-    let snap: Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("snap.json")).unwrap())
-            .unwrap();
+    let snap: Value = read_json(&dir.path().join("snap.json"));
     let euw1 = region(&snap, "eu-west-1");
     assert!(euw1["DescribeVpcEndpoints"]["VpcEndpoints"].is_array());
     assert!(euw1.get("DescribeSecurityGroups").is_none(), "{euw1}");
@@ -163,9 +161,7 @@ fn a_deadline_that_is_not_reached_changes_nothing() {
     let o = run(&args, dir.path());
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert!(!stderr(&o).contains("max-duration"), "{}", stderr(&o));
-    let snap: Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("snap.json")).unwrap())
-            .unwrap();
+    let snap: Value = read_json(&dir.path().join("snap.json"));
     for name in ["us-east-1", "eu-west-1", "ap-southeast-2"] {
         assert_eq!(errors(region(&snap, name)), [], "{name}");
     }

@@ -95,7 +95,7 @@ fn sarif(snapshot: &Value) -> Value {
 }
 
 fn demo_json() -> Value {
-    serde_json::from_str(&std::fs::read_to_string(demo()).unwrap()).unwrap()
+    read_json(&demo())
 }
 
 /// The demo with only the given regions.
@@ -731,12 +731,9 @@ fn output_writes_every_format_and_still_gates() {
     let o = run();
     assert_eq!(code(&o), 1, "high findings still fail: {}", stderr(&o));
     assert!(stdout(&o).contains("IB003"), "the table on stdout");
-    let sarif: Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("out/r.sarif")).unwrap())
-            .unwrap();
+    let sarif: Value = read_json(&dir.path().join("out/r.sarif"));
     assert_eq!(sarif["version"], "2.1.0");
-    let json: Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("r.json")).unwrap()).unwrap();
+    let json: Value = read_json(&dir.path().join("r.json"));
     assert_eq!(json["ibaudit_report"], 1);
     let md = std::fs::read_to_string(dir.path().join("summary.md")).unwrap();
     assert!(md.starts_with("## ibaudit"));
@@ -876,8 +873,7 @@ fn diff_of_reports_and_of_snapshots_agree() {
         "none",
     ]);
     assert_eq!(code(&o7), 3, "{}", stderr(&o7));
-    let d7: Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("d.json")).unwrap()).unwrap();
+    let d7: Value = read_json(&dir.path().join("d.json"));
     assert_eq!(d7, d);
     assert!(stdout(&o7).ends_with(&format!(
         "{} new, 0 fixed, {old_n} unchanged\n",
