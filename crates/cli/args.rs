@@ -21,6 +21,9 @@ pub enum Command {
     Scan(ScanArgs),
     /// Audit a snapshot offline: no AWS credentials needed.
     Audit(AuditArgs),
+    /// Audit Terraform JSON plans and CloudFormation templates before they
+    /// are deployed, with the same rules; findings point at the lines.
+    Iac(IacArgs),
     /// New, fixed and unchanged findings between two JSON reports or two snapshots.
     Diff(DiffArgs),
     /// Combine snapshots of different accounts, or of different regions of
@@ -287,6 +290,46 @@ pub struct ScanArgs {
     /// Also write the collected snapshot here (atomically).
     #[arg(long, value_name = "FILE")]
     pub save_snapshot: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct IacArgs {
+    /// Terraform JSON plans (`terraform show -json plan.out`) and
+    /// CloudFormation templates (YAML or JSON); a directory stands for the
+    /// `.json`, `.yaml`, `.yml` and `.template` files in it.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// The Terraform root module's directory: findings point at the `.tf`
+    /// block and attribute that set the value, through module calls.
+    #[arg(long, value_name = "DIR")]
+    pub source_root: Option<PathBuf>,
+    /// A CloudFormation parameter value (repeatable; wins over the file).
+    #[arg(long = "parameter", value_name = "KEY=VALUE", value_parser = parse_key_value)]
+    pub parameters: Vec<(String, String)>,
+    /// CloudFormation parameters: `[{"ParameterKey": ..., "ParameterValue": ...}]` or KEY=VALUE lines.
+    #[arg(long, value_name = "FILE")]
+    pub parameters_file: Option<PathBuf>,
+    /// A region to evaluate in (repeatable): a template's `AWS::Region`, a
+    /// plan's resources whose provider names no region. Default for a
+    /// template: every region of the partition.
+    #[arg(long = "region", value_name = "REGION")]
+    pub regions: Vec<String>,
+    /// The account the change is deployed to (12 digits).
+    #[arg(long, value_name = "ID")]
+    pub account_id: Option<String>,
+    /// A collected snapshot of the account: the change is applied onto it,
+    /// and each finding says whether the change introduces it.
+    #[arg(long, value_name = "LIVE.json")]
+    pub snapshot: Option<PathBuf>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+fn parse_key_value(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
+        _ => Err(format!("`{s}` is not KEY=VALUE")),
+    }
 }
 
 #[derive(Debug, Args)]

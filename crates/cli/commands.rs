@@ -23,6 +23,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         #[cfg(feature = "collector")]
         Command::Scan(args) => crate::collect::run_scan(args),
         Command::Audit(args) => run_audit(args),
+        Command::Iac(args) => crate::iac::run_iac(args),
         Command::Diff(args) => run_diff(args),
         Command::Merge(args) => run_merge(args),
         Command::Rules => {
@@ -192,12 +193,44 @@ pub(crate) fn audit_and_report(
     let report = audit_verbose(&snapshot, &options, out.verbose);
     let scope = sarif::scope_of(&snapshot);
     drop(snapshot);
+    write_reports(
+        &report,
+        scope,
+        out,
+        baseline.as_ref(),
+        &ReportExtras::default(),
+    )
+}
 
+/// What an IaC run adds to the reports.
+#[derive(Default)]
+pub(crate) struct ReportExtras {
+    /// The SARIF category prefix when `--sarif-category` is not given.
+    pub sarif_category: Option<String>,
+    /// Only findings the change introduces count toward `--fail-on`.
+    pub count_introduced_only: bool,
+    /// Findings of the collected account that the change fixes.
+    pub fixed: Vec<ibaudit_rules::Finding>,
+}
+
+pub(crate) fn options_for(config: Config, environments: &[String]) -> AuditOptions {
+    audit_options(config, environments)
+}
+
+/// Writes the reports `out` asks for; returns the exit code.
+pub(crate) fn write_reports(
+    report: &Report,
+    scope: std::collections::BTreeMap<String, BTreeSet<String>>,
+    out: &OutputArgs,
+    baseline: Option<&BTreeSet<String>>,
+    extras: &ReportExtras,
+) -> Result<u8> {
     let mut notes = report.notes.clone();
     let sarif_options = sarif::Options {
         category: out
             .sarif_category
             .clone()
+            .or_else(|| extras.sarif_category.clone())
             .unwrap_or_else(|| ibaudit_report::TOOL_NAME.to_string()),
         include_suppressed: out.sarif_include_suppressed,
         scope,
@@ -206,10 +239,16 @@ pub(crate) fn audit_and_report(
     let mut sarif_notes_given = false;
     let mut render = |format: Format, to_stdout: bool| -> String {
         match format {
-            Format::Json => json::render(&report),
-            Format::Markdown => markdown::render(&report, &markdown::Options::default()),
+            Format::Json => json::render(report),
+            Format::Markdown => markdown::render(
+                report,
+                &markdown::Options {
+                    fixed: extras.fixed.clone(),
+                    ..markdown::Options::default()
+                },
+            ),
             Format::Sarif => {
-                let rendered = sarif::render_with(&report, &sarif_options);
+                let rendered = sarif::render_with(report, &sarif_options);
                 if !sarif_notes_given {
                     notes.extend(rendered.notes);
                     sarif_notes_given = true;
@@ -223,7 +262,7 @@ pub(crate) fn audit_and_report(
                     color: to_stdout && color_enabled(out.color),
                     ..table::Style::default()
                 };
-                table::render(&report, style)
+                table::render(report, style)
             }
         }
     };
@@ -243,7 +282,7 @@ pub(crate) fn audit_and_report(
     }
     write_report(&main, out.output.as_deref())?;
     if !out.quiet {
-        let summary = table::summary_line(&report);
+        let summary = table::summary_line(report);
         for path in out
             .output
             .iter()
@@ -253,7 +292,15 @@ pub(crate) fn audit_and_report(
             diag!("ibaudit: wrote {}: {summary}", path.display());
         }
     }
-    let outcome = match &baseline {
+    let outcome = match baseline {
+        None if extras.count_introduced_only => {
+            let mut counted = report.clone();
+            // IB900 always counts, as with a baseline.
+            counted
+                .findings
+                .retain(|f| f.is_not_assessed() || f.introduced != Some(false));
+            counted.outcome(out.fail_on.0)
+        }
         None => report.outcome(out.fail_on.0),
         Some(known) => {
             let mut counted = report.clone();
@@ -288,7 +335,7 @@ fn read_bytes(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))
 }
 
-fn read_baseline(path: &Path) -> Result<BTreeSet<String>> {
+pub(crate) fn read_baseline(path: &Path) -> Result<BTreeSet<String>> {
     let bytes = read_bytes(path)?;
     diff::baseline_fingerprints(&bytes).map_err(|e| {
         anyhow!(

@@ -4,6 +4,7 @@ mod args;
 #[cfg(feature = "collector")]
 mod collect;
 mod commands;
+mod iac;
 mod output;
 
 use std::process::ExitCode;

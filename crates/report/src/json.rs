@@ -49,6 +49,12 @@ struct FindingV1<'a> {
     fingerprint: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     suppressed: Option<&'a ibaudit_rules::Suppressed>,
+    /// Where an IaC resource is declared.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    location: Option<&'a ibaudit_rules::Location>,
+    /// Whether an IaC change introduces the finding (`iac --snapshot`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    introduced: Option<bool>,
 }
 
 #[derive(Serialize)]
@@ -89,6 +95,8 @@ pub fn render(report: &Report) -> String {
                 message: &f.message,
                 fingerprint: &f.fingerprint,
                 suppressed: f.suppressed.as_ref(),
+                location: f.location.as_ref(),
+                introduced: f.introduced,
             })
             .collect(),
         summary: SummaryV1 {

@@ -24,6 +24,9 @@ pub struct Options {
     pub max_bytes: usize,
     /// Where `rules/IBNNN.md` lives.
     pub repository_url: String,
+    /// Findings of the collected account that an IaC change fixes: listed
+    /// first with the introduced ones, for a pull-request comment.
+    pub fixed: Vec<ibaudit_rules::Finding>,
 }
 
 impl Default for Options {
@@ -31,6 +34,7 @@ impl Default for Options {
         Options {
             max_bytes: STEP_SUMMARY_MAX,
             repository_url: INFORMATION_URI.to_string(),
+            fixed: Vec::new(),
         }
     }
 }
@@ -111,7 +115,46 @@ fn resource_cell(f: &Finding) -> String {
         cell.push_str("<br>");
         cell.push_str(&code(arn));
     }
+    if let Some(l) = &f.location {
+        cell.push_str("<br>");
+        cell.push_str(&code(&format!("{}:{}", l.file, l.line)));
+    }
     cell
+}
+
+/// For a change audited in its account: what it introduces and what it
+/// fixes, first, as a pull-request comment wants them.
+fn change_section(kept: &[&Finding], opts: &Options, out: &mut String) {
+    let introduced: Vec<&&Finding> = kept
+        .iter()
+        .filter(|f| f.introduced == Some(true) && !f.is_not_assessed())
+        .collect();
+    if kept.iter().all(|f| f.introduced.is_none()) && opts.fixed.is_empty() {
+        return;
+    }
+    out.push_str(&format!(
+        "### This change\n\n{} finding(s) introduced, {} fixed.\n\n",
+        introduced.len(),
+        opts.fixed.len()
+    ));
+    if introduced.is_empty() && opts.fixed.is_empty() {
+        return;
+    }
+    out.push_str("| change | severity | rule | resource | finding |\n|---|---|---|---|---|\n");
+    for (what, f) in introduced
+        .iter()
+        .map(|f| ("introduced", **f))
+        .chain(opts.fixed.iter().map(|f| ("fixed", f)))
+    {
+        out.push_str(&format!(
+            "| {what} | {} | {} | {} | {} |\n",
+            severity_cell(f),
+            rule_link(f.rule, &opts.repository_url),
+            resource_cell(f),
+            text(&f.message)
+        ));
+    }
+    out.push('\n');
 }
 
 fn summary_table(report: &Report, out: &mut String) {
@@ -174,6 +217,7 @@ fn render_kept(report: &Report, kept: &[&Finding], opts: &Options, note: Option<
     if let Some(note) = note {
         out.push_str(&format!("> [!NOTE]\n> {note}\n\n"));
     }
+    change_section(kept, opts, &mut out);
     let mut groups: BTreeMap<(&str, &str), Vec<&Finding>> = BTreeMap::new();
     for f in kept {
         groups

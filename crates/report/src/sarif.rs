@@ -111,6 +111,16 @@ pub fn encode_segment(s: &str) -> String {
     out
 }
 
+/// A repository-relative file path as a SARIF URI: each segment
+/// percent-encoded, no scheme, no `..`.
+pub fn iac_uri(file: &str) -> String {
+    file.split('/')
+        .filter(|s| !s.is_empty() && *s != ".")
+        .map(encode_segment)
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 /// `aws/<account>/<region>/<resource-id>`: relative, no scheme.
 pub fn location_uri(f: &Finding) -> String {
     format!(
@@ -345,15 +355,62 @@ fn result(f: &Finding, rule_id: &str, rule_index: Option<usize>) -> SarifResult 
         )
         .kind("resource")
         .build();
+    let physical = match &f.location {
+        // An IaC finding points at the file and line in the repository, so
+        // GitHub annotates the pull request's diff: a relative URI against
+        // `%SRCROOT%` (SARIF 3.4.4 uriBaseId; GitHub's upload resolves
+        // relative URIs against the checkout).
+        Some(l) => PhysicalLocation::builder()
+            .artifact_location(
+                ArtifactLocation::builder()
+                    .uri(iac_uri(&l.file))
+                    .uri_base_id("%SRCROOT%")
+                    .build(),
+            )
+            .region(
+                Region::builder()
+                    .start_line(l.line.max(1) as i64)
+                    .start_column(l.column.max(1) as i64)
+                    .build(),
+            )
+            .build(),
+        None => PhysicalLocation::builder()
+            .artifact_location(ArtifactLocation::builder().uri(location_uri(f)).build())
+            .region(Region::builder().start_line(1).build())
+            .build(),
+    };
     let location = Location::builder()
-        .physical_location(
-            PhysicalLocation::builder()
-                .artifact_location(ArtifactLocation::builder().uri(location_uri(f)).build())
-                .region(Region::builder().start_line(1).build())
-                .build(),
-        )
+        .physical_location(physical)
         .logical_locations(vec![logical])
         .build();
+    let related: Vec<Location> = f
+        .location
+        .iter()
+        .flat_map(|l| l.related.iter())
+        .enumerate()
+        .map(|(i, r)| {
+            Location::builder()
+                .id(i as i64)
+                .physical_location(
+                    PhysicalLocation::builder()
+                        .artifact_location(
+                            ArtifactLocation::builder()
+                                .uri(iac_uri(&r.file))
+                                .uri_base_id("%SRCROOT%")
+                                .build(),
+                        )
+                        .region(
+                            Region::builder()
+                                .start_line(r.line.max(1) as i64)
+                                .start_column(r.column.max(1) as i64)
+                                .build(),
+                        )
+                        .build(),
+                )
+                .message(Message::builder().text(escape_message(&r.label)).build())
+                .build()
+        })
+        .collect();
     let mut props = BTreeMap::new();
     props.insert("severity".to_string(), json!(f.severity.as_str()));
     props.insert("rule".to_string(), json!(f.rule));
@@ -388,6 +445,9 @@ fn result(f: &Finding, rule_id: &str, rule_index: Option<usize>) -> SarifResult 
         .fingerprints(fingerprints)
         .properties(PropertyBag::builder().additional_properties(props).build())
         .build();
+    if !related.is_empty() {
+        r.related_locations = Some(related);
+    }
     r.rule_index = rule_index.map(|i| i as i64);
     r.rule = rule_index.map(|i| {
         ReportingDescriptorReference::builder()

@@ -144,9 +144,12 @@ pub fn render(report: &Report, style: Style) -> String {
                 // Every cell from the snapshot is made inert: ids, Sids and
                 // error messages may hold escape sequences or bidi overrides.
                 Cell::new(inert(&f.region)),
-                Cell::new(match &f.resource_name {
-                    Some(name) => format!("{}\n({})", inert(&f.resource_id), inert(name)),
-                    None => inert(&f.resource_id).into_owned(),
+                Cell::new(match (&f.resource_name, &f.location) {
+                    (_, Some(l)) => {
+                        format!("{}\n{}:{}", inert(&f.resource_id), inert(&l.file), l.line)
+                    }
+                    (Some(name), None) => format!("{}\n({})", inert(&f.resource_id), inert(name)),
+                    (None, None) => inert(&f.resource_id).into_owned(),
                 }),
                 Cell::new(inert(&f.message)),
             ];
@@ -194,6 +197,9 @@ mod tests {
             fingerprint: "f".into(),
             suppressed: None,
             not_assessed: false,
+            key: None,
+            location: None,
+            introduced: None,
         };
         Report {
             collected_at: format!("2026-11-26T07:00:00Z{HOSTILE}"),

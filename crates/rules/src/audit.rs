@@ -63,7 +63,8 @@ impl Report {
     }
 }
 
-fn fingerprint(
+/// A finding's fingerprint: the first 16 bytes of a SHA-256 over its parts.
+pub fn fingerprint(
     rule: &str,
     account: &str,
     region: &str,
@@ -147,6 +148,13 @@ fn account_not_assessed(account: &Account) -> Vec<Finding> {
                     )),
                 ),
                 suppressed: None,
+                key: Some(format!(
+                    "{}:{}",
+                    e.operation,
+                    e.resource.as_deref().unwrap_or("")
+                )),
+                location: None,
+                introduced: None,
             }
         })
         .collect()
@@ -224,6 +232,9 @@ pub fn audit(snapshot: &Snapshot, options: &AuditOptions) -> Report {
                     resource_id: f.resource.id,
                     message: f.message,
                     suppressed: None,
+                    key: f.key,
+                    location: None,
+                    introduced: None,
                 });
             }
         }

@@ -155,6 +155,43 @@ pub struct Finding {
     /// The finding says something could not be assessed, not that something
     /// is wrong: it makes a run incomplete, never failed.
     pub not_assessed: bool,
+    /// What distinguishes several findings of one rule on one resource (a
+    /// bucket, a statement), as the fingerprint includes it.
+    pub key: Option<String>,
+    /// Where the resource is declared, for infrastructure as code.
+    pub location: Option<Location>,
+    /// For a change audited in its account (`iac --snapshot`): whether the
+    /// change introduces the finding.
+    pub introduced: Option<bool>,
+}
+
+/// Where an IaC resource is declared: the file and 1-based line and column
+/// of the attribute (or block) that sets what the finding is about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Location {
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+    /// The Terraform resource address, module keys and indexes included.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// The CloudFormation logical id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub logical_id: Option<String>,
+    /// False when the location is the plan JSON's entry, not the `.tf`
+    /// source (no `--source-root`).
+    pub in_source: bool,
+    /// Related places: a module's call site.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<RelatedLocation>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RelatedLocation {
+    pub label: String,
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
 }
 
 impl Finding {

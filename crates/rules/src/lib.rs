@@ -21,11 +21,13 @@ mod rule;
 mod rules;
 mod suppress;
 
-pub use audit::{audit, AuditOptions, Outcome, Report};
+pub use audit::{audit, fingerprint, AuditOptions, Outcome, Report};
 pub use config::{Config, ConfigError, Date, Suppression};
 pub use context::{AccountCtx, RegionCtx};
 pub use doc::DocPage;
-pub use finding::{Finding, Resource, ResourceKind, Severity, Suppressed};
+pub use finding::{
+    Finding, Location, RelatedLocation, Resource, ResourceKind, Severity, Suppressed,
+};
 pub use missing::{Missing, Partial};
 pub use registry::{registry, rule_by_id};
 pub use rule::{Rule, RuleMeta, RuleOutcome, Sink};
