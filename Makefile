@@ -117,5 +117,16 @@ $(IAC_STAMP): benches/gen_iac.py
 	$(PYTHON) benches/gen_iac.py $(IAC_BENCH) --plan-resources 20000 --template-resources 2000
 	touch $@
 
+FUZZ_SECONDS ?= 600
+
+## Fuzz the IaC readers (nightly toolchain and `cargo install cargo-fuzz`): the
+## Terraform plan target, then the CloudFormation template target, FUZZ_SECONDS each.
+.PHONY: fuzz-iac
+fuzz-iac:
+	crates/iac/fuzz/seed.sh
+	cd crates/iac/fuzz && for t in plan template; do \
+		$(CARGO) +nightly fuzz run $$t --fuzz-dir . -- -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=10 || exit 1; \
+	done
+
 clean:
 	$(CARGO) clean

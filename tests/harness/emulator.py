@@ -17,7 +17,7 @@ It prints one JSON line on stdout: {"endpoint": URL, "ids": {...}} and serves
 until its standard input closes (the test harness holds it open, and closing
 it, or killing the process, stops everything).
 
-Usage: emulator.py SCENARIO
+Usage: emulator.py SCENARIO [ARGS...]  (cfn-twin TEMPLATE [REGION]: see scenario_cfn_twin)
 """
 import concurrent.futures
 import http.client
@@ -481,6 +481,355 @@ def scenario_org_bench(emu, url, count):
     return ids
 
 
+# ------------------------------------------- CloudFormation: the deployed twin
+#
+# `cfn-twin TEMPLATE [REGION]` deploys a CloudFormation template into moto's
+# CloudFormation, as one stack, so that `ibaudit scan` of the account can be
+# compared with `ibaudit iac TEMPLATE` (tests/it/iac_twin.rs). The fixture is
+# never changed: a copy of it is transformed here, in memory, where moto 5.2.5
+# falls short of CloudFormation, and what moto's CloudFormation cannot create,
+# or creates wrong, is created or completed through the AWS API (or this
+# harness's Image Builder endpoint) after the stack, from the resource's
+# properties as the stack itself resolved them (outputs of the copy). Every
+# such step is listed in the hello line's `workarounds`; a resource or
+# property the twin does not know how to deploy faithfully stops it with a
+# message instead of deploying something else.
+
+# Always created after the stack, through the API: moto's CloudFormation has
+# no such resource (Image Builder, CloudTrail, S3 bucket policies, managed
+# prefix lists), or creates one that never shows where AWS shows it
+# (a SubnetRouteTableAssociation is not in DescribeRouteTables).
+CFN_AFTER_TYPES = {"AWS::EC2::SubnetRouteTableAssociation", "AWS::S3::BucketPolicy", "AWS::CloudTrail::Trail",
+                   "AWS::ImageBuilder::InfrastructureConfiguration", "AWS::EC2::PrefixList"}
+TWIN_OUTPUT = "TwinProperties"
+TWIN_REF = "@twin:"  # a reference to a resource created after the stack, in its placeholder form
+
+
+def load_template(path):
+    """A template as CloudFormation reads it: JSON, or YAML with the short
+    forms of the intrinsic functions (`!Ref`, `!GetAtt A.B`, ...) read into
+    their long forms, as moto reads them."""
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    try:
+        return json.loads(text)
+    except ValueError:
+        pass
+    import yaml
+    from moto.cloudformation.utils import yaml_tag_constructor
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    Loader.add_multi_constructor("", yaml_tag_constructor)
+    return yaml.load(text, Loader=Loader)
+
+
+def transform(node, fn):
+    """`node` with `fn` applied to every value, innermost first."""
+    if isinstance(node, dict):
+        node = {k: transform(v, fn) for k, v in node.items()}
+    elif isinstance(node, list):
+        node = [transform(v, fn) for v in node]
+    return fn(node)
+
+
+def getatt(node):
+    target = node["Fn::GetAtt"]
+    return target.split(".", 1) if isinstance(target, str) else target
+
+
+def sub_names(node):
+    text = node["Fn::Sub"][0] if isinstance(node["Fn::Sub"], list) else node["Fn::Sub"]
+    return {m.split(".")[0] for m in re.findall(r"\$\{([^!}][^}]*)\}", text)} if isinstance(text, str) else set()
+
+
+def references(node):
+    """The logical ids `node` refers to (Ref, GetAtt, ${...} in Sub)."""
+    out = set()
+
+    def visit(n):
+        if isinstance(n, dict):
+            if isinstance(n.get("Ref"), str):
+                out.add(n["Ref"])
+            if "Fn::GetAtt" in n:
+                out.add(getatt(n)[0])
+            if "Fn::Sub" in n:
+                out.update(sub_names(n))
+        return n
+
+    transform(node, visit)
+    return out
+
+
+def static_value(node, template, region):
+    """A value the template fixes before anything is deployed: a literal, a
+    parameter's default, a mapping entry, or a VPC's literal CIDR block."""
+    if isinstance(node, (str, int)):
+        return node
+    if isinstance(node, dict) and "Ref" in node:
+        if node["Ref"] == "AWS::Region":
+            return region
+        param = template.get("Parameters", {}).get(node["Ref"], {})
+        if "Default" in param:
+            return param["Default"]
+    if isinstance(node, dict) and "Fn::GetAtt" in node:
+        name, attr = getatt(node)
+        res = template["Resources"].get(name, {})
+        if res.get("Type") == "AWS::EC2::VPC" and attr == "CidrBlock":
+            return static_value(res["Properties"]["CidrBlock"], template, region)
+    if isinstance(node, dict) and "Fn::FindInMap" in node:
+        m, k1, k2 = (static_value(x, template, region) for x in node["Fn::FindInMap"])
+        return template["Mappings"][m][k1][k2]
+    raise SystemExit(f"cfn-twin: cannot resolve {json.dumps(node)} before deploying: extend static_value")
+
+
+def cidr(block, count, bits):
+    """Fn::Cidr: the first `count` subnets of `block` with `bits` host bits each."""
+    import ipaddress
+    net = ipaddress.ip_network(block, strict=False)
+    return [str(s) for _, s in zip(range(int(count)), net.subnets(new_prefix=net.max_prefixlen - int(bits)))]
+
+
+def truthy(v):
+    return v is True or (isinstance(v, str) and v.lower() == "true")
+
+
+def tag_specifications(kind, props):
+    tags = props.get("Tags")
+    return {"TagSpecifications": [{"ResourceType": kind, "Tags": tags}]} if tags else {}
+
+
+def twin_after(ctx, k, kind, props):
+    """Creates one resource the stack could not: returns its physical id,
+    its attributes (for GetAtt) and what was done."""
+    ec2, region, stack = ctx["ec2"], ctx["region"], ctx["stack"]
+    if kind == "AWS::EC2::SubnetRouteTableAssociation":
+        assoc = ec2.associate_route_table(RouteTableId=props["RouteTableId"], SubnetId=props["SubnetId"])["AssociationId"]
+        return assoc, {"Id": assoc}, "moto's SubnetRouteTableAssociation never shows in DescribeRouteTables: AssociateRouteTable"
+    if kind == "AWS::EC2::PrefixList":
+        pl = ec2.create_managed_prefix_list(
+            PrefixListName=props["PrefixListName"], AddressFamily=props["AddressFamily"],
+            MaxEntries=int(props["MaxEntries"]), Entries=props.get("Entries", []),
+            **tag_specifications("prefix-list", props))["PrefixList"]
+        return pl["PrefixListId"], {"PrefixListId": pl["PrefixListId"], "Arn": pl["PrefixListArn"],
+                                    "Version": pl["Version"], "OwnerId": pl["OwnerId"]}, \
+            "not in moto's CloudFormation: CreateManagedPrefixList"
+    if kind == "AWS::EC2::NatGateway":
+        args = {"SubnetId": props["SubnetId"], "ConnectivityType": props.get("ConnectivityType", "public")}
+        for key in ("AllocationId", "PrivateIpAddress"):
+            if key in props:
+                args[key] = props[key]
+        nat = ec2.create_nat_gateway(**args, **tag_specifications("natgateway", props))["NatGateway"]["NatGatewayId"]
+        return nat, {"NatGatewayId": nat}, "moto's CloudFormation needs an AllocationId and ignores ConnectivityType: CreateNatGateway"
+    if kind == "AWS::EC2::Route":
+        ec2.create_route(**props)
+        dest = props.get("DestinationCidrBlock") or props.get("DestinationIpv6CidrBlock") or props.get("DestinationPrefixListId")
+        return f"{props['RouteTableId']}|{dest}", {}, "refers to a resource created after the stack: CreateRoute"
+    if kind == "AWS::EC2::SecurityGroupIngress":
+        perm = {"IpProtocol": str(props["IpProtocol"])}
+        for key in ("FromPort", "ToPort"):
+            if key in props:
+                perm[key] = int(props[key])
+        if "CidrIp" in props:
+            perm["IpRanges"] = [{"CidrIp": props["CidrIp"], **({"Description": props["Description"]} if "Description" in props else {})}]
+        if "CidrIpv6" in props:
+            perm["Ipv6Ranges"] = [{"CidrIpv6": props["CidrIpv6"]}]
+        if "SourcePrefixListId" in props:
+            perm["PrefixListIds"] = [{"PrefixListId": props["SourcePrefixListId"]}]
+        if "SourceSecurityGroupId" in props:
+            perm["UserIdGroupPairs"] = [{"GroupId": props["SourceSecurityGroupId"]}]
+        rule = ec2.authorize_security_group_ingress(GroupId=props["GroupId"], IpPermissions=[perm])
+        rule_id = rule.get("SecurityGroupRules", [{}])[0].get("SecurityGroupRuleId", props["GroupId"])
+        return rule_id, {"Id": rule_id}, \
+            "moto's CloudFormation ignores SourcePrefixListId and CidrIpv6: AuthorizeSecurityGroupIngress"
+    if kind == "AWS::S3::BucketPolicy":
+        client("s3", region, ctx["url"]).put_bucket_policy(Bucket=props["Bucket"], Policy=json.dumps(props["PolicyDocument"]))
+        return props["Bucket"], {}, "not in moto's CloudFormation: PutBucketPolicy"
+    if kind == "AWS::CloudTrail::Trail":
+        ct = client("cloudtrail", region, ctx["url"])
+        name = props.get("TrailName") or f"{stack}-{k}"
+        args = {"Name": name, "S3BucketName": props["S3BucketName"]}
+        for key in ("IsMultiRegionTrail", "IncludeGlobalServiceEvents", "EnableLogFileValidation", "IsOrganizationTrail"):
+            if key in props:
+                args[key] = truthy(props[key])
+        for key in ("S3KeyPrefix", "SnsTopicName", "KmsKeyId", "CloudWatchLogsLogGroupArn", "CloudWatchLogsRoleArn"):
+            if key in props:
+                args[key] = props[key]
+        arn = ct.create_trail(**args)["TrailARN"]
+        done = ["CreateTrail"]
+        selectors = {}
+        if "EventSelectors" in props:
+            selectors["EventSelectors"] = [
+                {**s, **({"IncludeManagementEvents": truthy(s["IncludeManagementEvents"])} if "IncludeManagementEvents" in s else {})}
+                for s in props["EventSelectors"]]
+        if "AdvancedEventSelectors" in props:
+            selectors["AdvancedEventSelectors"] = props["AdvancedEventSelectors"]
+        if selectors:
+            ct.put_event_selectors(TrailName=name, **selectors)
+            done.append("PutEventSelectors")
+        if truthy(props.get("IsLogging")):
+            ct.start_logging(Name=name)
+            done.append("StartLogging")
+        return name, {"Arn": arn}, "not in moto's CloudFormation: " + ", ".join(done)
+    if kind == "AWS::ImageBuilder::InfrastructureConfiguration":
+        name = props["Name"]
+        arn = f"arn:aws:imagebuilder:{region}:{ACCOUNT}:infrastructure-configuration/{name.lower()}"
+        ctx["emu"].imagebuilder.setdefault(region, []).append({
+            "arn": arn, "name": name, "subnetId": props.get("SubnetId", ""),
+            "securityGroupIds": props.get("SecurityGroupIds", [])})
+        return arn, {"Arn": arn, "Name": name}, "moto has no Image Builder: served by the harness's Image Builder endpoint"
+    raise SystemExit(f"cfn-twin: {k}: cannot create a {kind} after the stack: extend twin_after")
+
+
+def scenario_cfn_twin(emu, url, path, region="us-east-1"):
+    from moto.cloudformation.parsing import get_model_map
+
+    template = load_template(path)
+    resources = template["Resources"]
+    stack = "twin-" + re.sub(r"[^A-Za-z0-9]", "-", os.path.splitext(os.path.basename(path))[0])
+    workarounds = []
+    noted = set()
+
+    def note(text):
+        if text not in noted:
+            noted.add(text)
+            workarounds.append(text)
+
+    # What is created after the stack: what moto cannot create right, and
+    # whatever refers to it (the stack cannot resolve the reference).
+    def moto_falls_short(r):
+        props = r.get("Properties", {})
+        return r["Type"] in CFN_AFTER_TYPES \
+            or (r["Type"] == "AWS::EC2::NatGateway" and props.get("ConnectivityType") == "private") \
+            or (r["Type"] == "AWS::EC2::SecurityGroupIngress" and ({"SourcePrefixListId", "CidrIpv6"} & set(props)))
+
+    after = {k for k, r in resources.items() if moto_falls_short(r)}
+    while True:
+        more = {k for k, r in resources.items() if k not in after and references(r.get("Properties", {})) & after}
+        if not more:
+            break
+        after |= more
+    supported = get_model_map()
+    for k, r in resources.items():
+        if k not in after and r["Type"] not in supported:
+            raise SystemExit(f"cfn-twin: {k}: moto's CloudFormation has no {r['Type']}: handle it in emulator.py")
+        if "Condition" in r and k in after:
+            raise SystemExit(f"cfn-twin: {k}: a conditional resource created after the stack is not supported")
+        if r["Type"] == "AWS::EC2::SecurityGroup":
+            for rule in r.get("Properties", {}).get("SecurityGroupIngress", []) + r.get("Properties", {}).get("SecurityGroupEgress", []):
+                if {"SourcePrefixListId", "CidrIpv6", "DestinationPrefixListId"} & set(rule) or "FromPort" not in rule:
+                    raise SystemExit(f"cfn-twin: {k}: moto's CloudFormation drops this inline rule: {rule}")
+        if r["Type"] == "AWS::EC2::Route" and k not in after and \
+                {"DestinationPrefixListId", "DestinationIpv6CidrBlock", "VpcEndpointId", "CoreNetworkArn"} & set(r["Properties"]):
+            raise SystemExit(f"cfn-twin: {k}: moto's CloudFormation drops part of this route")
+
+    def fix(node, refs_after=False):
+        """One value of the deployed copy: what moto resolves wrong resolved
+        here; with `refs_after`, references to resources created after the
+        stack as placeholders."""
+        if not isinstance(node, dict):
+            return node
+        if refs_after and node.get("Ref") in after:
+            return f"{TWIN_REF}{node['Ref']}"
+        if refs_after and "Fn::GetAtt" in node and getatt(node)[0] in after:
+            return f"{TWIN_REF}{'.'.join(getatt(node))}"
+        if "Fn::Sub" in node and sub_names(node) & after:
+            raise SystemExit(f"cfn-twin: Fn::Sub referring to {sub_names(node) & after}: not supported")
+        if "Fn::GetAZs" in node and node["Fn::GetAZs"] != region:
+            note(f"Fn::GetAZs {json.dumps(node['Fn::GetAZs'])}: moto resolves only a literal region (and \"\" as us-east-1 "
+                 f"whatever the stack's region): given as \"{region}\"")
+            return {"Fn::GetAZs": region}
+        if "Fn::Cidr" in node:
+            block, count, bits = node["Fn::Cidr"]
+            value = cidr(static_value(block, template, region), count, bits)
+            note(f"Fn::Cidr: moto does not resolve it: given as its value, {value}")
+            return value
+        return node
+
+    copy = {k: v for k, v in template.items() if k not in ("Resources", "Outputs")}
+    copy["Resources"] = {}
+    copy["Outputs"] = {}
+    for k, r in resources.items():
+        props = transform(r.get("Properties", {}), lambda n: fix(n, refs_after=True))
+        if k in after:
+            copy["Outputs"][f"{TWIN_OUTPUT}{k}"] = {"Value": {"Fn::ToJsonString": props}}
+            continue
+        r = transform(r, fix)
+        depends = r.get("DependsOn")
+        if depends:
+            r["DependsOn"] = [d for d in ([depends] if isinstance(depends, str) else depends) if d not in after]
+            if not r["DependsOn"]:
+                del r["DependsOn"]
+        props = r.get("Properties", {})
+        if r["Type"] == "AWS::EC2::VPCEndpoint":
+            if isinstance(props.get("PolicyDocument"), dict):
+                props["PolicyDocument"] = {"Fn::ToJsonString": props["PolicyDocument"]}
+                note(f"{k}: moto keeps a PolicyDocument object as its Python repr: given as JSON text (Fn::ToJsonString)")
+            defaults = [("VpcEndpointType", "Gateway")]
+            if props.get("VpcEndpointType", "Gateway") == "Interface":
+                defaults.append(("PrivateDnsEnabled", False))
+            for key, default in defaults:
+                if key not in props:
+                    props[key] = default
+                    note(f"{k}: moto leaves {key} out of DescribeVpcEndpoints when the template does not set it: "
+                         f"given CloudFormation's default, {json.dumps(default)}")
+        if r["Type"] == "AWS::EC2::VPC" and {"EnableDnsSupport", "EnableDnsHostnames"} & set(props):
+            # moto ignores both: set with ModifyVpcAttribute after the stack.
+            attrs = {a: props[a] for a in ("EnableDnsSupport", "EnableDnsHostnames") if a in props}
+            copy["Outputs"][f"{TWIN_OUTPUT}{k}"] = {"Value": {"Fn::ToJsonString": attrs}}
+        copy["Resources"][k] = r
+
+    cf = client("cloudformation", region, url)
+    cf.create_stack(StackName=stack, TemplateBody=json.dumps(copy, default=str), Capabilities=["CAPABILITY_IAM"])
+    described = cf.describe_stacks(StackName=stack)["Stacks"][0]
+    if described["StackStatus"] != "CREATE_COMPLETE":
+        raise SystemExit(f"cfn-twin: stack {stack}: {described['StackStatus']} {described.get('StackStatusReason')}")
+    physical = {}
+    for page in cf.get_paginator("list_stack_resources").paginate(StackName=stack):
+        for s in page["StackResourceSummaries"]:
+            physical[s["LogicalResourceId"]] = s.get("PhysicalResourceId", "")
+    outputs = {o["OutputKey"][len(TWIN_OUTPUT):]: json.loads(o["OutputValue"])
+               for o in described.get("Outputs", []) if o["OutputKey"].startswith(TWIN_OUTPUT)}
+    ec2 = client("ec2", region, url)
+
+    for k, r in copy["Resources"].items():
+        if r["Type"] == "AWS::EC2::VPC" and k in outputs:
+            for attr, value in outputs[k].items():
+                ec2.modify_vpc_attribute(VpcId=physical[k], **{attr: {"Value": truthy(value)}})
+                note(f"{k}: moto's CloudFormation ignores {attr}: set with ModifyVpcAttribute after the stack")
+
+    # The rest, in an order where each comes after what it refers to.
+    ctx = {"emu": emu, "url": url, "region": region, "stack": stack, "ec2": ec2}
+    attributes = {}
+    pending = [k for k in resources if k in after]
+
+    def resolved(node):
+        if isinstance(node, str) and node.startswith(TWIN_REF):
+            name, _, attr = node[len(TWIN_REF):].partition(".")
+            return physical[name] if not attr else attributes[name][attr]
+        return node
+
+    while pending:
+        ready = [k for k in pending
+                 if not (references(resources[k].get("Properties", {})) | set(
+                     [resources[k]["DependsOn"]] if isinstance(resources[k].get("DependsOn"), str)
+                     else resources[k].get("DependsOn", []))) & set(pending)]
+        if not ready:
+            raise SystemExit(f"cfn-twin: a cycle among {pending}")
+        for k in ready:
+            kind = resources[k]["Type"]
+            props = transform(outputs[k], resolved)
+            physical[k], attributes[k], what = twin_after(ctx, k, kind, props)
+            note(f"{k} ({kind}): {what}, after the stack")
+            pending.remove(k)
+    missing = sorted(set(resources) - set(physical))
+    if missing:
+        raise SystemExit(f"cfn-twin: no physical id for {missing}")
+    return {"stack": stack, "region": region, "physical": physical,
+            "types": {k: r["Type"] for k, r in resources.items()}, "workarounds": workarounds}
+
+
 SCENARIOS = {
     "org": scenario_org,
     "org-deadline": scenario_org_deadline,
@@ -495,6 +844,7 @@ SCENARIOS = {
     "pagination": scenario_pagination,
     "scale": lambda emu, url: scenario_scale(emu, url, 300, 50),
     "bench": lambda emu, url: scenario_scale(emu, url, 1000, 100),
+    "cfn-twin": scenario_cfn_twin,
 }
 
 
@@ -505,7 +855,7 @@ def main():
     moto.start()
     host, port = moto.get_host_and_port()
     emu = Emulator(host, port)
-    ids = SCENARIOS[name](emu, f"http://{host}:{port}")
+    ids = SCENARIOS[name](emu, f"http://{host}:{port}", *sys.argv[2:])
     with emu.lock:
         emu.counts.clear()
         emu.times.clear()

@@ -15,6 +15,8 @@ use serde_json::Value;
 pub(crate) struct Emulator {
     child: Child,
     pub(crate) endpoint: String,
+    /// The account the scenario seeded (moto's default account).
+    pub(crate) account: String,
     pub(crate) ids: Value,
 }
 
@@ -32,9 +34,15 @@ pub(crate) fn venv_python() -> PathBuf {
 
 impl Emulator {
     pub(crate) fn start(scenario: &str) -> Emulator {
+        Emulator::start_with(scenario, &[])
+    }
+
+    /// A scenario that takes arguments (`cfn-twin TEMPLATE`).
+    pub(crate) fn start_with(scenario: &str, args: &[&str]) -> Emulator {
         let mut child = Command::new(venv_python())
             .arg(root().join("tests/harness/emulator.py"))
             .arg(scenario)
+            .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -49,6 +57,7 @@ impl Emulator {
         Emulator {
             child,
             endpoint: hello["endpoint"].as_str().unwrap().to_string(),
+            account: hello["account"].as_str().unwrap().to_string(),
             ids: hello["ids"].clone(),
         }
     }

@@ -15,11 +15,16 @@ mod collector_deadline;
 // The collected snapshot against the AWS CLI's output for the same calls.
 #[cfg(feature = "collector")]
 mod fidelity;
+// Each CloudFormation fixture deployed into the emulator: `scan` of the
+// deployed twin against `iac` on the template.
+#[cfg(feature = "collector")]
+mod iac_twin;
 // Hostile input and environments; they rely on Linux's /proc and devices.
 mod duplicates;
 mod github;
 #[cfg(target_os = "linux")]
 mod hostile;
+mod iac;
 mod malformed;
 mod memory;
 mod no_silent_pass;

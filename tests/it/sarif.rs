@@ -5,7 +5,7 @@ use crate::common::*;
 use ibaudit_report::sarif::{render_with_limits, Limits};
 use serde_json::Value;
 
-fn validator() -> jsonschema::Validator {
+pub(crate) fn validator() -> jsonschema::Validator {
     let schema: Value = serde_json::from_str(
         &std::fs::read_to_string(fixture("schema/sarif-schema-2.1.0.json")).unwrap(),
     )

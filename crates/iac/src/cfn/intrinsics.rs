@@ -642,8 +642,9 @@ impl<'t, 'n> Eval<'t, 'n> {
             .t
             .mappings
             .get(keys[0].as_str())
-            .and_then(|m| m.get(&keys[1]))
-            .and_then(|top| top.get(&keys[2]));
+            .and_then(|m| m.get(keys[1].as_str()))
+            .and_then(|top| top.get(keys[2].as_str()))
+            .copied();
         match (found, default) {
             (Some(n), _) => self.eval(n),
             (None, Some(d)) => self.eval(d),

@@ -615,15 +615,20 @@ fn inline_ingress(ev: &mut Eval, p: &Props) -> Result<V<Vec<IrIngress>>, IacErro
 }
 
 fn trail(ev: &mut Eval, p: &Props) -> Result<IrTrail, IacError> {
-    let name = p
-        .known_text(ev, "TrailName")?
-        .unwrap_or_else(|| p.id.to_string());
-    let arn = match ev.account {
-        Some(account) => format!(
+    let trail_name = p.text(ev, "TrailName")?;
+    let name = match &trail_name {
+        Some(V::Known(n)) => n.clone(),
+        _ => p.id.to_string(),
+    };
+    // The ARN is built where the account is known and the name is not
+    // unknown (without TrailName, the name is the logical id, as the IR
+    // keys trails by it); else it is the logical id.
+    let arn = match (ev.account, &trail_name) {
+        (Some(account), None | Some(V::Known(_))) => format!(
             "arn:{}:cloudtrail:{}:{account}:trail/{name}",
             ev.partition.name, ev.region
         ),
-        None => p.id.to_string(),
+        _ => p.id.to_string(),
     };
     let is_logging = match p.get("IsLogging") {
         // Required by AWS::CloudTrail::Trail.

@@ -36,11 +36,14 @@ pub(crate) struct Resource<'n> {
     pub condition: Option<(&'n str, Pos)>,
 }
 
+pub(crate) type MapIndex<'n> = HashMap<&'n str, HashMap<&'n str, &'n Node>>;
+
 pub(crate) struct Template<'n> {
     pub file: String,
     pub params: Vec<Param<'n>>,
     pub param_index: HashMap<&'n str, usize>,
-    pub mappings: HashMap<&'n str, &'n Node>,
+    /// `Mappings`: map name, then top-level key, then second-level key.
+    pub mappings: HashMap<&'n str, MapIndex<'n>>,
     /// Name, position of the name, definition: in declaration order.
     pub conditions: Vec<(&'n str, Pos, &'n Node)>,
     pub cond_index: HashMap<&'n str, usize>,
@@ -148,7 +151,18 @@ impl<'n> Template<'n> {
                     format!("mapping {} must be a mapping", e.key),
                 ));
             }
-            t.mappings.insert(&e.key, &e.value);
+            let mut tops = HashMap::new();
+            for top in e.value.entries().unwrap_or(&[]) {
+                let seconds = top
+                    .value
+                    .entries()
+                    .unwrap_or(&[])
+                    .iter()
+                    .map(|s| (s.key.as_str(), &s.value))
+                    .collect();
+                tops.insert(top.key.as_str(), seconds);
+            }
+            t.mappings.insert(&e.key, tops);
         }
         for e in section("Conditions")?.unwrap_or(&[]) {
             t.cond_index.insert(&e.key, t.conditions.len());

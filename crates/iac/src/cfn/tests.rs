@@ -502,3 +502,35 @@ fn looks_like_template_is_cheap_and_right() {
     assert!(!looks_like_template(b"  Resources:\n"));
     assert!(!looks_like_template(b""));
 }
+
+#[test]
+fn a_trail_whose_name_is_unknown_is_keyed_by_its_logical_id() {
+    let src = "Parameters:\n  Name: {Type: String}\n  Logging: {Type: String, Default: 'false'}\nResources:\n  T:\n    Type: AWS::CloudTrail::Trail\n    Properties:\n      TrailName: !Ref Name\n      S3BucketName: !Ref Bucket\n      IsLogging: !Ref Logging\n  Bucket:\n    Type: AWS::S3::Bucket\n    Properties: {BucketName: !Sub 'logs-${AWS::Region}'}\n";
+    let regions = vec!["eu-west-1".to_string()];
+    let opts = CfnOptions {
+        account_id: Some("111122223333"),
+        ..opts_in(&regions, &[])
+    };
+    let m = read_template(src.as_bytes(), "t.yaml", &opts).unwrap();
+    let IrKind::Trail(t) = &res(&m, 0, "T").kind else {
+        panic!()
+    };
+    assert_eq!((t.name.as_str(), t.arn.as_str()), ("T", "T"));
+    assert_eq!(t.is_logging, V::Known(false));
+    // A bucket's Ref is its BucketName where the template sets it.
+    assert_eq!(t.s3_bucket_name.as_deref(), Some("logs-eu-west-1"));
+}
+
+#[test]
+fn properties_chosen_by_an_if() {
+    let src = "Parameters:\n  Env: {Type: String, Default: prod}\nConditions:\n  IsProd: !Equals [!Ref Env, prod]\nResources:\n  E:\n    Type: AWS::EC2::VPCEndpoint\n    Properties: !If\n      - IsProd\n      - {VpcId: vpc-1, ServiceName: a, PrivateDnsEnabled: true, VpcEndpointType: Interface}\n      - {VpcId: vpc-2, ServiceName: b}\n";
+    let m = read(src).unwrap();
+    let e = res(&m, 0, "E");
+    let IrKind::Endpoint(ep) = &e.kind else {
+        panic!()
+    };
+    assert_eq!(ep.vpc, V::Known("vpc-1".into()));
+    assert_eq!(ep.private_dns_enabled, V::Known(true));
+    // No per-property positions: a property's location is the resource's.
+    assert_eq!(e.origin.attribute("PrivateDnsEnabled").line, 6);
+}
