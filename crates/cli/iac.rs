@@ -427,6 +427,8 @@ pub fn run_iac(args: IacArgs) -> Result<u8> {
             collected_at: collected_at.clone(),
         },
     );
+    // The IR is in the snapshot now: freed before the audit.
+    model.regions = Vec::new();
     let options = options_for(config, &args.output.environments);
     let has_base = base.is_some();
     // The account as it is: what the change fixes and what it leaves.

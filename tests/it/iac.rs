@@ -62,20 +62,32 @@ fn a_plan_is_audited_at_the_lines_of_its_source() {
     let doc = json_of(&o);
     // Private DNS off on the imagebuilder instance of the for_each module
     // only: the ssm instance of the same block has it on.
-    let ib = finding(&doc, "IB002", "module.endpoints[\"imagebuilder\"].aws_vpc_endpoint.this");
+    let ib = finding(
+        &doc,
+        "IB002",
+        "module.endpoints[\"imagebuilder\"].aws_vpc_endpoint.this",
+    );
     assert_eq!(ib["resource_type"], "aws_vpc_endpoint");
     assert!(ib.get("resource_arn").is_none());
     let loc = &ib["location"];
     assert_eq!(loc["file"], format!("{TF}/modules/endpoint/main.tf"));
     // The attribute that sets it: `private_dns_enabled = ...`.
-    assert_eq!((loc["line"].as_u64(), loc["column"].as_u64()), (Some(21), Some(3)));
-    assert_eq!(loc["address"], "module.endpoints[\"imagebuilder\"].aws_vpc_endpoint.this");
+    assert_eq!(
+        (loc["line"].as_u64(), loc["column"].as_u64()),
+        (Some(21), Some(3))
+    );
+    assert_eq!(
+        loc["address"],
+        "module.endpoints[\"imagebuilder\"].aws_vpc_endpoint.this"
+    );
     assert_eq!(loc["in_source"], true);
     // The module call site, as a related location.
     assert_eq!(loc["related"][0]["label"], "module.endpoints");
     assert_eq!(loc["related"][0]["file"], format!("{TF}/main.tf"));
     assert_eq!(loc["related"][0]["line"], 41);
-    assert!(!rules_on(&doc).iter().any(|(r, id)| r == "IB002" && id.contains("ssm")));
+    assert!(!rules_on(&doc)
+        .iter()
+        .any(|(r, id)| r == "IB002" && id.contains("ssm")));
     // The build subnet (count index 0, resolved through
     // `aws_subnet.private[0].id`) has no S3 path and no ssmmessages endpoint.
     let s3 = finding(&doc, "IB012", "aws_subnet.private[0]");
@@ -87,11 +99,22 @@ fn a_plan_is_audited_at_the_lines_of_its_source() {
 
 #[test]
 fn without_source_root_findings_point_at_the_plan_entries_and_say_so() {
-    let o = ibaudit(&["iac", &format!("{TF}/plan.json"), "--format", "json", "--fail-on", "none"]);
+    let o = ibaudit(&[
+        "iac",
+        &format!("{TF}/plan.json"),
+        "--format",
+        "json",
+        "--fail-on",
+        "none",
+    ]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert!(stderr(&o).contains("no --source-root: findings point at the plan JSON's entries"));
     let doc = json_of(&o);
-    let ib = finding(&doc, "IB002", "module.endpoints[\"imagebuilder\"].aws_vpc_endpoint.this");
+    let ib = finding(
+        &doc,
+        "IB002",
+        "module.endpoints[\"imagebuilder\"].aws_vpc_endpoint.this",
+    );
     let loc = &ib["location"];
     assert_eq!(loc["file"], format!("{TF}/plan.json"));
     assert_eq!(loc["in_source"], false);
@@ -99,7 +122,9 @@ fn without_source_root_findings_point_at_the_plan_entries_and_say_so() {
     let text = std::fs::read_to_string(root().join(TF).join("plan.json")).unwrap();
     let line = loc["line"].as_u64().unwrap() as usize;
     assert!(
-        text.lines().nth(line).unwrap().contains("\"address\": \"module.endpoints[\\\"imagebuilder\\\"].aws_vpc_endpoint.this\""),
+        text.lines().nth(line).unwrap().contains(
+            "\"address\": \"module.endpoints[\\\"imagebuilder\\\"].aws_vpc_endpoint.this\""
+        ),
         "line {line} is not the entry"
     );
     // The account is not known: said, and shown as such.
@@ -199,7 +224,10 @@ fn sarif_points_at_the_repository_file_for_github_and_keeps_its_own_category() {
         let uri = phys["artifactLocation"]["uri"].as_str().unwrap();
         assert_eq!(phys["artifactLocation"]["uriBaseId"], "%SRCROOT%");
         assert!(!uri.contains(':') && !uri.starts_with('/'), "{uri}");
-        assert!(root().join(uri).is_file(), "{uri} is not a file of the repository");
+        assert!(
+            root().join(uri).is_file(),
+            "{uri} is not a file of the repository"
+        );
         assert!(phys["region"]["startLine"].as_u64().unwrap() >= 1);
     }
     let ib = results
@@ -210,7 +238,10 @@ fn sarif_points_at_the_repository_file_for_github_and_keeps_its_own_category() {
         ib["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
         format!("{TF}/modules/endpoint/main.tf")
     );
-    assert_eq!(ib["relatedLocations"][0]["physicalLocation"]["region"]["startLine"], 41);
+    assert_eq!(
+        ib["relatedLocations"][0]["physicalLocation"]["region"]["startLine"],
+        41
+    );
 }
 
 #[test]
@@ -264,9 +295,14 @@ fn findings_the_account_already_has_do_not_count() {
     // introduces nothing there, and only IB002 (medium) is new.
     let mut live = read_json(&root().join(CHANGE).join("live-snapshot.json"));
     let region = &mut live["accounts"][0]["regions"][0];
-    let eps = region["DescribeVpcEndpoints"]["VpcEndpoints"].as_array_mut().unwrap();
+    let eps = region["DescribeVpcEndpoints"]["VpcEndpoints"]
+        .as_array_mut()
+        .unwrap();
     eps.retain(|e| e["VpcEndpointId"] != "vpce-0a1b2c3d4e5f60002");
-    for t in region["DescribeRouteTables"]["RouteTables"].as_array_mut().unwrap() {
+    for t in region["DescribeRouteTables"]["RouteTables"]
+        .as_array_mut()
+        .unwrap()
+    {
         t["Routes"]
             .as_array_mut()
             .unwrap()
@@ -285,8 +321,14 @@ fn findings_the_account_already_has_do_not_count() {
     // IB012 is high but was there before: exit 0, not 1.
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let doc = json_of(&o);
-    assert_eq!(finding(&doc, "IB012", "subnet-02a3b4c5d6e7f0001")["introduced"], false);
-    assert_eq!(finding(&doc, "IB002", "aws_vpc_endpoint.imagebuilder")["introduced"], true);
+    assert_eq!(
+        finding(&doc, "IB012", "subnet-02a3b4c5d6e7f0001")["introduced"],
+        false
+    );
+    assert_eq!(
+        finding(&doc, "IB002", "aws_vpc_endpoint.imagebuilder")["introduced"],
+        true
+    );
 }
 
 /// A plan edited in memory from the fixture.
@@ -326,7 +368,11 @@ fn a_value_known_only_after_apply_is_not_assessed_naming_the_attribute() {
     let o = ibaudit(&["iac", &plan, "--format", "json", "--fail-on", "none"]);
     assert_eq!(code(&o), 3, "{}", stderr(&o));
     let doc = json_of(&o);
-    let gap = finding(&doc, "IB900", "aws_imagebuilder_infrastructure_configuration.main");
+    let gap = finding(
+        &doc,
+        "IB900",
+        "aws_imagebuilder_infrastructure_configuration.main",
+    );
     let msg = gap["message"].as_str().unwrap();
     assert!(
         msg.starts_with("subnet_id of aws_imagebuilder_infrastructure_configuration.main is known only after apply"),
@@ -334,7 +380,10 @@ fn a_value_known_only_after_apply_is_not_assessed_naming_the_attribute() {
     );
     assert!(msg.contains("IB012"), "{msg}");
     // It points at the attribute's plan entry.
-    assert_eq!(gap["location"]["address"], "aws_imagebuilder_infrastructure_configuration.main");
+    assert_eq!(
+        gap["location"]["address"],
+        "aws_imagebuilder_infrastructure_configuration.main"
+    );
 }
 
 #[test]
@@ -343,8 +392,10 @@ fn an_unknown_policy_is_never_the_default_policy() {
     // the endpoint's region is not assessed for the policy rules (never
     // judged as AWS's default full-access policy).
     let (_dir, plan) = plan_with(|p| {
-        let calls = &mut p["configuration"]["root_module"]["module_calls"]["endpoints"]["module"]["resources"][0]["expressions"];
-        calls["policy"] = serde_json::json!({"references": ["data.aws_iam_policy_document.ep.json"]});
+        let calls = &mut p["configuration"]["root_module"]["module_calls"]["endpoints"]["module"]
+            ["resources"][0]["expressions"];
+        calls["policy"] =
+            serde_json::json!({"references": ["data.aws_iam_policy_document.ep.json"]});
     });
     let o = ibaudit(&["iac", &plan, "--format", "json"]);
     assert_eq!(code(&o), 3, "{}", stderr(&o));
@@ -367,10 +418,10 @@ fn every_instance_of_count_and_for_each_is_its_own_resource() {
     // Both instances of the for_each module with private DNS off: two
     // findings, one per instance, never collapsed.
     let (_dir, plan) = plan_with(|p| {
-        change_of(p, "module.endpoints[\"ssm\"].aws_vpc_endpoint.this")["change"]["after"]["service_name"] =
-            Value::from("com.amazonaws.us-east-1.imagebuilder");
-        change_of(p, "module.endpoints[\"ssm\"].aws_vpc_endpoint.this")["change"]["after"]["private_dns_enabled"] =
-            Value::from(false);
+        change_of(p, "module.endpoints[\"ssm\"].aws_vpc_endpoint.this")["change"]["after"]
+            ["service_name"] = Value::from("com.amazonaws.us-east-1.imagebuilder");
+        change_of(p, "module.endpoints[\"ssm\"].aws_vpc_endpoint.this")["change"]["after"]
+            ["private_dns_enabled"] = Value::from(false);
     });
     let o = ibaudit(&["iac", &plan, "--format", "json", "--fail-on", "none"]);
     let doc = json_of(&o);
@@ -419,7 +470,8 @@ fn an_errored_or_incomplete_plan_is_never_a_clean_pass() {
     });
     let o = ibaudit(&["iac", &plan, "--format", "json", "--fail-on", "none"]);
     assert_eq!(code(&o), 3);
-    assert!(stdout(&o).contains("the change to aws_vpc_endpoint.later is deferred (provider_config_unknown)"));
+    assert!(stdout(&o)
+        .contains("the change to aws_vpc_endpoint.later is deferred (provider_config_unknown)"));
 }
 
 #[test]
@@ -437,7 +489,9 @@ fn input_that_is_not_a_plan_is_refused_with_where_and_why() {
     for (name, text, says) in cases {
         let path = dir.path().join(name);
         std::fs::write(&path, &text).unwrap();
-        let o = Ibaudit::new(&["iac", name, "--format", "json"]).dir(dir.path()).run();
+        let o = Ibaudit::new(&["iac", name, "--format", "json"])
+            .dir(dir.path())
+            .run();
         assert_eq!(code(&o), 2, "{name}: {}", stderr(&o));
         assert!(stderr(&o).contains(says), "{name}: {}", stderr(&o));
         assert!(stdout(&o).is_empty(), "{name}: no partial report");
@@ -447,9 +501,13 @@ fn input_that_is_not_a_plan_is_refused_with_where_and_why() {
 
 #[test]
 fn addresses_and_names_from_a_plan_are_inert_in_every_report() {
-    let evil = "aws_vpc_endpoint.x\u{1b}]8;;https://e.example\u{7}\r\u{1b}[2J[pwn](https://e.example)";
+    let evil =
+        "aws_vpc_endpoint.x\u{1b}]8;;https://e.example\u{7}\r\u{1b}[2J[pwn](https://e.example)";
     let (_dir, plan) = plan_with(|p| {
-        let c = change_of(p, "module.endpoints[\"imagebuilder\"].aws_vpc_endpoint.this");
+        let c = change_of(
+            p,
+            "module.endpoints[\"imagebuilder\"].aws_vpc_endpoint.this",
+        );
         c["address"] = Value::from(format!("module.endpoints[\"imagebuilder\"].{evil}"));
     });
     for format in ["table", "markdown", "sarif", "json"] {
@@ -458,7 +516,10 @@ fn addresses_and_names_from_a_plan_are_inert_in_every_report() {
         // sets is not known (exit 3), and still shown inert.
         assert_eq!(code(&o), 3, "{format}: {}", stderr(&o));
         let out = stdout(&o);
-        assert!(!out.contains('\u{1b}') && !out.contains('\r'), "{format}: raw control characters");
+        assert!(
+            !out.contains('\u{1b}') && !out.contains('\r'),
+            "{format}: raw control characters"
+        );
         if format == "markdown" {
             // Data is either escaped text or inside a code span, where
             // GitHub forms no link.

@@ -82,7 +82,12 @@ fn keys(report: &Value, map: &dyn Fn(&str) -> String) -> BTreeSet<Key> {
 }
 
 /// Both reports, their findings one a line, for a failure message.
-fn both_sides(iac: &Value, scan: &Value, physical: &BTreeMap<String, String>, emu: &Emulator) -> String {
+fn both_sides(
+    iac: &Value,
+    scan: &Value,
+    physical: &BTreeMap<String, String>,
+    emu: &Emulator,
+) -> String {
     let mut out = String::new();
     for (side, report) in [("ibaudit iac", iac), ("ibaudit scan", scan)] {
         let _ = writeln!(out, "--- {side}:");
@@ -136,7 +141,11 @@ fn check(twin: &Twin) {
     let emu = Emulator::start_with("cfn-twin", &[template, REGION]);
     let physical: BTreeMap<String, String> =
         serde_json::from_value(emu.ids["physical"].clone()).expect("the stack's resources");
-    assert!(!physical.is_empty(), "the stack has no resources: {}", emu.ids);
+    assert!(
+        !physical.is_empty(),
+        "the stack has no resources: {}",
+        emu.ids
+    );
 
     let o = Ibaudit::new(&[
         "iac",
@@ -216,7 +225,9 @@ fn check(twin: &Twin) {
             .collect()
     };
     let rule_and_resource = |set: BTreeSet<&Key>| -> BTreeSet<(String, String)> {
-        set.into_iter().map(|k| (k.0.clone(), k.4.clone())).collect()
+        set.into_iter()
+            .map(|k| (k.0.clone(), k.4.clone()))
+            .collect()
     };
     assert_eq!(
         rule_and_resource(from_iac.difference(&from_scan).collect()),
@@ -246,8 +257,18 @@ fn broken_template_and_its_twin_agree() {
     check(&Twin {
         template: "broken.yaml",
         agreed: &[
-            ("IB002", "private-dns-disabled", "medium", "ImageBuilderEndpoint"),
-            ("IB005", "endpoint-blocks-https", "high", "ImageBuilderEndpoint"),
+            (
+                "IB002",
+                "private-dns-disabled",
+                "medium",
+                "ImageBuilderEndpoint",
+            ),
+            (
+                "IB005",
+                "endpoint-blocks-https",
+                "high",
+                "ImageBuilderEndpoint",
+            ),
             ("IB006", "endpoint-single-az", "low", "ImageBuilderEndpoint"),
             ("IB012", "no-s3-path", "high", "SubnetA"),
             ("IB014", "isolated-build-missing-ssm", "high", "SubnetA"),

@@ -65,19 +65,143 @@ pub struct Variant {
     pub snapshot: Snapshot,
 }
 
+/// What a described resource is identified by.
+trait Keyed {
+    fn key(&self) -> &str;
+}
+
+macro_rules! keyed {
+    ($($t:ty => |$x:ident| $e:expr),* $(,)?) => {
+        $(impl Keyed for $t {
+            fn key(&self) -> &str {
+                let $x = self;
+                $e
+            }
+        })*
+    };
+}
+
+keyed! {
+    VpcEndpoint => |x| &x.vpc_endpoint_id,
+    Vpc => |x| &x.vpc_id,
+    Subnet => |x| &x.subnet_id,
+    SecurityGroup => |x| &x.group_id,
+    RouteTable => |x| &x.route_table_id,
+    PrefixList => |x| &x.prefix_list_id,
+    Trail => |x| &x.trail_arn,
+    GetInfrastructureConfigurationResponse => |x| &x.infrastructure_configuration.arn,
+}
+
+/// A list of resources in the order AWS listed them, looked up by id in
+/// constant time (a plan of thousands of resources applies each once).
+struct Indexed<T> {
+    items: Vec<T>,
+    index: HashMap<String, usize>,
+}
+
+impl<T> Default for Indexed<T> {
+    fn default() -> Self {
+        Indexed {
+            items: Vec::new(),
+            index: HashMap::new(),
+        }
+    }
+}
+
+impl<T: Keyed> Indexed<T> {
+    fn from(items: Vec<T>) -> Self {
+        let mut x = Indexed {
+            items,
+            index: HashMap::new(),
+        };
+        x.reindex();
+        x
+    }
+
+    fn reindex(&mut self) {
+        self.index = self
+            .items
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.key().to_string(), i))
+            .collect();
+    }
+
+    /// Adds the item, or replaces the one with its id.
+    fn upsert(&mut self, item: T) {
+        match self.index.get(item.key()) {
+            Some(&i) => self.items[i] = item,
+            None => {
+                self.index.insert(item.key().to_string(), self.items.len());
+                self.items.push(item);
+            }
+        }
+    }
+
+    fn position(&self, id: &str) -> Option<usize> {
+        self.index.get(id).copied()
+    }
+
+    fn contains(&self, id: &str) -> bool {
+        self.index.contains_key(id)
+    }
+
+    fn get(&self, id: &str) -> Option<&T> {
+        self.position(id).map(|i| &self.items[i])
+    }
+
+    fn get_mut(&mut self, id: &str) -> Option<&mut T> {
+        self.position(id).map(|i| &mut self.items[i])
+    }
+
+    fn retain(&mut self, f: impl FnMut(&T) -> bool) {
+        self.items.retain(f);
+        self.reindex();
+    }
+
+    fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    fn iter(&self) -> std::slice::Iter<'_, T> {
+        self.items.iter()
+    }
+
+    fn iter_mut(&mut self) -> std::slice::IterMut<'_, T> {
+        self.items.iter_mut()
+    }
+
+    fn into_vec(self) -> Vec<T> {
+        self.items
+    }
+}
+
+impl<T> std::ops::Index<usize> for Indexed<T> {
+    type Output = T;
+    fn index(&self, i: usize) -> &T {
+        &self.items[i]
+    }
+}
+
+impl<T> std::ops::IndexMut<usize> for Indexed<T> {
+    fn index_mut(&mut self, i: usize) -> &mut T {
+        &mut self.items[i]
+    }
+}
+
 #[derive(Default)]
 struct RegionState {
-    endpoints: Vec<VpcEndpoint>,
-    vpcs: Vec<Vpc>,
+    endpoints: Indexed<VpcEndpoint>,
+    vpcs: Indexed<Vpc>,
     attributes: Vec<VpcAttributeResponse>,
-    subnets: Vec<Subnet>,
-    groups: Vec<SecurityGroup>,
-    tables: Vec<RouteTable>,
-    prefix_lists: Vec<PrefixList>,
-    trails: Vec<Trail>,
+    subnets: Indexed<Subnet>,
+    groups: Indexed<SecurityGroup>,
+    tables: Indexed<RouteTable>,
+    prefix_lists: Indexed<PrefixList>,
+    trails: Indexed<Trail>,
     trail_status: BTreeMap<String, TrailStatus>,
     selectors: BTreeMap<String, EventSelectorsResponse>,
-    configs: Vec<GetInfrastructureConfigurationResponse>,
+    configs: Indexed<GetInfrastructureConfigurationResponse>,
     errors: Vec<CollectionError>,
     /// Whether the account's trails are known (a `--snapshot` that holds them).
     trails_known: bool,
@@ -91,29 +215,41 @@ impl RegionState {
             v.as_ref().map(|r| r.value().clone())
         }
         RegionState {
-            endpoints: list(&r.describe_vpc_endpoints)
-                .map(|r| r.vpc_endpoints)
-                .unwrap_or_default(),
-            vpcs: list(&r.describe_vpcs).map(|r| r.vpcs).unwrap_or_default(),
+            endpoints: Indexed::from(
+                list(&r.describe_vpc_endpoints)
+                    .map(|r| r.vpc_endpoints)
+                    .unwrap_or_default(),
+            ),
+            vpcs: Indexed::from(list(&r.describe_vpcs).map(|r| r.vpcs).unwrap_or_default()),
             attributes: list(&r.describe_vpc_attribute).unwrap_or_default(),
-            subnets: list(&r.describe_subnets)
-                .map(|r| r.subnets)
-                .unwrap_or_default(),
-            groups: list(&r.describe_security_groups)
-                .map(|r| r.security_groups)
-                .unwrap_or_default(),
-            tables: list(&r.describe_route_tables)
-                .map(|r| r.route_tables)
-                .unwrap_or_default(),
-            prefix_lists: list(&r.describe_prefix_lists)
-                .map(|r| r.prefix_lists)
-                .unwrap_or_default(),
-            trails: list(&r.describe_trails)
-                .map(|r| r.trail_list)
-                .unwrap_or_default(),
+            subnets: Indexed::from(
+                list(&r.describe_subnets)
+                    .map(|r| r.subnets)
+                    .unwrap_or_default(),
+            ),
+            groups: Indexed::from(
+                list(&r.describe_security_groups)
+                    .map(|r| r.security_groups)
+                    .unwrap_or_default(),
+            ),
+            tables: Indexed::from(
+                list(&r.describe_route_tables)
+                    .map(|r| r.route_tables)
+                    .unwrap_or_default(),
+            ),
+            prefix_lists: Indexed::from(
+                list(&r.describe_prefix_lists)
+                    .map(|r| r.prefix_lists)
+                    .unwrap_or_default(),
+            ),
+            trails: Indexed::from(
+                list(&r.describe_trails)
+                    .map(|r| r.trail_list)
+                    .unwrap_or_default(),
+            ),
             trail_status: list(&r.get_trail_status).unwrap_or_default(),
             selectors: list(&r.get_event_selectors).unwrap_or_default(),
-            configs: list(&r.get_infrastructure_configuration).unwrap_or_default(),
+            configs: Indexed::from(list(&r.get_infrastructure_configuration).unwrap_or_default()),
             errors: r.errors.clone(),
             trails_known: r.describe_trails.is_some(),
             extra: r.extra.clone(),
@@ -128,33 +264,35 @@ impl RegionState {
         let b = base;
         if keep(b.is_some_and(|b| b.describe_vpc_endpoints.is_some())) {
             r.describe_vpc_endpoints = Some(Response::typed(DescribeVpcEndpointsResponse {
-                vpc_endpoints: self.endpoints,
+                vpc_endpoints: self.endpoints.into_vec(),
             }));
         }
         if keep(b.is_some_and(|b| b.describe_vpcs.is_some())) {
-            r.describe_vpcs = Some(Response::typed(DescribeVpcsResponse { vpcs: self.vpcs }));
+            r.describe_vpcs = Some(Response::typed(DescribeVpcsResponse {
+                vpcs: self.vpcs.into_vec(),
+            }));
         }
         if keep(b.is_some_and(|b| b.describe_vpc_attribute.is_some())) {
             r.describe_vpc_attribute = Some(Response::typed(self.attributes));
         }
         if keep(b.is_some_and(|b| b.describe_subnets.is_some())) {
             r.describe_subnets = Some(Response::typed(DescribeSubnetsResponse {
-                subnets: self.subnets,
+                subnets: self.subnets.into_vec(),
             }));
         }
         if keep(b.is_some_and(|b| b.describe_security_groups.is_some())) {
             r.describe_security_groups = Some(Response::typed(DescribeSecurityGroupsResponse {
-                security_groups: self.groups,
+                security_groups: self.groups.into_vec(),
             }));
         }
         if keep(b.is_some_and(|b| b.describe_route_tables.is_some())) {
             r.describe_route_tables = Some(Response::typed(DescribeRouteTablesResponse {
-                route_tables: self.tables,
+                route_tables: self.tables.into_vec(),
             }));
         }
         if keep(b.is_some_and(|b| b.describe_prefix_lists.is_some())) {
             r.describe_prefix_lists = Some(Response::typed(DescribePrefixListsResponse {
-                prefix_lists: self.prefix_lists,
+                prefix_lists: self.prefix_lists.into_vec(),
             }));
         }
         // Trails: known only from a snapshot that read them, or when the
@@ -163,7 +301,7 @@ impl RegionState {
         // other trails of the account may log).
         if self.trails_known || !self.trails.is_empty() {
             r.describe_trails = Some(Response::typed(DescribeTrailsResponse {
-                trail_list: self.trails,
+                trail_list: self.trails.into_vec(),
             }));
             r.get_trail_status = Some(Response::typed(self.trail_status));
             r.get_event_selectors = Some(Response::typed(self.selectors));
@@ -181,7 +319,7 @@ impl RegionState {
                 Some(Response::typed(ListInfrastructureConfigurationsResponse {
                     infrastructure_configuration_summary_list: summaries,
                 }));
-            r.get_infrastructure_configuration = Some(Response::typed(self.configs));
+            r.get_infrastructure_configuration = Some(Response::typed(self.configs.into_vec()));
         }
         r.errors = self.errors;
         r.extra = self.extra;
@@ -206,14 +344,6 @@ fn name_tags(name: &Option<String>) -> Vec<Tag> {
             value: n.as_str().into(),
         })
         .collect()
-}
-
-fn upsert<T>(list: &mut Vec<T>, item: T, id: impl Fn(&T) -> &str) {
-    let key = id(&item).to_string();
-    match list.iter_mut().find(|x| id(x) == key) {
-        Some(slot) => *slot = item,
-        None => list.push(item),
-    }
 }
 
 impl Builder<'_> {
@@ -280,25 +410,21 @@ impl Builder<'_> {
                         None
                     }
                 };
-                upsert(
-                    &mut st.vpcs,
-                    Vpc {
-                        vpc_id: id.clone(),
-                        cidr_block: cidr.as_deref().map(Into::into),
-                        cidr_block_association_set: cidr
-                            .iter()
-                            .map(|c| CidrBlockAssociation {
-                                cidr_block: c.as_str().into(),
-                                cidr_block_state: None,
-                            })
-                            .collect(),
-                        ipv6_cidr_block_association_set: Vec::new(),
-                        is_default: Some(v.is_default),
-                        owner_id: Some(self.opts.account_id.into()),
-                        tags: name_tags(&v.name),
-                    },
-                    |x| &x.vpc_id,
-                );
+                st.vpcs.upsert(Vpc {
+                    vpc_id: id.clone(),
+                    cidr_block: cidr.as_deref().map(Into::into),
+                    cidr_block_association_set: cidr
+                        .iter()
+                        .map(|c| CidrBlockAssociation {
+                            cidr_block: c.as_str().into(),
+                            cidr_block_state: None,
+                        })
+                        .collect(),
+                    ipv6_cidr_block_association_set: Vec::new(),
+                    is_default: Some(v.is_default),
+                    owner_id: Some(self.opts.account_id.into()),
+                    tags: name_tags(&v.name),
+                });
                 st.attributes.retain(|a| a.vpc_id != id);
                 for (which, value, attr) in [
                     ("support", &v.dns_support, "enableDnsSupport"),
@@ -337,19 +463,15 @@ impl Builder<'_> {
                     }
                 };
                 let cidr = s.cidr_block.known().cloned().flatten();
-                upsert(
-                    &mut st.subnets,
-                    Subnet {
-                        subnet_id: id.clone(),
-                        vpc_id,
-                        availability_zone: az.map(Into::into),
-                        availability_zone_id: None,
-                        cidr_block: cidr.map(Into::into),
-                        ipv6_cidr_block_association_set: Vec::new(),
-                        tags: name_tags(&s.name),
-                    },
-                    |x| &x.subnet_id,
-                );
+                st.subnets.upsert(Subnet {
+                    subnet_id: id.clone(),
+                    vpc_id,
+                    availability_zone: az.map(Into::into),
+                    availability_zone_id: None,
+                    cidr_block: cidr.map(Into::into),
+                    ipv6_cidr_block_association_set: Vec::new(),
+                    tags: name_tags(&s.name),
+                });
             }
             IrKind::RouteTable(t) => {
                 let vpc_id = self.id(&t.vpc, r, "vpc_id");
@@ -361,21 +483,16 @@ impl Builder<'_> {
                 // other declared resources) gave it.
                 let associations = st
                     .tables
-                    .iter()
-                    .find(|x| x.route_table_id == id)
+                    .get(&id)
                     .map(|x| x.associations.clone())
                     .unwrap_or_default();
-                upsert(
-                    &mut st.tables,
-                    RouteTable {
-                        route_table_id: id.clone(),
-                        vpc_id: vpc_id.clone(),
-                        associations,
-                        routes,
-                        tags: name_tags(&t.name),
-                    },
-                    |x| &x.route_table_id,
-                );
+                st.tables.upsert(RouteTable {
+                    route_table_id: id.clone(),
+                    vpc_id: vpc_id.clone(),
+                    associations,
+                    routes,
+                    tags: name_tags(&t.name),
+                });
                 if t.is_main {
                     set_main(st, &vpc_id, &id);
                 }
@@ -383,7 +500,7 @@ impl Builder<'_> {
             IrKind::Route(rt) => {
                 let route = self.route(&rt.route, r, "route");
                 match &rt.route_table {
-                    V::Known(table) => match st.tables.iter_mut().find(|t| t.route_table_id == *table)
+                    V::Known(table) => match st.tables.get_mut(table)
                     {
                         Some(t) => t.routes.push(route),
                         None => self.outside(
@@ -404,11 +521,11 @@ impl Builder<'_> {
                 let Some(subnet) = &a.subnet else { return };
                 match (&a.route_table, subnet) {
                     (V::Known(table), V::Known(subnet)) => {
-                        for t in &mut st.tables {
+                        for t in st.tables.iter_mut() {
                             t.associations
                                 .retain(|x| x.subnet_id.as_deref() != Some(subnet.as_str()));
                         }
-                        match st.tables.iter_mut().find(|t| t.route_table_id == *table) {
+                        match st.tables.get_mut(table) {
                             Some(t) => t.associations.push(RouteTableAssociation {
                                 main: false,
                                 subnet_id: Some(subnet.as_str().into()),
@@ -467,25 +584,20 @@ impl Builder<'_> {
                 // group itself is declared after them.
                 let kept: Vec<IpPermission> = st
                     .groups
-                    .iter()
-                    .find(|x| x.group_id == id)
+                    .get(&id)
                     .map(|x| x.ip_permissions.clone())
                     .unwrap_or_default();
                 let mut all = permissions;
                 if r.action == Action::Create {
                     all.extend(kept);
                 }
-                upsert(
-                    &mut st.groups,
-                    SecurityGroup {
-                        group_id: id.clone(),
-                        group_name: g.group_name.as_deref().map(Into::into),
-                        vpc_id: vpc_id.as_deref().map(Into::into),
-                        ip_permissions: all,
-                        tags: Vec::new(),
-                    },
-                    |x| &x.group_id,
-                );
+                st.groups.upsert(SecurityGroup {
+                    group_id: id.clone(),
+                    group_name: g.group_name.as_deref().map(Into::into),
+                    vpc_id: vpc_id.as_deref().map(Into::into),
+                    ip_permissions: all,
+                    tags: Vec::new(),
+                });
             }
             IrKind::SecurityGroupRule(rule) => {
                 if !rule.ingress {
@@ -495,7 +607,7 @@ impl Builder<'_> {
                     V::Known(group) => {
                         let gid: Text = group.as_str().into();
                         let p = self.permission(&rule.rule, &gid, r, "rule");
-                        match st.groups.iter_mut().find(|g| g.group_id == gid) {
+                        match st.groups.get_mut(&gid) {
                             Some(g) => g.ip_permissions.push(p),
                             // A rule on a group nothing describes: the group
                             // stays undescribed (not assessed where it is used),
@@ -573,15 +685,11 @@ impl Builder<'_> {
                     }
                 }
             }
-            IrKind::PrefixList(p) => upsert(
-                &mut st.prefix_lists,
-                PrefixList {
-                    prefix_list_id: p.prefix_list_id.as_str().into(),
-                    prefix_list_name: p.name.as_str().into(),
-                    cidrs: Vec::new(),
-                },
-                |x| &x.prefix_list_id,
-            ),
+            IrKind::PrefixList(p) => st.prefix_lists.upsert(PrefixList {
+                prefix_list_id: p.prefix_list_id.as_str().into(),
+                prefix_list_name: p.name.as_str().into(),
+                cidrs: Vec::new(),
+            }),
             IrKind::Trail(t) => self.trail(st, r, t, region),
             IrKind::InfrastructureConfiguration(c) => {
                 let arn: Text = id.clone();
@@ -601,18 +709,14 @@ impl Builder<'_> {
                     }
                 };
                 let security_group_ids = self.ids(&c.security_groups, r, "security_group_ids");
-                upsert(
-                    &mut st.configs,
-                    GetInfrastructureConfigurationResponse {
-                        infrastructure_configuration: InfrastructureConfiguration {
-                            arn,
-                            name: c.name.as_deref().map(Into::into),
-                            subnet_id: subnet,
-                            security_group_ids,
-                        },
+                st.configs.upsert(GetInfrastructureConfigurationResponse {
+                    infrastructure_configuration: InfrastructureConfiguration {
+                        arn,
+                        name: c.name.as_deref().map(Into::into),
+                        subnet_id: subnet,
+                        security_group_ids,
                     },
-                    |x| &x.infrastructure_configuration.arn,
-                );
+                });
             }
         }
     }
@@ -639,8 +743,8 @@ impl Builder<'_> {
                 .entry(id.clone())
                 .or_insert_with(|| r.origin.clone());
         }
-        if !st.tables.iter().any(|t| t.route_table_id == table) {
-            st.tables.push(RouteTable {
+        if !st.tables.contains(&table) {
+            st.tables.upsert(RouteTable {
                 route_table_id: table.as_str().into(),
                 vpc_id: vpc.clone(),
                 associations: Vec::new(),
@@ -665,9 +769,9 @@ impl Builder<'_> {
                 set_main(st, vpc, &table);
             }
         }
-        if !st.groups.iter().any(|g| g.group_id == group) {
+        if !st.groups.contains(&group) {
             let gid: Text = group.as_str().into();
-            st.groups.push(SecurityGroup {
+            st.groups.upsert(SecurityGroup {
                 group_id: gid.clone(),
                 group_name: Some("default".into()),
                 vpc_id: Some(vpc.clone()),
@@ -805,7 +909,7 @@ impl Builder<'_> {
     ) -> Option<usize> {
         match endpoint {
             V::Known(id) => {
-                let found = st.endpoints.iter().position(|e| e.vpc_endpoint_id == *id);
+                let found = st.endpoints.position(id);
                 if found.is_none() {
                     self.note_unknown(
                         &r.id,
@@ -889,28 +993,24 @@ impl Builder<'_> {
         // do not require acceptance), so a created one becomes available.
         let state = e.state.clone().unwrap_or_else(|| "available".to_string());
         let _ = region;
-        upsert(
-            &mut st.endpoints,
-            VpcEndpoint {
-                vpc_endpoint_id: id,
-                vpc_endpoint_type: endpoint_type,
-                vpc_id,
-                service_name,
-                state: Some(state.into()),
-                policy_document: policy,
-                route_table_ids,
-                subnet_ids,
-                groups,
-                private_dns_enabled: private_dns,
-                requester_managed: Some(false),
-                network_interface_ids: Vec::new(),
-                dns_entries: Vec::new(),
-                creation_timestamp: None,
-                tags: name_tags(&e.name),
-                owner_id: Some(self.opts.account_id.into()),
-            },
-            |x| &x.vpc_endpoint_id,
-        );
+        st.endpoints.upsert(VpcEndpoint {
+            vpc_endpoint_id: id,
+            vpc_endpoint_type: endpoint_type,
+            vpc_id,
+            service_name,
+            state: Some(state.into()),
+            policy_document: policy,
+            route_table_ids,
+            subnet_ids,
+            groups,
+            private_dns_enabled: private_dns,
+            requester_managed: Some(false),
+            network_interface_ids: Vec::new(),
+            dns_entries: Vec::new(),
+            creation_timestamp: None,
+            tags: name_tags(&e.name),
+            owner_id: Some(self.opts.account_id.into()),
+        });
     }
 
     fn trail(&mut self, st: &mut RegionState, r: &IrResource, t: &IrTrail, region: &str) {
@@ -932,18 +1032,14 @@ impl Builder<'_> {
                 None
             }
         };
-        upsert(
-            &mut st.trails,
-            Trail {
-                name: t.name.as_str().into(),
-                trail_arn: arn.as_str().into(),
-                home_region: Some(region.into()),
-                is_multi_region_trail: multi,
-                is_organization_trail: org,
-                s3_bucket_name: t.s3_bucket_name.as_deref().map(Into::into),
-            },
-            |x| &x.trail_arn,
-        );
+        st.trails.upsert(Trail {
+            name: t.name.as_str().into(),
+            trail_arn: arn.as_str().into(),
+            home_region: Some(region.into()),
+            is_multi_region_trail: multi,
+            is_organization_trail: org,
+            s3_bucket_name: t.s3_bucket_name.as_deref().map(Into::into),
+        });
         match &t.is_logging {
             V::Known(b) => {
                 st.trail_status.insert(
@@ -1015,7 +1111,7 @@ fn set_main(st: &mut RegionState, vpc: &Text, table: &Text) {
     for t in st.tables.iter_mut().filter(|t| t.vpc_id == *vpc) {
         t.associations.retain(|a| !a.main);
     }
-    if let Some(t) = st.tables.iter_mut().find(|t| t.route_table_id == *table) {
+    if let Some(t) = st.tables.get_mut(table) {
         t.associations.push(RouteTableAssociation {
             main: true,
             subnet_id: None,
@@ -1052,7 +1148,7 @@ fn delete(st: &mut RegionState, id: &str) {
     st.subnets.retain(|x| x.subnet_id != id);
     st.groups.retain(|x| x.group_id != id);
     st.tables.retain(|x| x.route_table_id != id);
-    for t in &mut st.tables {
+    for t in st.tables.iter_mut() {
         // "When you delete a gateway endpoint, we remove the endpoint routes
         // from the route tables" (Gateway endpoints, Amazon VPC PrivateLink).
         t.routes.retain(|r| r.gateway_id.as_deref() != Some(id));
@@ -1130,8 +1226,8 @@ pub fn build(model: &IacModel, opts: &BuildOptions) -> Built {
         }
         for st in states.values_mut() {
             for t in &shadows {
-                if !st.trails.iter().any(|x| x.trail_arn == t.trail_arn) {
-                    st.trails.push(t.clone());
+                if !st.trails.contains(&t.trail_arn) {
+                    st.trails.upsert(t.clone());
                 }
             }
         }

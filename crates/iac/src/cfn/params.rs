@@ -7,6 +7,11 @@ use super::node::{Kind, Node, Pos};
 use super::template::at;
 use crate::IacError;
 
+/// The `(key, value)` pairs of a parameters file, in file order (later
+/// entries win when applied). A file whose first character is `[` or `{` is
+/// JSON; anything else is `KEY=VALUE` lines, blank lines and `#` comments
+/// skipped, key and value trimmed. `UsePreviousValue` entries are skipped
+/// (no value). Errors name `file:line:column`.
 pub fn parse_parameters_file(
     bytes: &[u8],
     display: &str,

@@ -1,7 +1,8 @@
 //! The resource types the rules read, from their evaluated properties to
-//! the IR. Defaults are CloudFormation's, as its resource reference
-//! (<https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/>)
-//! documents them; each is cited where it is applied.
+//! the IR. Defaults are CloudFormation's, as the CloudFormation Template
+//! Reference documents them
+//! (`https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-<service>-<type>.html`);
+//! each is cited where it is applied.
 
 use ibaudit_snapshot::aws::{AdvancedEventSelector, AdvancedFieldSelector, EventSelector, Text};
 
@@ -271,12 +272,13 @@ pub(crate) fn read(
                 }
                 None => V::Known(None),
             },
-            // AWS::EC2::VPC, EnableDnsSupport: "Indicates whether the DNS
-            // resolution is supported for the VPC. ... Enabled by default."
+            // aws-resource-ec2-vpc, EnableDnsSupport: "Indicates whether the
+            // DNS resolution is supported for the VPC. ... Enabled by
+            // default."
             dns_support: p.boolean(ev, "EnableDnsSupport", true),
-            // AWS::EC2::VPC, EnableDnsHostnames: "Indicates whether the
-            // instances launched in the VPC get DNS hostnames. ... Disabled
-            // by default for nondefault VPCs."
+            // aws-resource-ec2-vpc, EnableDnsHostnames: "Indicates whether
+            // the instances launched in the VPC get DNS hostnames. ...
+            // Disabled by default for nondefault VPCs."
             dns_hostnames: p.boolean(ev, "EnableDnsHostnames", false),
             is_default: false,
             name: p.name_tag(ev)?,
@@ -377,14 +379,16 @@ pub(crate) fn read(
             service_name: p
                 .text(ev, "ServiceName")?
                 .unwrap_or_else(|| p.not_set("ServiceName")),
-            // AWS::EC2::VPCEndpoint, VpcEndpointType: "The type of endpoint.
-            // Default: Gateway".
+            // aws-resource-ec2-vpcendpoint, VpcEndpointType: "The type of
+            // endpoint. Default: Gateway" (as the EC2 API's CreateVpcEndpoint
+            // says too).
             endpoint_type: p
                 .text(ev, "VpcEndpointType")?
                 .unwrap_or(V::Known("Gateway".into())),
-            // AWS::EC2::VPCEndpoint, PrivateDnsEnabled: "Indicate whether to
-            // associate a private hosted zone with the specified VPC. ...
-            // Default: false".
+            // aws-resource-ec2-vpcendpoint, PrivateDnsEnabled: "Indicate
+            // whether to associate a private hosted zone with the specified
+            // VPC. ... Default: false". (The console turns it on for AWS
+            // services; a template that omits it does not.)
             private_dns_enabled: p.boolean(ev, "PrivateDnsEnabled", false),
             policy: match p.get("PolicyDocument") {
                 None => V::Known(None),
@@ -631,15 +635,17 @@ fn trail(ev: &mut Eval, p: &Props) -> Result<IrTrail, IacError> {
         _ => p.id.to_string(),
     };
     let is_logging = match p.get("IsLogging") {
-        // Required by AWS::CloudTrail::Trail.
+        // Required by aws-resource-cloudtrail-trail ("Required: Yes").
         None => p.not_set("IsLogging"),
         Some(v) => p.explain("IsLogging", ev.v_bool(&v)),
     };
     Ok(IrTrail {
         name,
         arn,
-        // AWS::CloudTrail::Trail, IsMultiRegionTrail and IsOrganizationTrail:
-        // "The default is false."
+        // aws-resource-cloudtrail-trail, IsMultiRegionTrail ("Specifies
+        // whether the trail applies only to the current Region or to all
+        // Regions. The default is false.") and IsOrganizationTrail ("The
+        // default is false"), as CloudTrail's CreateTrail says.
         is_multi_region: p.boolean(ev, "IsMultiRegionTrail", false),
         is_organization: p.boolean(ev, "IsOrganizationTrail", false),
         is_logging,
@@ -720,8 +726,8 @@ fn event_selectors(ev: &mut Eval, p: &Props) -> Result<V<Option<Vec<EventSelecto
                 }
             };
             out.push(EventSelector {
-                // AWS::CloudTrail::Trail EventSelector, ReadWriteType: "By
-                // default, the value is All."
+                // aws-properties-cloudtrail-trail-eventselector,
+                // ReadWriteType: "By default, the value is All."
                 read_write_type: Some(
                     text_field(ev, p, &m, &at, "ReadWriteType")?.unwrap_or_else(|| "All".into()),
                 ),

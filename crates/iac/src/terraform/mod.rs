@@ -67,8 +67,15 @@ struct PlanDoc<'a> {
     values: Option<&'a RawValue>,
 }
 
+/// Only the type of a `resource_changes` entry: the others are skipped.
 #[derive(Deserialize)]
-struct ResourceChange {
+struct Head<'a> {
+    #[serde(rename = "type", borrow, default)]
+    ty: Option<std::borrow::Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+struct ResourceChange<'a> {
     address: String,
     #[serde(default)]
     mode: Option<String>,
@@ -76,18 +83,29 @@ struct ResourceChange {
     ty: String,
     #[serde(default)]
     deposed: Option<String>,
-    change: Change,
+    #[serde(borrow)]
+    change: Change<'a>,
 }
 
+/// The values stay text until the instance is read: a plan holds every
+/// attribute of every resource, and parsing them all at once would cost
+/// several times the file.
 #[derive(Deserialize)]
-struct Change {
+struct Change<'a> {
     actions: Vec<String>,
+    #[serde(borrow, default)]
+    before: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    after: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    after_unknown: Option<&'a RawValue>,
+}
+
+/// The `id` of a value, the only attribute read from every instance up front.
+#[derive(Deserialize, Default)]
+struct IdOnly {
     #[serde(default)]
-    before: Option<Value>,
-    #[serde(default)]
-    after: Option<Value>,
-    #[serde(default)]
-    after_unknown: Option<Value>,
+    id: Option<Value>,
 }
 
 #[derive(Deserialize)]
@@ -145,13 +163,21 @@ pub fn looks_like_plan(bytes: &[u8]) -> bool {
 }
 
 /// One instance in the plan, with what it will look like.
-struct Instance {
+#[derive(Clone)]
+struct Instance<'a> {
     address: String,
     ty: String,
     data: bool,
     action: Action,
+    /// Parsed only while the instance is read (see [`Change`]), or up
+    /// front for the few types whose id depends on their attributes.
     after: Value,
     unknown: Value,
+    after_raw: Option<&'a RawValue>,
+    unknown_raw: Option<&'a RawValue>,
+    /// `after.id`, and whether `after_unknown` marks it unknown.
+    id: Option<String>,
+    id_unknown: bool,
     /// Byte offset of the plan entry.
     offset: usize,
     /// The module instance prefix (`module.net["a"]`), empty at the root.
@@ -289,16 +315,27 @@ pub fn read_plan(bytes: &[u8], opts: &PlanOptions) -> Result<IacModel, IacError>
     let mut instances = Vec::new();
     for (i, raw) in doc.resource_changes.iter().flatten().enumerate() {
         let text = raw.get();
-        if !TYPES.iter().any(|t| text.contains(t)) {
+        let relevant = match serde_json::from_str::<Head>(text) {
+            Ok(h) => h.ty.is_none_or(|t| TYPES.contains(&t.as_ref())),
+            // Read again below for the error's path.
+            Err(_) => true,
+        };
+        if !relevant {
             continue;
         }
-        let rc: ResourceChange = {
-            let mut de = serde_json::Deserializer::from_str(text);
-            serde_path_to_error::deserialize(&mut de).map_err(|e| IacError::Path {
-                file: display.into(),
-                path: format!("resource_changes[{i}].{}", e.path()),
-                message: strip_at(&e.into_inner().to_string()),
-            })?
+        let rc: ResourceChange = match serde_json::from_str(text) {
+            Ok(rc) => rc,
+            Err(_) => {
+                let mut de = serde_json::Deserializer::from_str(text);
+                let e = serde_path_to_error::deserialize::<_, ResourceChange>(&mut de)
+                    .err()
+                    .expect("the same text fails the same way");
+                return Err(IacError::Path {
+                    file: display.into(),
+                    path: format!("resource_changes[{i}].{}", e.path()),
+                    message: strip_at(&e.into_inner().to_string()),
+                });
+            }
         };
         if !TYPES.contains(&rc.ty.as_str()) {
             continue;
@@ -313,14 +350,13 @@ pub fn read_plan(bytes: &[u8], opts: &PlanOptions) -> Result<IacModel, IacError>
             ["delete", "create"] | ["create", "delete"] => Action::Replace,
             ["delete"] => {
                 if rc.deposed.is_none() {
-                    if let Some(id) = rc
+                    let before: IdOnly = rc
                         .change
                         .before
-                        .as_ref()
-                        .and_then(|b| b.get("id"))
-                        .and_then(Value::as_str)
-                    {
-                        model.deleted.push((String::new(), id.to_string()));
+                        .map(|b| serde_json::from_str(b.get()).unwrap_or_default())
+                        .unwrap_or_default();
+                    if let Some(Value::String(id)) = before.id {
+                        model.deleted.push((String::new(), id));
                     }
                 }
                 continue;
@@ -338,24 +374,47 @@ pub fn read_plan(bytes: &[u8], opts: &PlanOptions) -> Result<IacModel, IacError>
         if rc.deposed.is_some() {
             continue;
         }
-        let after = if acts == ["forget"] {
-            rc.change.before.clone().unwrap_or(Value::Null)
+        let after_raw = if acts == ["forget"] {
+            rc.change.before
         } else {
-            rc.change.after.clone().unwrap_or(Value::Null)
+            rc.change.after
         };
+        let id: IdOnly = after_raw
+            .map(|a| serde_json::from_str(a.get()).unwrap_or_default())
+            .unwrap_or_default();
+        let unknown_id: IdOnly = rc
+            .change
+            .after_unknown
+            .filter(|_| acts != ["forget"])
+            .map(|a| serde_json::from_str(a.get()).unwrap_or_default())
+            .unwrap_or_default();
         let (module, config_address, key) = split_instance(&rc.address);
-        instances.push(Instance {
+        let mut inst = Instance {
             address: rc.address,
             ty: rc.ty,
             data,
             action,
-            after,
-            unknown: rc.change.after_unknown.unwrap_or(Value::Null),
+            after: Value::Null,
+            unknown: Value::Null,
+            after_raw,
+            unknown_raw: rc.change.after_unknown.filter(|_| acts != ["forget"]),
+            id: match id.id {
+                Some(Value::String(s)) if !s.is_empty() => Some(s),
+                _ => None,
+            },
+            id_unknown: unknown_id.id == Some(Value::Bool(true)),
             offset,
             module,
             config_address,
             key,
-        });
+        };
+        if matches!(
+            inst.ty.as_str(),
+            "aws_default_security_group" | "aws_default_route_table"
+        ) {
+            inst = parsed(&inst, display, i)?;
+        }
+        instances.push(inst);
     }
     // Data sources read at plan time are in the prior state.
     if let Some(prior) = doc.prior_state {
@@ -385,8 +444,15 @@ pub fn read_plan(bytes: &[u8], opts: &PlanOptions) -> Result<IacModel, IacError>
                     ty: ty.to_string(),
                     data: true,
                     action: Action::NoOp,
+                    id: r
+                        .pointer("/values/id")
+                        .and_then(Value::as_str)
+                        .map(String::from),
+                    id_unknown: false,
                     after: r.get("values").cloned().unwrap_or(Value::Null),
                     unknown: Value::Null,
+                    after_raw: None,
+                    unknown_raw: None,
                     offset: 0,
                     module,
                     config_address,
@@ -404,6 +470,20 @@ pub fn read_plan(bytes: &[u8], opts: &PlanOptions) -> Result<IacModel, IacError>
         }
     }
 
+    let mut by_resource: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+    for (i, x) in instances.iter().enumerate() {
+        by_resource
+            .entry((x.module.as_str(), x.config_address.as_str()))
+            .or_default()
+            .push(i);
+    }
+    let mut config_resources = HashMap::new();
+    index_config(
+        config.get("root_module"),
+        String::new(),
+        &mut config_resources,
+        0,
+    );
     let ctx = Ctx {
         instances: &instances,
         config: &config,
@@ -413,6 +493,8 @@ pub fn read_plan(bytes: &[u8], opts: &PlanOptions) -> Result<IacModel, IacError>
             .enumerate()
             .map(|(i, x)| (x.address.as_str(), i))
             .collect(),
+        by_resource,
+        config_resources,
     };
     let mut by_region: Vec<IrRegion> = Vec::new();
     let mut unknown_region = Vec::new();
@@ -441,6 +523,14 @@ pub fn read_plan(bytes: &[u8], opts: &PlanOptions) -> Result<IacModel, IacError>
             origin.related = found.related;
             origin.in_source = true;
         }
+        // The instance's values, parsed for as long as it is read.
+        let full;
+        let inst = if inst.after_raw.is_some() && inst.after.is_null() {
+            full = parsed(inst, display, 0)?;
+            &full
+        } else {
+            inst
+        };
         let Some(kind) = ctx.kind(inst) else { continue };
         let regions = match ctx.region(inst) {
             Some(r) => vec![r],
@@ -496,6 +586,24 @@ pub fn read_plan(bytes: &[u8], opts: &PlanOptions) -> Result<IacModel, IacError>
     }
     model.regions = by_region;
     Ok(model)
+}
+
+/// The instance with its `after` and `after_unknown` parsed.
+fn parsed<'a>(inst: &Instance<'a>, display: &str, index: usize) -> Result<Instance<'a>, IacError> {
+    let parse = |raw: Option<&RawValue>, what: &str| -> Result<Value, IacError> {
+        match raw {
+            Some(r) => serde_json::from_str(r.get()).map_err(|e| IacError::Path {
+                file: display.into(),
+                path: format!("resource_changes[{index}].change.{what}"),
+                message: strip_at(&e.to_string()),
+            }),
+            None => Ok(Value::Null),
+        }
+    };
+    let mut full = inst.clone();
+    full.after = parse(inst.after_raw, "after")?;
+    full.unknown = parse(inst.unknown_raw, "after_unknown")?;
+    Ok(full)
 }
 
 fn strip_at(message: &str) -> String {
@@ -611,10 +719,59 @@ fn split_segments(address: &str) -> Vec<String> {
 }
 
 struct Ctx<'a> {
-    instances: &'a [Instance],
+    instances: &'a [Instance<'a>],
     config: &'a Value,
     variables: Option<&'a Value>,
     by_address: HashMap<&'a str, usize>,
+    /// Instances by (module instance, resource address in the module).
+    by_resource: HashMap<(&'a str, &'a str), Vec<usize>>,
+    /// Configuration resources by (module path without keys, address).
+    config_resources: HashMap<(String, String), &'a Value>,
+}
+
+/// Indexes the configuration's resources of a module and its calls.
+fn index_config<'a>(
+    module: Option<&'a Value>,
+    path: String,
+    out: &mut HashMap<(String, String), &'a Value>,
+    depth: usize,
+) {
+    let Some(m) = module else { return };
+    if depth > 64 {
+        return;
+    }
+    for r in m
+        .get("resources")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        if let Some(a) = r.get("address").and_then(Value::as_str) {
+            out.entry((path.clone(), a.to_string())).or_insert(r);
+        }
+    }
+    if let Some(calls) = m.get("module_calls").and_then(Value::as_object) {
+        for (name, call) in calls {
+            let child = if path.is_empty() {
+                format!("module.{name}")
+            } else {
+                format!("{path}.module.{name}")
+            };
+            index_config(call.get("module"), child, out, depth + 1);
+        }
+    }
+}
+
+/// `module.net["a"].module.b[0]` → `module.net.module.b`.
+fn without_keys(module: &str) -> String {
+    if module.is_empty() {
+        return String::new();
+    }
+    split_segments(module)
+        .iter()
+        .map(|s| name_and_key(s).0.to_string())
+        .collect::<Vec<_>>()
+        .join(".")
 }
 
 /// Path into an `after` value.
@@ -677,10 +834,9 @@ impl<'a> Ctx<'a> {
     }
 
     fn resource_config(&self, inst: &Instance) -> Option<&'a Value> {
-        let m = self.module_config(&inst.module)?;
-        m.get("resources")?.as_array()?.iter().find(|r| {
-            r.get("address").and_then(Value::as_str) == Some(inst.config_address.as_str())
-        })
+        self.config_resources
+            .get(&(without_keys(&inst.module), inst.config_address.clone()))
+            .copied()
     }
 
     /// Whether the configuration sets the attribute at all (else the
@@ -717,13 +873,29 @@ impl<'a> Ctx<'a> {
     /// The instance's own id: its real id where the plan knows it, else
     /// its address.
     fn own_id(&self, inst: &Instance) -> Id {
-        if is_unknown(&inst.unknown, &[Seg::Key("id")]) {
+        if inst.id_unknown || inst.id.is_none() {
+            // The VPC's own default group and main table, adopted: the ids
+            // AWS gave them with the VPC.
+            match inst.ty.as_str() {
+                "aws_default_security_group" => {
+                    if let V::Known(vpc) = self.reference(inst, "vpc_id") {
+                        if !vpc.starts_with("vpc-") {
+                            return crate::build::default_security_group_id(&vpc);
+                        }
+                    }
+                }
+                "aws_default_route_table" => {
+                    if let V::Known(t) = self.reference(inst, "default_route_table_id") {
+                        return t;
+                    }
+                }
+                _ => {}
+            }
+        }
+        if inst.id_unknown {
             return inst.address.clone();
         }
-        match inst.after.get("id").and_then(Value::as_str) {
-            Some(id) if !id.is_empty() => id.to_string(),
-            _ => inst.address.clone(),
-        }
+        inst.id.clone().unwrap_or_else(|| inst.address.clone())
     }
 
     /// The id another instance is referred to by, after `attr` (`id`,
@@ -909,9 +1081,11 @@ impl<'a> Ctx<'a> {
             }
             // A splat or a whole-resource reference: every instance.
             let all: Vec<&Instance> = self
-                .instances
-                .iter()
-                .filter(|x| x.module == module && x.config_address == base)
+                .by_resource
+                .get(&(module, base.as_str()))
+                .into_iter()
+                .flatten()
+                .map(|&i| &self.instances[i])
                 .collect();
             if key.is_none() {
                 for x in all {
@@ -996,6 +1170,11 @@ impl<'a> Ctx<'a> {
                 unknown_elems =
                     unknown_elems.max(marks.iter().filter(|m| **m == Value::Bool(true)).count());
             }
+        }
+        if whole_unknown && !self.configured(inst, attr) {
+            // Not set: none (the provider reads back what AWS chose, such as
+            // the VPC's default security group, which the builder applies).
+            return Vec::new();
         }
         if whole_unknown || unknown_elems > 0 {
             let refs = self.references(inst, &[attr]);
