@@ -537,3 +537,180 @@ fn addresses_and_names_from_a_plan_are_inert_in_every_report() {
         }
     }
 }
+
+const CFN: &str = "fixtures/iac/cfn";
+
+#[test]
+fn a_template_is_audited_at_its_logical_ids_in_every_region_it_can_land_in() {
+    let o = ibaudit(&[
+        "iac",
+        &format!("{CFN}/broken.yaml"),
+        "--format",
+        "json",
+        "--fail-on",
+        "none",
+    ]);
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    let doc = json_of(&o);
+    // AWS::Region is a pseudo parameter and no --region is given: the
+    // template is evaluated in every region of the partition and each
+    // finding says where it holds (here, everywhere).
+    let dns = finding(&doc, "IB002", "ImageBuilderEndpoint");
+    assert_eq!(dns["region"], "*");
+    assert_eq!(dns["resource_type"], "AWS::EC2::VPCEndpoint");
+    assert_eq!(dns["location"]["logical_id"], "ImageBuilderEndpoint");
+    assert!(dns["location"].get("address").is_none());
+    // PrivateDnsEnabled is not set (CloudFormation's default is false): the
+    // finding points at the resource's logical id.
+    assert_eq!(dns["location"]["file"], format!("{CFN}/broken.yaml"));
+    assert_eq!(
+        (
+            dns["location"]["line"].as_u64(),
+            dns["location"]["column"].as_u64()
+        ),
+        (Some(59), Some(3))
+    );
+    let msg = dns["message"].as_str().unwrap();
+    assert!(msg.contains("regions evaluated"), "{msg}");
+    // The endpoint's security group lets no 443 in: at the SecurityGroupIds line.
+    let sg = finding(&doc, "IB005", "ImageBuilderEndpoint");
+    assert_eq!(sg["location"]["line"], 67);
+    finding(&doc, "IB012", "SubnetA");
+    // No trail in the template and no --snapshot: trails are not assessed,
+    // once, not once per region.
+    let trails: Vec<&Value> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| {
+            f["rule"] == "IB900" && f["message"].as_str().unwrap().contains("CloudTrail trails")
+        })
+        .collect();
+    assert_eq!(trails.len(), 1, "{doc:#}");
+    assert_eq!(trails[0]["region"], "*");
+    // One region only: the same findings, in that region.
+    let one = ibaudit(&[
+        "iac",
+        &format!("{CFN}/broken.yaml"),
+        "--region",
+        "eu-west-1",
+        "--format",
+        "json",
+        "--fail-on",
+        "none",
+    ]);
+    let one = json_of(&one);
+    let dns = finding(&one, "IB002", "ImageBuilderEndpoint");
+    assert_eq!(dns["region"], "eu-west-1");
+    assert!(dns["message"]
+        .as_str()
+        .unwrap()
+        .contains("imagebuilder.eu-west-1.amazonaws.com"));
+}
+
+#[test]
+fn the_template_table_is_snapshotted() {
+    let o = ibaudit(&[
+        "iac",
+        &format!("{CFN}/broken.yaml"),
+        "--region",
+        "us-east-1",
+        "--account-id",
+        "111122223333",
+        "--fail-on",
+        "none",
+        "-q",
+    ]);
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    let text = stdout(&o);
+    // The clock is the only thing that changes.
+    let text = match text.find("snapshot taken ") {
+        Some(i) => format!("{}[time]", &text[..i + "snapshot taken ".len()]),
+        None => text,
+    };
+    insta::assert_snapshot!("iac_template_table", text);
+}
+
+#[test]
+fn parameters_decide_what_the_template_alone_cannot() {
+    // Without values: the undecided condition is evaluated both ways and
+    // named, the parameters without a value are not assessed.
+    let o = ibaudit(&[
+        "iac",
+        &format!("{CFN}/parameters.yaml"),
+        "--region",
+        "us-east-1",
+        "--format",
+        "json",
+        "--fail-on",
+        "none",
+    ]);
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    let doc = json_of(&o);
+    let text = serde_json::to_string(&doc).unwrap();
+    assert!(
+        text.contains("[Condition IsProd=true]") && text.contains("[Condition IsProd=false]"),
+        "{doc:#}"
+    );
+    assert!(text
+        .contains("depends on parameter VpcId, which has no value (pass --parameter VpcId=...)"));
+    // With values from a file in the `aws cloudformation` form, and one on
+    // the command line winning over it.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("params.json");
+    std::fs::write(
+        &file,
+        r#"[{"ParameterKey": "VpcId", "ParameterValue": "vpc-0123456789abcdef0"},
+            {"ParameterKey": "BuildSubnet", "ParameterValue": "subnet-0aaa"},
+            {"ParameterKey": "EndpointSubnets", "ParameterValue": "subnet-0aaa,subnet-0bbb"},
+            {"ParameterKey": "Environment", "ParameterValue": "dev"}]"#,
+    )
+    .unwrap();
+    let o = ibaudit(&[
+        "iac",
+        &format!("{CFN}/parameters.yaml"),
+        "--region",
+        "us-east-1",
+        "--parameters-file",
+        file.to_str().unwrap(),
+        "--parameter",
+        "Environment=prod",
+        "--format",
+        "json",
+        "--fail-on",
+        "none",
+    ]);
+    let doc = json_of(&o);
+    let text = serde_json::to_string(&doc).unwrap();
+    assert!(
+        !text.contains("[Condition IsProd="),
+        "the condition is decided: {doc:#}"
+    );
+    assert!(!text.contains("which has no value"), "{doc:#}");
+    // The VPC and subnets are real ids outside the template: not assessed,
+    // and said so.
+    assert!(
+        text.contains("vpc-0123456789abcdef0 is outside the files"),
+        "{doc:#}"
+    );
+}
+
+#[test]
+fn malformed_templates_are_refused_at_their_position() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        ("tabs.yaml", "Resources:\n  Vpc:\n\tType: AWS::EC2::VPC\n", "tabs.yaml:3:"),
+        ("dup.yaml", "Resources:\n  Vpc:\n    Type: AWS::EC2::VPC\n  Vpc:\n    Type: AWS::EC2::VPC\n", "dup.yaml:4:3"),
+        ("ref.yaml", "Resources:\n  Sub:\n    Type: AWS::EC2::Subnet\n    Properties:\n      VpcId: !Ref Nowhere\n", "ref.yaml:5:"),
+        ("bad.json", "{\"Resources\": {\"Vpc\": {\"Type\": \"AWS::EC2::VPC\",}}}", "bad.json:1:"),
+    ];
+    for (name, text, says) in cases {
+        std::fs::write(dir.path().join(name), text).unwrap();
+        let o = Ibaudit::new(&["iac", name, "--region", "us-east-1"])
+            .dir(dir.path())
+            .run();
+        assert_eq!(code(&o), 2, "{name}: {}", stderr(&o));
+        assert!(stderr(&o).contains(says), "{name}: {}", stderr(&o));
+        assert!(stdout(&o).is_empty(), "{name}");
+    }
+}

@@ -513,6 +513,12 @@ impl<'t, 'n> Eval<'t, 'n> {
         if is_id_attribute(ty, attr) {
             return Ok(Val::Res(id.to_string()));
         }
+        // The default security group AWS creates with the VPC ("When you
+        // create a VPC, it comes with a default security group", Amazon VPC
+        // User Guide): the builder models it under this id.
+        if ty == "AWS::EC2::VPC" && attr == "DefaultSecurityGroup" {
+            return Ok(Val::Res(crate::build::default_security_group_id(id)));
+        }
         let key = (idx, attr.to_string());
         if let Some(v) = self.attr_memo.get(&key) {
             return Ok(v.clone());
@@ -1115,7 +1121,7 @@ Resources:
         );
         assert_eq!(
             eval_in(TPL, "!GetAtt Vpc.DefaultSecurityGroup", &[]),
-            Val::Unknown("depends on attribute DefaultSecurityGroup of AWS::EC2::VPC Vpc, known only at deploy".into())
+            Val::Res("Vpc.default_security_group".into())
         );
         assert_eq!(
             eval_in(TPL, "!Sub 'x-${Vpc}'", &[]),
