@@ -714,3 +714,32 @@ fn malformed_templates_are_refused_at_their_position() {
         assert!(stdout(&o).is_empty(), "{name}");
     }
 }
+
+#[test]
+fn two_modules_declaring_the_same_resource_name_keep_their_own_files_and_lines() {
+    let dir = "fixtures/iac/terraform/two-modules";
+    let o = ibaudit(&[
+        "iac",
+        &format!("{dir}/plan.json"),
+        "--source-root",
+        dir,
+        "--format",
+        "json",
+        "--fail-on",
+        "none",
+    ]);
+    let doc = json_of(&o);
+    let left = finding(&doc, "IB002", "module.left.aws_vpc_endpoint.ib");
+    let right = finding(&doc, "IB002", "module.right.aws_vpc_endpoint.ib");
+    assert_eq!(
+        left["location"]["file"],
+        format!("{dir}/modules/left/main.tf")
+    );
+    assert_eq!(left["location"]["line"], 5);
+    assert_eq!(
+        right["location"]["file"],
+        format!("{dir}/modules/right/main.tf")
+    );
+    assert_eq!(right["location"]["line"], 11);
+    assert_ne!(left["fingerprint"], right["fingerprint"]);
+}
