@@ -6,9 +6,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use ibaudit_report::{diff, json, markdown, sarif, table};
 use ibaudit_rules::{audit, registry, rule_by_id, AuditOptions, Config, Date, Outcome, Report};
 
-use crate::args::{
-    AuditArgs, Cli, ColorChoice, Command, DiffArgs, DiffFormat, Format, MergeArgs, OutputArgs,
-};
+use crate::args::{AuditArgs, ColorChoice, DiffArgs, DiffFormat, Format, MergeArgs, OutputArgs};
 use crate::output::{diag, write_report, write_snapshot};
 
 pub const EXIT_CLEAN: u8 = 0;
@@ -16,40 +14,31 @@ pub const EXIT_FINDINGS: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 pub const EXIT_INCOMPLETE: u8 = 3;
 
-pub fn run(cli: Cli) -> Result<u8> {
-    match cli.command {
-        #[cfg(feature = "collector")]
-        Command::Collect(args) => crate::collect::run_collect(args),
-        #[cfg(feature = "collector")]
-        Command::Scan(args) => crate::collect::run_scan(args),
-        Command::Audit(args) => run_audit(args),
-        Command::Iac(args) => crate::iac::run_iac(args),
-        Command::Diff(args) => run_diff(args),
-        Command::Merge(args) => run_merge(args),
-        Command::Rules => {
-            let mut text = String::new();
-            for rule in registry() {
-                let m = rule.meta();
-                text.push_str(&format!(
-                    "{:<6} {:<8} {:<30} {}\n",
-                    m.id,
-                    m.severity.as_str(),
-                    m.name,
-                    m.doc_page().summary
-                ));
-            }
-            write_report(&text, None)?;
-            Ok(EXIT_CLEAN)
-        }
-        Command::Explain { rule } => {
-            let Some(r) = rule_by_id(&rule) else {
-                let ids: Vec<&str> = registry().iter().map(|r| r.meta().id).collect();
-                bail!("unknown rule `{rule}`; the rules are {}", ids.join(", "));
-            };
-            write_report(r.meta().doc, None)?;
-            Ok(EXIT_CLEAN)
-        }
+/// `ibaudit rules`: the catalog, one line each.
+pub(crate) fn run_rules() -> Result<u8> {
+    let mut text = String::new();
+    for rule in registry() {
+        let m = rule.meta();
+        text.push_str(&format!(
+            "{:<6} {:<8} {:<30} {}\n",
+            m.id,
+            m.severity.as_str(),
+            m.name,
+            m.doc_page().summary
+        ));
     }
+    write_report(&text, None)?;
+    Ok(EXIT_CLEAN)
+}
+
+/// `ibaudit explain ID`: a rule's page.
+pub(crate) fn run_explain(rule: &str) -> Result<u8> {
+    let Some(r) = rule_by_id(rule) else {
+        let ids: Vec<&str> = registry().iter().map(|r| r.meta().id).collect();
+        bail!("unknown rule `{rule}`; the rules are {}", ids.join(", "));
+    };
+    write_report(r.meta().doc, None)?;
+    Ok(EXIT_CLEAN)
 }
 
 fn read_snapshot(path: &Path) -> Result<ibaudit_snapshot::Snapshot> {
@@ -95,7 +84,7 @@ fn color_enabled(choice: ColorChoice) -> bool {
     }
 }
 
-fn run_audit(args: AuditArgs) -> Result<u8> {
+pub(crate) fn run_audit(args: AuditArgs) -> Result<u8> {
     let config = load_config(&args.output)?;
     let snapshot = read_snapshot(&args.snapshot)?;
     audit_and_report(snapshot, config, &args.output)
@@ -103,7 +92,7 @@ fn run_audit(args: AuditArgs) -> Result<u8> {
 
 /// `ibaudit merge`: every input is read first (a bad one fails before
 /// anything is written); an overlap is an input error (exit 2) naming both files.
-fn run_merge(args: MergeArgs) -> Result<u8> {
+pub(crate) fn run_merge(args: MergeArgs) -> Result<u8> {
     if args
         .snapshots
         .iter()
@@ -373,7 +362,7 @@ fn read_diff_input(path: &Path) -> Result<DiffInput> {
     }
 }
 
-fn run_diff(args: DiffArgs) -> Result<u8> {
+pub(crate) fn run_diff(args: DiffArgs) -> Result<u8> {
     let out = &args;
     let config = load_config_file(args.config.as_deref())?;
     let old = read_diff_input(&args.old)?;

@@ -34,11 +34,30 @@ fn fix_mmap_threshold() {
     }
 }
 
+/// Runs the command. The one place that knows every command, so the
+/// command modules depend on `commands` (the shared reporting) and never
+/// on each other or back.
+fn run(cli: args::Cli) -> anyhow::Result<u8> {
+    use args::Command;
+    match cli.command {
+        #[cfg(feature = "collector")]
+        Command::Collect(args) => collect::run_collect(args),
+        #[cfg(feature = "collector")]
+        Command::Scan(args) => collect::run_scan(args),
+        Command::Audit(args) => commands::run_audit(args),
+        Command::Iac(args) => iac::run_iac(args),
+        Command::Diff(args) => commands::run_diff(args),
+        Command::Merge(args) => commands::run_merge(args),
+        Command::Rules => commands::run_rules(),
+        Command::Explain { rule } => commands::run_explain(&rule),
+    }
+}
+
 fn main() -> ExitCode {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     fix_mmap_threshold();
     let cli = args::Cli::parse();
-    match commands::run(cli) {
+    match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
             diag!("ibaudit: error: {err:#}");

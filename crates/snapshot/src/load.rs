@@ -225,7 +225,7 @@ fn parse<'de, R: serde_json::de::Read<'de>>(
     drop(de);
     let inner = err.inner();
     let (line, column) = (inner.line(), inner.column());
-    let message = strip_position(&inner.to_string());
+    let message = crate::response::strip_position(&inner.to_string());
     match inner.classify() {
         Category::Eof => Err(LoadError::Syntax {
             path,
@@ -296,15 +296,6 @@ fn shown_path(p: String) -> String {
         "the top level".to_string()
     } else {
         p
-    }
-}
-
-/// serde_json appends " at line L column C" to its messages; the position is
-/// reported separately.
-pub(crate) fn strip_position(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(i) => message[..i].to_string(),
-        None => message.to_string(),
     }
 }
 

@@ -42,6 +42,15 @@ pub(crate) fn keeping_raw<R>(read: impl FnOnce() -> R) -> R {
     read()
 }
 
+/// serde_json appends " at line L column C" to its messages; the position is
+/// reported separately.
+pub(crate) fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message.to_string(),
+    }
+}
+
 /// An operation response: the typed `value` the rules read and, optionally,
 /// the exact JSON text of the whole response, which is written back verbatim
 /// when present. The two never disagree: `raw` is set only together with the
@@ -100,7 +109,7 @@ impl<T: DeserializeOwned> Response<T> {
         let text = crate::memory::budgeted(raw.get().as_bytes());
         let mut de = serde_json::Deserializer::from_reader(text);
         let value = serde_path_to_error::deserialize::<_, T>(&mut de).map_err(|e| {
-            let message = crate::load::strip_position(&e.inner().to_string());
+            let message = strip_position(&e.inner().to_string());
             match e.path().to_string() {
                 p if p == "." || p.is_empty() => message,
                 p => format!("at {p}: {message}"),
