@@ -89,3 +89,34 @@ fn references_known_only_after_apply_resolve_through_configuration_and_modules()
         .unwrap();
     }
 }
+
+/// Inputs the fuzzer found that once panicked: each reads (or is refused)
+/// and builds without a panic.
+#[test]
+fn fuzzer_findings_read_without_panicking() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/regressions");
+    let mut n = 0;
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let bytes = std::fs::read(e.unwrap().path()).unwrap();
+        if let Ok(model) = read_plan(
+            &bytes,
+            &PlanOptions {
+                display: "plan.json",
+                regions: &["us-east-1".to_string()],
+                source_root: None,
+            },
+        ) {
+            build(
+                &model,
+                &BuildOptions {
+                    account_id: "111122223333",
+                    partition: "aws",
+                    base: None,
+                    collected_at: "2026-12-01T10:00:00Z".into(),
+                },
+            );
+        }
+        n += 1;
+    }
+    assert!(n >= 2);
+}

@@ -1038,10 +1038,7 @@ impl<'a> Ctx<'a> {
                     segs.get(2).map(String::as_str),
                 )
             };
-            let (name, key) = match name_seg.find('[') {
-                Some(i) => (&name_seg[..i], Some(&name_seg[i + 1..name_seg.len() - 1])),
-                None => (name_seg, None),
-            };
+            let (name, key) = name_and_key(name_seg);
             let base = if data {
                 format!("data.{ty}.{name}")
             } else {
