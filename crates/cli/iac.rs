@@ -29,7 +29,8 @@ fn display(path: &Path) -> String {
     s.to_string()
 }
 
-fn inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
+/// The files to read, and whether each was named (else found in a directory).
+fn inputs(paths: &[PathBuf]) -> Result<Vec<(PathBuf, bool)>> {
     let mut out = Vec::new();
     for p in paths {
         if p.is_dir() {
@@ -53,9 +54,9 @@ fn inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
                     p.display()
                 );
             }
-            out.extend(found);
+            out.extend(found.into_iter().map(|f| (f, false)));
         } else {
-            out.push(p.clone());
+            out.push((p.clone(), true));
         }
     }
     Ok(out)
@@ -361,7 +362,8 @@ pub fn run_iac(args: IacArgs) -> Result<u8> {
 
     let mut model = IacModel::default();
     let files = inputs(&args.paths)?;
-    for path in &files {
+    let mut read_any = false;
+    for (path, named) in &files {
         let bytes =
             std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
         let shown = display(path);
@@ -386,12 +388,29 @@ pub fn run_iac(args: IacArgs) -> Result<u8> {
                     partition: &partition,
                 },
             )?
+        } else if !named {
+            // A parameters file or other data beside the templates.
+            if !args.output.quiet {
+                diag!("ibaudit: note: {shown}: neither a plan nor a template; skipped");
+            }
+            continue;
         } else {
             bail!(
                 "{shown}: neither a Terraform JSON plan (`terraform show -json plan.out`) nor a CloudFormation template (a `Resources` mapping)"
             );
         };
+        read_any = true;
         merge_models(&mut model, read);
+    }
+    if !read_any {
+        bail!(
+            "no Terraform JSON plan or CloudFormation template in {}",
+            args.paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
     }
     if account == UNKNOWN_ACCOUNT && !args.output.quiet {
         diag!(
