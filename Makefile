@@ -120,13 +120,14 @@ $(IAC_STAMP): benches/gen_iac.py
 FUZZ_SECONDS ?= 600
 
 ## Fuzz the IaC readers (nightly toolchain and `cargo install cargo-fuzz`): the
-## Terraform plan target, then the CloudFormation template target, FUZZ_SECONDS each.
+## Terraform plan target, then the CloudFormation template target, FUZZ_SECONDS each;
+## fails if either finds a crash (written under crates/iac/fuzz/artifacts/<target>/).
 .PHONY: fuzz-iac
 fuzz-iac:
 	crates/iac/fuzz/seed.sh
-	cd crates/iac/fuzz && for t in plan template; do \
-		$(CARGO) +nightly fuzz run $$t --fuzz-dir . -- -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=10 || exit 1; \
-	done
+	cd crates/iac/fuzz && status=0; for t in plan template; do \
+		$(CARGO) +nightly fuzz run $$t --fuzz-dir . -- -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=10 || status=1; \
+	done; exit $$status
 
 clean:
 	$(CARGO) clean
