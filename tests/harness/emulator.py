@@ -766,6 +766,8 @@ def scenario_cfn_twin(emu, url, path, region="us-east-1"):
             if isinstance(props.get("PolicyDocument"), dict):
                 props["PolicyDocument"] = {"Fn::ToJsonString": props["PolicyDocument"]}
                 note(f"{k}: moto keeps a PolicyDocument object as its Python repr: given as JSON text (Fn::ToJsonString)")
+            # CloudFormation's defaults (AWS::EC2::VPCEndpoint's resource
+            # schema, as cfn-lint carries it); moto applies neither.
             defaults = [("VpcEndpointType", "Gateway")]
             if props.get("VpcEndpointType", "Gateway") == "Interface":
                 defaults.append(("PrivateDnsEnabled", False))

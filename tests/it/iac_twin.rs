@@ -232,12 +232,12 @@ fn check(twin: &Twin) {
     assert_eq!(
         rule_and_resource(from_iac.difference(&from_scan).collect()),
         documented(twin.iac_only),
-        "findings of `iac` that `scan` of the deployed twin does not report\n{context}"
+        "findings of `iac` that `scan` of the deployed twin does not report (left: found, right: documented)\n{context}"
     );
     assert_eq!(
         rule_and_resource(from_scan.difference(&from_iac).collect()),
         documented(twin.scan_only),
-        "findings of `scan` of the deployed twin that `iac` does not report\n{context}"
+        "findings of `scan` of the deployed twin that `iac` does not report (left: found, right: documented)\n{context}"
     );
 }
 
