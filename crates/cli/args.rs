@@ -380,13 +380,19 @@ pub enum Format {
     Json,
     Sarif,
     Markdown,
+    /// AWS Security Finding Format: a Security Hub `BatchImportFindings` body.
+    Asff,
+    /// OCSF 1.5.0 Compliance Finding events, as a JSON array.
+    Ocsf,
+    /// OCSF 1.5.0 Compliance Finding events, one per line.
+    OcsfJsonl,
 }
 
 fn parse_output(s: &str) -> Result<(Format, PathBuf), String> {
     format_and_file(
         s,
         "sarif=ibaudit.sarif",
-        "a format: table, json, sarif or markdown",
+        "a format: table, json, sarif, markdown, asff, ocsf or ocsf-jsonl",
     )
 }
 

@@ -3,7 +3,7 @@ use std::io::{IsTerminal, Read};
 use std::path::Path;
 
 use anyhow::{anyhow, bail, Context, Result};
-use ibaudit_report::{diff, json, markdown, sarif, table};
+use ibaudit_report::{asff, diff, json, markdown, ocsf, sarif, table};
 use ibaudit_rules::{audit, registry, rule_by_id, AuditOptions, Config, Date, Outcome, Report};
 
 use crate::args::{AuditArgs, ColorChoice, DiffArgs, DiffFormat, Format, MergeArgs, OutputArgs};
@@ -215,6 +215,12 @@ pub(crate) fn write_reports(
     extras: &ReportExtras,
 ) -> Result<u8> {
     let mut notes = report.notes.clone();
+    // ASFF and OCSF: one clock reading, so both name the same time.
+    let finding_options = asff::Options {
+        scope: scope.clone(),
+        include_suppressed: false,
+        now_ms: asff::now_ms(),
+    };
     let sarif_options = sarif::Options {
         category: out
             .sarif_category
@@ -229,6 +235,9 @@ pub(crate) fn write_reports(
     let mut render = |format: Format, to_stdout: bool| -> String {
         match format {
             Format::Json => json::render(report),
+            Format::Asff => asff::render(report, &finding_options),
+            Format::Ocsf => ocsf::render(report, &finding_options),
+            Format::OcsfJsonl => ocsf::render_lines(report, &finding_options),
             Format::Markdown => markdown::render(
                 report,
                 &markdown::Options {

@@ -21,6 +21,9 @@ mod fidelity;
 mod iac_twin;
 // Hostile input and environments; they rely on Linux's /proc and devices.
 mod duplicates;
+// The Security Hub (ASFF) and OCSF reports against botocore's model and the
+// OCSF schema (the emulator venv's python).
+mod formats;
 mod github;
 #[cfg(target_os = "linux")]
 mod hostile;

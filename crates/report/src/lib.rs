@@ -1,11 +1,14 @@
 //! Renderers for an audit [`Report`]: a terminal table, the JSON report
 //! (version 1, frozen), SARIF 2.1.0 for GitHub code scanning, GitHub-flavoured
-//! markdown, and the difference between two audits. Each owns its
+//! markdown, AWS Security Finding Format (Security Hub), OCSF 1.5.0
+//! Compliance Findings, and the difference between two audits. Each owns its
 //! mapping from the format-free finding type.
 
+pub mod asff;
 pub mod diff;
 pub mod json;
 pub mod markdown;
+pub mod ocsf;
 pub mod sarif;
 pub mod table;
 
