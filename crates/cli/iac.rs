@@ -9,7 +9,8 @@ use ibaudit_iac::build::{build, BuildOptions, Built};
 use ibaudit_iac::ir::{IacModel, InputGap, Origin, SourceKind};
 use ibaudit_iac::{cfn, terraform};
 use ibaudit_rules::{
-    audit, fingerprint, Finding, Location, RelatedLocation, Report, ResourceKind, Severity,
+    audit, fingerprint, sort_and_dedup, Finding, Location, RelatedLocation, Report, ResourceKind,
+    Severity,
 };
 
 use crate::args::IacArgs;
@@ -536,23 +537,7 @@ pub fn run_iac(args: IacArgs) -> Result<u8> {
     for gap in model.not_assessed.iter().chain(&built.gaps) {
         findings.push(gap_finding(gap, &account, &default_region));
     }
-    findings.sort_by(|a, b| {
-        (
-            &a.account_id,
-            &a.region,
-            a.rule,
-            &a.resource_id,
-            &a.fingerprint,
-        )
-            .cmp(&(
-                &b.account_id,
-                &b.region,
-                b.rule,
-                &b.resource_id,
-                &b.fingerprint,
-            ))
-    });
-    findings.dedup_by(|a, b| a.fingerprint == b.fingerprint);
+    sort_and_dedup(&mut findings);
     let fixed: Vec<Finding> = before
         .map(|r| {
             r.findings

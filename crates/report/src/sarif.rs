@@ -111,6 +111,26 @@ pub fn encode_segment(s: &str) -> String {
     out
 }
 
+/// A place in a file of the repository: a relative URI against `%SRCROOT%`
+/// (SARIF 3.4.4 uriBaseId; GitHub resolves relative URIs against the
+/// checkout), with its 1-based line and column.
+fn source_location(file: &str, line: u32, column: u32) -> PhysicalLocation {
+    PhysicalLocation::builder()
+        .artifact_location(
+            ArtifactLocation::builder()
+                .uri(iac_uri(file))
+                .uri_base_id("%SRCROOT%")
+                .build(),
+        )
+        .region(
+            Region::builder()
+                .start_line(line.max(1) as i64)
+                .start_column(column.max(1) as i64)
+                .build(),
+        )
+        .build()
+}
+
 /// A repository-relative file path as a SARIF URI: each segment
 /// percent-encoded, no scheme, no `..`.
 pub fn iac_uri(file: &str) -> String {
@@ -360,20 +380,7 @@ fn result(f: &Finding, rule_id: &str, rule_index: Option<usize>) -> SarifResult 
         // GitHub annotates the pull request's diff: a relative URI against
         // `%SRCROOT%` (SARIF 3.4.4 uriBaseId; GitHub's upload resolves
         // relative URIs against the checkout).
-        Some(l) => PhysicalLocation::builder()
-            .artifact_location(
-                ArtifactLocation::builder()
-                    .uri(iac_uri(&l.file))
-                    .uri_base_id("%SRCROOT%")
-                    .build(),
-            )
-            .region(
-                Region::builder()
-                    .start_line(l.line.max(1) as i64)
-                    .start_column(l.column.max(1) as i64)
-                    .build(),
-            )
-            .build(),
+        Some(l) => source_location(&l.file, l.line, l.column),
         None => PhysicalLocation::builder()
             .artifact_location(ArtifactLocation::builder().uri(location_uri(f)).build())
             .region(Region::builder().start_line(1).build())
@@ -391,22 +398,7 @@ fn result(f: &Finding, rule_id: &str, rule_index: Option<usize>) -> SarifResult 
         .map(|(i, r)| {
             Location::builder()
                 .id(i as i64)
-                .physical_location(
-                    PhysicalLocation::builder()
-                        .artifact_location(
-                            ArtifactLocation::builder()
-                                .uri(iac_uri(&r.file))
-                                .uri_base_id("%SRCROOT%")
-                                .build(),
-                        )
-                        .region(
-                            Region::builder()
-                                .start_line(r.line.max(1) as i64)
-                                .start_column(r.column.max(1) as i64)
-                                .build(),
-                        )
-                        .build(),
-                )
+                .physical_location(source_location(&r.file, r.line, r.column))
                 .message(Message::builder().text(escape_message(&r.label)).build())
                 .build()
         })

@@ -90,6 +90,28 @@ pub fn fingerprint(
         .collect()
 }
 
+/// Findings in report order (account, region, rule, resource), one per
+/// fingerprint: what every producer of a report does before rendering.
+pub fn sort_and_dedup(findings: &mut Vec<Finding>) {
+    findings.sort_by(|a, b| {
+        (
+            &a.account_id,
+            &a.region,
+            a.rule,
+            &a.resource_id,
+            &a.fingerprint,
+        )
+            .cmp(&(
+                &b.account_id,
+                &b.region,
+                b.rule,
+                &b.resource_id,
+                &b.fingerprint,
+            ))
+    });
+    findings.dedup_by(|a, b| a.fingerprint == b.fingerprint);
+}
+
 /// The region of a finding about a whole account.
 pub const ALL_REGIONS: &str = "*";
 
@@ -239,23 +261,7 @@ pub fn audit(snapshot: &Snapshot, options: &AuditOptions) -> Report {
             }
         }
     }
-    findings.sort_by(|a, b| {
-        (
-            &a.account_id,
-            &a.region,
-            a.rule,
-            &a.resource_id,
-            &a.fingerprint,
-        )
-            .cmp(&(
-                &b.account_id,
-                &b.region,
-                b.rule,
-                &b.resource_id,
-                &b.fingerprint,
-            ))
-    });
-    findings.dedup_by(|a, b| a.fingerprint == b.fingerprint);
+    sort_and_dedup(&mut findings);
     let notes = options.config.apply(&mut findings, options.today);
     Report {
         collected_at: snapshot.collected_at.clone(),

@@ -21,7 +21,7 @@ mod rule;
 mod rules;
 mod suppress;
 
-pub use audit::{audit, fingerprint, AuditOptions, Outcome, Report};
+pub use audit::{audit, fingerprint, sort_and_dedup, AuditOptions, Outcome, Report};
 pub use config::{Config, ConfigError, Date, Suppression};
 pub use context::{AccountCtx, RegionCtx};
 pub use doc::DocPage;
