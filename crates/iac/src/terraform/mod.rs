@@ -653,12 +653,12 @@ fn name_and_key(seg: &str) -> (&str, Option<&str>) {
     }
 }
 
-/// The `[` that opens the trailing instance key, outside of strings.
-fn find_key_start(s: &str) -> Option<usize> {
+/// The characters of an address outside its quoted keys (`["a.b[c]"]`),
+/// with their byte offsets.
+fn unquoted(s: &str) -> impl Iterator<Item = (usize, char)> + '_ {
     let mut in_str = false;
     let mut escaped = false;
-    let mut last = None;
-    for (i, c) in s.char_indices() {
+    s.char_indices().filter(move |&(_, c)| {
         if in_str {
             if escaped {
                 escaped = false;
@@ -667,54 +667,41 @@ fn find_key_start(s: &str) -> Option<usize> {
             } else if c == '"' {
                 in_str = false;
             }
-            continue;
+            false
+        } else if c == '"' {
+            in_str = true;
+            false
+        } else {
+            true
         }
-        match c {
-            '"' => in_str = true,
-            '[' => last = Some(i),
-            _ => {}
-        }
-    }
-    last
+    })
+}
+
+/// The `[` that opens the trailing instance key, outside of strings.
+fn find_key_start(s: &str) -> Option<usize> {
+    unquoted(s)
+        .filter(|(_, c)| *c == '[')
+        .map(|(i, _)| i)
+        .last()
 }
 
 /// Splits an address on the dots outside of `[...]` keys.
 fn split_segments(address: &str) -> Vec<String> {
     let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut in_str = false;
-    let mut escaped = false;
-    let mut depth = 0;
-    for c in address.chars() {
-        if in_str {
-            cur.push(c);
-            if escaped {
-                escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if c == '"' {
-                in_str = false;
-            }
-            continue;
-        }
+    let mut start = 0;
+    let mut depth = 0i32;
+    for (i, c) in unquoted(address) {
         match c {
-            '"' => {
-                in_str = true;
-                cur.push(c);
+            '[' => depth += 1,
+            ']' => depth -= 1,
+            '.' if depth == 0 => {
+                out.push(address[start..i].to_string());
+                start = i + 1;
             }
-            '[' => {
-                depth += 1;
-                cur.push(c);
-            }
-            ']' => {
-                depth -= 1;
-                cur.push(c);
-            }
-            '.' if depth == 0 => out.push(std::mem::take(&mut cur)),
-            _ => cur.push(c),
+            _ => {}
         }
     }
-    out.push(cur);
+    out.push(address[start..].to_string());
     out
 }
 
