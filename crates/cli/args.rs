@@ -31,6 +31,10 @@ pub enum Command {
     Merge(MergeArgs),
     /// List the rules, one line each.
     Rules,
+    /// Send findings to AWS Security Hub (the only command that writes to AWS).
+    #[cfg(feature = "collector")]
+    #[command(subcommand)]
+    Securityhub(SecurityhubCommand),
     /// Print a rule's full documentation.
     Explain {
         /// A rule id such as IB010.
@@ -290,6 +294,69 @@ pub struct ScanArgs {
     /// Also write the collected snapshot here (atomically).
     #[arg(long, value_name = "FILE")]
     pub save_snapshot: Option<PathBuf>,
+    /// After the reports are written, import the findings into AWS Security
+    /// Hub in each finding's own account and region, and archive the ones
+    /// this scan no longer reports (see `ibaudit securityhub import`).
+    #[arg(long)]
+    pub security_hub: bool,
+    /// With --security-hub: read what is in Security Hub and say what would
+    /// be imported and archived, sending nothing.
+    #[arg(long, requires = "security_hub")]
+    pub security_hub_dry_run: bool,
+    #[command(flatten)]
+    pub hub: SecurityHubArgs,
+}
+
+/// How findings reach the accounts other than the caller's.
+#[cfg(feature = "collector")]
+#[derive(Debug, Args)]
+pub struct SecurityHubArgs {
+    /// The role assumed in every account but the caller's to import its
+    /// findings (iam/ibaudit-securityhub-policy.json):
+    /// arn:<partition>:iam::<id>:role/NAME.
+    #[arg(long, value_name = "NAME", default_value = "ibaudit-securityhub", value_parser = parse_role_name)]
+    pub security_hub_role_name: String,
+    /// The external id that role's trust policy asks for.
+    #[arg(long, value_name = "ID", value_parser = parse_external_id)]
+    pub security_hub_external_id: Option<String>,
+}
+
+#[cfg(feature = "collector")]
+#[derive(Debug, Subcommand)]
+pub enum SecurityhubCommand {
+    /// Import a JSON report's findings (`--format json`) into Security Hub,
+    /// each in its own account and region, and archive the ibaudit findings
+    /// there that the report no longer holds, where it assessed them.
+    Import(SecurityhubImportArgs),
+}
+
+#[cfg(feature = "collector")]
+#[derive(Debug, Args)]
+pub struct SecurityhubImportArgs {
+    /// A JSON report (`ibaudit audit|scan --format json`), or `-`.
+    #[arg(value_name = "REPORT.json")]
+    pub report: PathBuf,
+    /// Read what is in Security Hub and print (as JSON, on standard output)
+    /// what would be imported and archived; send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// A named profile from the AWS config files.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// The region for STS (default: the configured one).
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// Send every AWS call to this URL (a local emulator).
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// Account-regions imported at once.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+    #[command(flatten)]
+    pub hub: SecurityHubArgs,
+    /// Print only failures on standard error.
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]

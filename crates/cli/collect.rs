@@ -10,7 +10,7 @@ use ibaudit_collector::{
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::args::{CollectArgs, ScanArgs, ScopeArgs};
-use crate::commands::{audit_and_report, load_config, EXIT_CLEAN, EXIT_INCOMPLETE};
+use crate::commands::{audit_and_keep, load_config, EXIT_CLEAN, EXIT_INCOMPLETE};
 use crate::output::{diag, write_snapshot};
 
 fn scope(args: &ScopeArgs) -> Scope {
@@ -241,7 +241,8 @@ pub fn run_collect(args: CollectArgs) -> Result<u8> {
     })
 }
 
-pub fn run_scan(args: ScanArgs) -> Result<u8> {
+/// The exit code, and the report (for `--security-hub`).
+pub fn run_scan(args: ScanArgs) -> Result<(u8, ibaudit_report::Report)> {
     // A bad config is a usage error: find it before any AWS call.
     let config = load_config(&args.output)?;
     let collected = run_collection(&args.scope, args.output.quiet)?;
@@ -252,5 +253,6 @@ pub fn run_scan(args: ScanArgs) -> Result<u8> {
     if let Some(path) = &args.save_snapshot {
         write_snapshot(&collected.snapshot, Some(path))?;
     }
-    audit_and_report(collected.snapshot, config, &args.output)
+    let (code, report) = audit_and_keep(collected.snapshot, config, &args.output)?;
+    Ok((code, report))
 }

@@ -172,6 +172,16 @@ pub(crate) fn audit_and_report(
     config: Config,
     out: &OutputArgs,
 ) -> Result<u8> {
+    audit_and_keep(snapshot, config, out).map(|(code, _)| code)
+}
+
+/// [`audit_and_report`], keeping the report for a step after the reports
+/// are written (the Security Hub import).
+pub(crate) fn audit_and_keep(
+    snapshot: ibaudit_snapshot::Snapshot,
+    config: Config,
+    out: &OutputArgs,
+) -> Result<(u8, Report)> {
     // Read the baseline before the audit: a bad baseline is a usage error
     // that should not wait for the audit.
     let baseline = match &out.baseline {
@@ -182,13 +192,14 @@ pub(crate) fn audit_and_report(
     let report = audit_verbose(&snapshot, &options, out.verbose);
     let scope = sarif::scope_of(&snapshot);
     drop(snapshot);
-    write_reports(
+    let code = write_reports(
         &report,
         scope,
         out,
         baseline.as_ref(),
         &ReportExtras::default(),
-    )
+    )?;
+    Ok((code, report))
 }
 
 /// What an IaC run adds to the reports.
@@ -324,7 +335,7 @@ pub(crate) fn write_reports(
     })
 }
 
-fn read_bytes(path: &Path) -> Result<Vec<u8>> {
+pub(crate) fn read_bytes(path: &Path) -> Result<Vec<u8>> {
     if path == Path::new("-") {
         let mut bytes = Vec::new();
         std::io::stdin().read_to_end(&mut bytes)?;

@@ -556,6 +556,8 @@ pub fn run_iac(args: IacArgs) -> Result<u8> {
         accounts: vec![account.clone()],
         findings,
         notes,
+        // Nothing deployed was assessed: no absence here means "fixed".
+        scope: None,
     };
     write_reports(
         &report,

@@ -6,6 +6,8 @@ mod collect;
 mod commands;
 mod iac;
 mod output;
+#[cfg(feature = "collector")]
+mod securityhub;
 
 use std::process::ExitCode;
 
@@ -43,11 +45,30 @@ fn run(cli: args::Cli) -> anyhow::Result<u8> {
         #[cfg(feature = "collector")]
         Command::Collect(args) => collect::run_collect(args),
         #[cfg(feature = "collector")]
-        Command::Scan(args) => collect::run_scan(args),
+        Command::Scan(args) => {
+            let hub = args.security_hub.then(|| securityhub::ScanImport {
+                dry_run: args.security_hub_dry_run,
+                role_name: args.hub.security_hub_role_name.clone(),
+                external_id: args.hub.security_hub_external_id.clone(),
+                profile: args.scope.profile.clone(),
+                endpoint_url: args.scope.endpoint_url.clone(),
+                region: args.scope.regions.first().cloned(),
+                quiet: args.output.quiet,
+            });
+            let (code, report) = collect::run_scan(args)?;
+            match hub {
+                Some(hub) => securityhub::after_scan(&report, &hub, code),
+                None => Ok(code),
+            }
+        }
         Command::Audit(args) => commands::run_audit(args),
         Command::Iac(args) => iac::run_iac(args),
         Command::Diff(args) => commands::run_diff(args),
         Command::Merge(args) => commands::run_merge(args),
+        #[cfg(feature = "collector")]
+        Command::Securityhub(args::SecurityhubCommand::Import(args)) => {
+            securityhub::run_import(args)
+        }
         Command::Rules => commands::run_rules(),
         Command::Explain { rule } => commands::run_explain(&rule),
     }

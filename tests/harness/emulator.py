@@ -94,6 +94,15 @@ def error_body(service, code, message):
     return (json.dumps({"message": message}), "application/json", {"x-amzn-ErrorType": code})
 
 
+# Security Hub's operations by method and path, from its service model.
+SECURITYHUB_PATHS = {
+    ("POST", "/findings/import"): "BatchImportFindings",
+    ("POST", "/findings"): "GetFindings",
+    ("POST", "/accounts"): "EnableSecurityHub",
+    ("GET", "/accounts"): "DescribeHub",
+}
+
+
 def make_handler(emu):
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -117,6 +126,15 @@ def make_handler(emu):
             if self.path.startswith("/_emulator/times"):
                 with emu.lock:
                     return self.reply(200, json.dumps(emu.times), "application/json")
+            if self.path.startswith("/_emulator/faults"):
+                # A test changes the faults mid-run: POST adds one (a JSON
+                # object as in Emulator.faults), DELETE clears them all.
+                with emu.lock:
+                    if self.command == "DELETE":
+                        emu.faults.clear()
+                    else:
+                        emu.faults.insert(0, json.loads(body))
+                return self.reply(200, "{}", "application/json")
             if self.path.startswith("/_emulator/counts"):
                 with emu.lock:
                     counts = [{"service": k[0], "region": k[1], "action": k[2], "count": v} for k, v in emu.counts.items()]
@@ -130,6 +148,11 @@ def make_handler(emu):
                 action = form["Action"][0]
             elif target:
                 action = target.split(".")[-1]
+            elif service == "securityhub":
+                # REST JSON: the operation is the method and path (the
+                # service model's http.requestUri).
+                action = SECURITYHUB_PATHS.get((self.command, urllib.parse.urlparse(self.path).path.rstrip("/")),
+                                               self.path)
             else:
                 action = urllib.parse.urlparse(self.path).path.strip("/").split("/")[0]
             emu.count((service, region, action))

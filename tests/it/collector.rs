@@ -75,23 +75,39 @@ impl Emulator {
             .to_string()
     }
 
-    /// Requests the emulator saw, by (service, region, action).
-    pub(crate) fn counts(&self) -> Vec<(String, String, String, u64)> {
+    /// One request to the emulator's control endpoint; the reply's body.
+    fn control(&self, method: &str, path: &str, body: &str) -> String {
         use std::io::{Read, Write};
         let addr = self.endpoint.trim_start_matches("http://");
         let mut stream = std::net::TcpStream::connect(addr).unwrap();
         write!(
             stream,
-            "GET /_emulator/counts HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+            "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
         )
         .unwrap();
         let mut response = String::new();
         stream.read_to_string(&mut response).unwrap();
-        let body = response
+        response
             .split_once("\r\n\r\n")
-            .map(|(_, b)| b)
-            .unwrap_or("");
-        let v: Value = serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {response}"));
+            .map(|(_, b)| b.to_string())
+            .unwrap_or_default()
+    }
+
+    /// Adds a fault from now on (the shape of `Emulator.faults` in emulator.py).
+    pub(crate) fn add_fault(&self, fault: Value) {
+        self.control("POST", "/_emulator/faults", &fault.to_string());
+    }
+
+    /// Clears every fault.
+    pub(crate) fn clear_faults(&self) {
+        self.control("DELETE", "/_emulator/faults", "");
+    }
+
+    /// Requests the emulator saw, by (service, region, action).
+    pub(crate) fn counts(&self) -> Vec<(String, String, String, u64)> {
+        let body = self.control("GET", "/_emulator/counts", "");
+        let v: Value = serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}: {body}"));
         v.as_array()
             .unwrap()
             .iter()

@@ -37,3 +37,6 @@ mod org;
 mod org_live;
 mod rule_fixtures;
 mod sarif;
+// The Security Hub import against moto's Security Hub.
+#[cfg(feature = "collector")]
+mod securityhub;

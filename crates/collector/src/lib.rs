@@ -36,7 +36,7 @@ use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
 pub use calls::{CallCount, CallLog};
-pub use org::AccountScope;
+pub use org::{assumed_role, AccountScope};
 
 /// The IAM actions the collector may call, from the one operation list
 /// ([`ApiCall::ALL`]); the SDK interceptor refuses any other operation.
@@ -418,7 +418,11 @@ fn source_chain(err: &dyn std::error::Error) -> String {
     }
 }
 
-async fn sdk_config(scope: &Scope) -> SdkConfig {
+/// The SDK configuration of a run: the standard credential chain (or
+/// `profile`), adaptive retries up to `max_attempts`, connect and attempt
+/// timeouts, and `endpoint_url` when set. Shared with the Security Hub
+/// import so that both find credentials and regions alike.
+pub async fn sdk_config(scope: &Scope) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .retry_config(RetryConfig::adaptive().with_max_attempts(scope.max_attempts.max(1)))
         .timeout_config(

@@ -247,6 +247,24 @@ impl ProvideCredentials for RoleCredentials {
     }
 }
 
+/// Credentials of `role_arn`, assumed with `sts` on first use and again
+/// shortly before they expire: what the collector uses for each member
+/// account, for another caller (the Security Hub import) to use the same way.
+pub fn assumed_role(
+    sts: aws_sdk_sts::Client,
+    role_arn: String,
+    external_id: Option<String>,
+    session_name: String,
+) -> SharedCredentialsProvider {
+    SharedCredentialsProvider::new(RoleCredentials {
+        sts,
+        role_arn,
+        external_id,
+        session_name,
+        current: Mutex::new(None),
+    })
+}
+
 /// Reads every account in scope; `caller` and `partition` come from
 /// GetCallerIdentity with the caller's own credentials.
 pub(crate) async fn collect(

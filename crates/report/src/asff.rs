@@ -41,6 +41,10 @@ use crate::{Report, INFORMATION_URI, TOOL_NAME, TOOL_VERSION};
 
 pub const SCHEMA_VERSION: &str = "2018-10-08";
 
+/// The finding type, under the ASFF namespace `Software and Configuration
+/// Checks`.
+pub const TYPE: &str = "Software and Configuration Checks/AWS Security Best Practices";
+
 /// The ASFF documentation's limits, in characters.
 pub const MAX_TITLE: usize = 256;
 pub const MAX_DESCRIPTION: usize = 1024;
@@ -285,7 +289,8 @@ fn field(map: &mut Map<String, Value>, key: &str, value: &str, max: usize) {
     map.insert(clean(key, MAX_FIELD_KEY), Value::String(clean(value, max)));
 }
 
-fn finding(f: &Finding, opts: &Options, now: &str) -> Value {
+/// One finding's ASFF document; `now` is RFC 3339 ([`rfc3339`]).
+pub fn finding(f: &Finding, opts: &Options, now: &str) -> Value {
     let region = report_region(f, &opts.scope);
     let account = report_account(f, &opts.scope);
     let part = partition(&region);
@@ -351,12 +356,24 @@ fn finding(f: &Finding, opts: &Options, now: &str) -> Value {
         "GeneratorId": clean(&format!("{TOOL_NAME}/{}", f.rule), MAX_STRING),
         "AwsAccountId": account,
         "Region": region,
-        "Types": ["Software and Configuration Checks/AWS Security Best Practices"],
-        // Now, each time. Keeping the first scan's `CreatedAt` needs the
-        // previous findings (a baseline): a later step.
+        "Types": [TYPE],
+        // Now: the Security Hub import replaces it with the `CreatedAt` the
+        // hub already has for the same `Id`, so that it stays the first
+        // time the finding was seen.
         "CreatedAt": now,
         "UpdatedAt": now,
         "Severity": { "Label": severity_label(f.severity) },
+        // "Finding providers also should not use BatchImportFindings to
+        // update ... Severity, Types. Instead, finding providers use
+        // FindingProviderFields" (BatchImportFindings API reference): the
+        // top-level fields set a new finding, these keep it current.
+        "FindingProviderFields": {
+            "Severity": {
+                "Label": severity_label(f.severity),
+                "Original": f.severity.as_str(),
+            },
+            "Types": [TYPE],
+        },
         "Title": clean(&rule_title(f), MAX_TITLE),
         "Description": clean(&f.message, MAX_DESCRIPTION),
         "Remediation": {
@@ -468,6 +485,7 @@ mod tests {
             accounts: vec![],
             findings: vec![f],
             notes: vec![],
+            scope: None,
         };
         let opts = Options {
             scope,

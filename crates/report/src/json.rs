@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::{Report, Summary, TOOL_NAME, TOOL_VERSION};
 
@@ -14,6 +14,10 @@ struct ReportV1<'a> {
     snapshot: SnapshotV1<'a>,
     findings: Vec<FindingV1<'a>>,
     summary: SummaryV1,
+    /// Every account and region assessed, with what in each was not: a
+    /// region with no finding is listed too. Absent for IaC input.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scope: Option<&'a ibaudit_rules::AssessedScope>,
 }
 
 #[derive(Serialize)]
@@ -32,7 +36,11 @@ struct SnapshotV1<'a> {
 struct FindingV1<'a> {
     rule: &'a str,
     name: &'a str,
+    /// The rule's outcome (`no-private-dns`): with the rule, what was found.
+    outcome: &'a str,
     severity: &'a str,
+    /// The finding says something was not assessed, not that it is wrong.
+    not_assessed: bool,
     account_id: &'a str,
     /// The account's name in AWS Organizations, where the snapshot has it.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -47,6 +55,9 @@ struct FindingV1<'a> {
     resource_name: Option<&'a str>,
     message: &'a str,
     fingerprint: &'a str,
+    /// What tells several findings of one rule on one resource apart.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    key: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     suppressed: Option<&'a ibaudit_rules::Suppressed>,
     /// Where an IaC resource is declared.
@@ -84,7 +95,9 @@ pub fn render(report: &Report) -> String {
             .map(|f| FindingV1 {
                 rule: f.rule,
                 name: f.name,
+                outcome: f.outcome,
                 severity: f.severity.as_str(),
+                not_assessed: f.not_assessed,
                 account_id: &f.account_id,
                 account_name: f.account_name.as_deref(),
                 region: &f.region,
@@ -94,6 +107,7 @@ pub fn render(report: &Report) -> String {
                 resource_name: f.resource_name.as_deref(),
                 message: &f.message,
                 fingerprint: &f.fingerprint,
+                key: f.key.as_deref(),
                 suppressed: f.suppressed.as_ref(),
                 location: f.location.as_ref(),
                 introduced: f.introduced,
@@ -109,8 +123,167 @@ pub fn render(report: &Report) -> String {
             not_assessed: summary.not_assessed,
             suppressed: summary.suppressed,
         },
+        scope: report.scope.as_ref(),
     };
     let mut out = serde_json::to_string_pretty(&doc).expect("the report serialises");
     out.push('\n');
     out
+}
+
+#[derive(Deserialize)]
+struct ReadReport {
+    ibaudit_report: u32,
+    snapshot: ReadSnapshot,
+    findings: Vec<ReadFinding>,
+    #[serde(default)]
+    scope: Option<ibaudit_rules::AssessedScope>,
+}
+
+#[derive(Deserialize)]
+struct ReadSnapshot {
+    collected_at: String,
+    accounts: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct ReadFinding {
+    rule: String,
+    #[serde(default)]
+    outcome: Option<String>,
+    account_id: String,
+    #[serde(default)]
+    account_name: Option<String>,
+    region: String,
+    resource_type: String,
+    resource_id: String,
+    #[serde(default)]
+    resource_arn: Option<String>,
+    #[serde(default)]
+    resource_name: Option<String>,
+    message: String,
+    fingerprint: String,
+    #[serde(default)]
+    key: Option<String>,
+    #[serde(default)]
+    suppressed: Option<ReadSuppressed>,
+    #[serde(default)]
+    location: Option<serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+struct ReadSuppressed {
+    reason: String,
+    #[serde(default)]
+    expires: Option<String>,
+}
+
+/// Why a JSON report cannot be read back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadError {
+    /// The JSON path (`findings[3].rule`), or empty for the whole document.
+    pub path: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.path.is_empty() {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "{} at {}", self.message, self.path)
+        }
+    }
+}
+
+/// A JSON report (version 1) read back into the report it was rendered
+/// from, for a later step (the Security Hub import). Rules, outcomes and
+/// resource types are looked up in this ibaudit's registry: a report of
+/// another version's rules is refused with the path of what is unknown.
+pub fn read(bytes: &[u8]) -> Result<Report, ReadError> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    let doc: ReadReport = serde_path_to_error::deserialize(de).map_err(|e| ReadError {
+        path: e.path().to_string(),
+        message: e.into_inner().to_string(),
+    })?;
+    if doc.ibaudit_report != 1 {
+        return Err(ReadError {
+            path: "ibaudit_report".into(),
+            message: format!(
+                "report version {} is not supported (this ibaudit reads version 1)",
+                doc.ibaudit_report
+            ),
+        });
+    }
+    let mut findings = Vec::with_capacity(doc.findings.len());
+    for (i, f) in doc.findings.into_iter().enumerate() {
+        let at = |field: &str| format!("findings[{i}].{field}");
+        let meta = ibaudit_rules::rule_by_id(&f.rule)
+            .map(|r| r.meta())
+            .ok_or_else(|| ReadError {
+                path: at("rule"),
+                message: format!("unknown rule {:?}", crate::inert::inert(&f.rule)),
+            })?;
+        let outcome = match &f.outcome {
+            Some(o) => meta.outcome(o).ok_or_else(|| ReadError {
+                path: at("outcome"),
+                message: format!(
+                    "rule {} has no outcome {:?}",
+                    meta.id,
+                    crate::inert::inert(o)
+                ),
+            })?,
+            None => {
+                return Err(ReadError {
+                    path: at("outcome"),
+                    message: "missing field `outcome` (a report written before this ibaudit version: audit the snapshot again)".into(),
+                })
+            }
+        };
+        let resource_type = ibaudit_rules::ResourceKind::from_type_name(&f.resource_type)
+            .map(|k| k.type_name())
+            .ok_or_else(|| ReadError {
+                path: at("resource_type"),
+                message: format!(
+                    "unknown resource type {:?}",
+                    crate::inert::inert(&f.resource_type)
+                ),
+            })?;
+        if f.location.is_some() {
+            return Err(ReadError {
+                path: at("location"),
+                message: "a finding of infrastructure as code (`ibaudit iac`) describes no deployed resource".into(),
+            });
+        }
+        let not_assessed = meta.id == "IB900";
+        findings.push(ibaudit_rules::Finding {
+            rule: meta.id,
+            name: meta.name,
+            outcome: outcome.id,
+            severity: outcome.severity,
+            account_id: f.account_id,
+            account_name: f.account_name,
+            region: f.region,
+            resource_type,
+            resource_id: f.resource_id,
+            resource_arn: f.resource_arn,
+            resource_name: f.resource_name,
+            message: f.message,
+            fingerprint: f.fingerprint,
+            suppressed: f.suppressed.map(|s| ibaudit_rules::Suppressed {
+                reason: s.reason,
+                expires: s.expires,
+            }),
+            not_assessed,
+            key: f.key,
+            location: None,
+            introduced: None,
+        });
+    }
+    Ok(Report {
+        collected_at: doc.snapshot.collected_at,
+        accounts: doc.snapshot.accounts,
+        findings,
+        notes: Vec::new(),
+        scope: doc.scope,
+    })
 }

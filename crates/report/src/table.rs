@@ -206,6 +206,7 @@ mod tests {
             accounts: vec!["111122223333".into(), "444455556666".into()],
             findings: vec![f("111122223333"), f("444455556666")],
             notes: Vec::new(),
+            scope: None,
         }
     }
 

@@ -6,9 +6,11 @@ use crate::config::Config;
 use crate::context::{AccountCtx, RegionCtx};
 use crate::date::Date;
 use crate::finding::{Finding, ResourceKind, Severity};
+use crate::missing::Missing;
 use crate::registry::registry;
 use crate::rule::{Raw, RuleMeta, Sink};
 use crate::rules::not_assessed;
+use crate::scope::{AssessedScope, Gap};
 
 /// What the audit needs besides the snapshot.
 #[derive(Debug, Clone)]
@@ -30,6 +32,9 @@ pub struct Report {
     pub findings: Vec<Finding>,
     /// Things the user should know that are not findings (expired suppressions).
     pub notes: Vec<String>,
+    /// What was assessed: every account and region read, and its gaps.
+    /// `None` for a report not made from a snapshot of accounts (IaC).
+    pub scope: Option<AssessedScope>,
 }
 
 /// How the run ended, as the exit code tells it.
@@ -191,10 +196,11 @@ pub fn audit(snapshot: &Snapshot, options: &AuditOptions) -> Report {
         &options.environments
     };
     let mut findings = Vec::new();
-    for account in &snapshot.accounts {
+    let mut scope = AssessedScope::of(snapshot);
+    for (account, account_scope) in snapshot.accounts.iter().zip(scope.accounts.iter_mut()) {
         findings.extend(account_not_assessed(account));
         let account_ctx = AccountCtx::new(account);
-        for region in &account.regions {
+        for (region, region_scope) in account.regions.iter().zip(account_scope.regions.iter_mut()) {
             let mut ctx = RegionCtx::new(&account_ctx, region, environments);
             // The snapshot's organization block, else the configuration.
             ctx.organization_id = snapshot
@@ -214,6 +220,7 @@ pub fn audit(snapshot: &Snapshot, options: &AuditOptions) -> Report {
                 blocked.extend(missing.into_iter().map(|m| (meta.id, m)));
                 raw.extend(reported.into_iter().map(|f| (meta, f)));
             }
+            region_scope.not_assessed = gaps(region, &blocked);
             let na = &not_assessed::META;
             raw.extend(
                 not_assessed::findings(region, blocked)
@@ -272,7 +279,58 @@ pub fn audit(snapshot: &Snapshot, options: &AuditOptions) -> Report {
             .collect(),
         findings,
         notes,
+        scope: Some(scope),
     }
+}
+
+/// The gaps of one region: each (operation, resource) a rule needed and did
+/// not get, with the rules it blocked, then each recorded failure no rule
+/// read (blocking none).
+fn gaps(
+    region: &ibaudit_snapshot::RegionSnapshot,
+    blocked: &[(&'static str, Missing)],
+) -> Vec<Gap> {
+    let mut out: Vec<Gap> = Vec::new();
+    for (rule, m) in blocked {
+        let op = m.operation.name();
+        match out
+            .iter_mut()
+            .find(|g| g.operation == op && g.resource == m.resource)
+        {
+            Some(g) => {
+                if g.code.is_none() {
+                    g.code.clone_from(&m.code);
+                }
+                if !g.rules.iter().any(|r| r == rule) {
+                    g.rules.push(rule.to_string());
+                }
+            }
+            None => out.push(Gap {
+                operation: op.to_string(),
+                resource: m.resource.clone(),
+                code: m.code.clone(),
+                rules: vec![rule.to_string()],
+            }),
+        }
+    }
+    for e in &region.errors {
+        if !out
+            .iter()
+            .any(|g| g.operation == e.operation && g.resource == e.resource)
+        {
+            out.push(Gap {
+                operation: e.operation.clone(),
+                resource: e.resource.clone(),
+                code: Some(e.code.clone()),
+                rules: Vec::new(),
+            });
+        }
+    }
+    for g in &mut out {
+        g.rules.sort_unstable();
+    }
+    out.sort_by(|a, b| (&a.operation, &a.resource).cmp(&(&b.operation, &b.resource)));
+    out
 }
 
 /// The `Name` tag of the endpoint, VPC, subnet or security group a finding

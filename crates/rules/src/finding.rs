@@ -71,6 +71,24 @@ pub enum ResourceKind {
 }
 
 impl ResourceKind {
+    pub const ALL: [ResourceKind; 8] = [
+        ResourceKind::VpcEndpoint,
+        ResourceKind::Vpc,
+        ResourceKind::Subnet,
+        ResourceKind::SecurityGroup,
+        ResourceKind::InfrastructureConfiguration,
+        ResourceKind::Trail,
+        ResourceKind::Region,
+        ResourceKind::Account,
+    ];
+
+    /// The kind whose [`ResourceKind::type_name`] is `name`.
+    pub fn from_type_name(name: &str) -> Option<ResourceKind> {
+        ResourceKind::ALL
+            .into_iter()
+            .find(|k| k.type_name() == name)
+    }
+
     pub fn type_name(self) -> &'static str {
         match self {
             ResourceKind::VpcEndpoint => "AWS::EC2::VPCEndpoint",

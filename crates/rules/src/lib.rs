@@ -19,6 +19,7 @@ mod registry;
 mod requests;
 mod rule;
 mod rules;
+pub mod scope;
 mod suppress;
 
 pub use audit::{audit, fingerprint, sort_and_dedup, AuditOptions, Outcome, Report};
@@ -31,3 +32,4 @@ pub use finding::{
 pub use missing::{Missing, Partial};
 pub use registry::{registry, rule_by_id};
 pub use rule::{Rule, RuleMeta, RuleOutcome, Sink};
+pub use scope::AssessedScope;
