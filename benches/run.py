@@ -54,12 +54,26 @@ def main():
         sys.exit("jq is not installed (the baseline): apt-get install jq")
     jq_time, jq_rss = best([jq, "empty", a.snapshot], a.runs, {0})
     print(f"jq empty (parse only):        {jq_time:7.3f} s   peak {jq_rss / 1e6:8.1f} MB")
-    for fmt in ["json", "sarif", "table"]:
+    times = {}
+    for fmt in ["json", "sarif", "table", "html"]:
         t, rss = best([a.ibaudit, "audit", a.snapshot, "--format", fmt, "--fail-on", "none"], a.runs, {0, 3})
+        times[fmt] = t
         print(
             f"ibaudit audit --format {fmt:<6} {t:7.3f} s   peak {rss / 1e6:8.1f} MB"
             f"   time {t / jq_time:5.2f}x jq   memory {rss / size:4.2f}x file"
         )
+    # The HTML page: its size (bounded: crates/report/src/html.rs caps the
+    # findings and drawings it holds) and its cost over the JSON report.
+    page = subprocess.run(
+        [a.ibaudit, "audit", a.snapshot, "--format", "html", "--fail-on", "none"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+    ).stdout
+    drawings = page.count(b'<svg class="vpc-diagram"')
+    print(
+        f"html page: {len(page) / 1e6:.2f} MB ({len(page) / size:.4f}x the snapshot),"
+        f" {drawings} VPC drawings;"
+        f" rendering it costs {times['html'] / times['json']:.2f}x the JSON report"
+    )
     if not a.hostile:
         return
     # Peak memory as GNU time reports it: a child forked from this Python

@@ -453,13 +453,15 @@ pub enum Format {
     Ocsf,
     /// OCSF 1.5.0 Compliance Finding events, one per line.
     OcsfJsonl,
+    /// One self-contained HTML page: summary, findings, each VPC's path drawn.
+    Html,
 }
 
 fn parse_output(s: &str) -> Result<(Format, PathBuf), String> {
     format_and_file(
         s,
         "sarif=ibaudit.sarif",
-        "a format: table, json, sarif, markdown, asff, ocsf or ocsf-jsonl",
+        "a format: table, json, sarif, markdown, asff, ocsf, ocsf-jsonl or html",
     )
 }
 

@@ -249,6 +249,7 @@ pub(crate) fn write_reports(
             Format::Asff => asff::render(report, &finding_options),
             Format::Ocsf => ocsf::render(report, &finding_options),
             Format::OcsfJsonl => ocsf::render_lines(report, &finding_options),
+            Format::Html => ibaudit_report::html::render(report),
             Format::Markdown => markdown::render(
                 report,
                 &markdown::Options {

@@ -210,6 +210,27 @@ fn subject(f: &Finding) -> &str {
 }
 
 /// A finding of an audited variant, placed at its declaration.
+/// A drawing of the change names each resource by its address or logical
+/// id, which is what its reviewer knows.
+fn label_network(
+    mut n: ibaudit_rules::network::Network,
+    built: &Built,
+) -> ibaudit_rules::network::Network {
+    let label = |id: &str, name: &mut Option<String>| {
+        if let Some(o) = built.origins.get(id) {
+            *name = Some(o.key.clone());
+        }
+    };
+    label(&n.vpc_id.clone(), &mut n.vpc_name);
+    for s in &mut n.subnets {
+        label(&s.id, &mut s.name);
+    }
+    for e in &mut n.endpoints {
+        label(&e.id, &mut e.name);
+    }
+    n
+}
+
 fn place(f: &mut Finding, built: &Built, has_base: bool) {
     let id = subject(f).to_string();
     let Some(origin) = built.origins.get(&id) else {
@@ -469,9 +490,16 @@ pub fn run_iac(args: IacArgs) -> Result<u8> {
     // made generic) -> the finding and the regions it holds in.
     let mut grouped: Grouped = BTreeMap::new();
     let mut notes = Vec::new();
+    let mut networks: Vec<ibaudit_rules::network::Network> = Vec::new();
     let mut scope: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for v in &built.variants {
-        let report = audit(&v.snapshot, &options);
+        let mut report = audit(&v.snapshot, &options);
+        // One drawing per VPC: the first region and variant that has it.
+        for n in std::mem::take(&mut report.networks) {
+            if !networks.iter().any(|m| m.vpc_id == n.vpc_id) {
+                networks.push(label_network(n, &built));
+            }
+        }
         notes.extend(report.notes.iter().cloned());
         for (a, r) in ibaudit_report::sarif::scope_of(&v.snapshot) {
             scope.entry(a).or_default().extend(r);
@@ -558,6 +586,7 @@ pub fn run_iac(args: IacArgs) -> Result<u8> {
         notes,
         // Nothing deployed was assessed: no absence here means "fixed".
         scope: None,
+        networks,
     };
     write_reports(
         &report,

@@ -6,6 +6,7 @@ mod common;
 
 mod catalog;
 mod cli;
+mod diagrams;
 // The collector's tests run the live `scan`/`collect` against an AWS API
 // emulator, so they need the binary built with the collector.
 #[cfg(feature = "collector")]

@@ -486,6 +486,7 @@ mod tests {
             findings: vec![f],
             notes: vec![],
             scope: None,
+            networks: Vec::new(),
         };
         let opts = Options {
             scope,

@@ -285,5 +285,6 @@ pub fn read(bytes: &[u8]) -> Result<Report, ReadError> {
         findings,
         notes: Vec::new(),
         scope: doc.scope,
+        networks: Vec::new(),
     })
 }

@@ -6,10 +6,14 @@
 
 pub mod asff;
 pub mod diff;
+pub mod html;
 pub mod json;
 pub mod markdown;
+pub mod mermaid;
 pub mod ocsf;
+pub mod paths;
 pub mod sarif;
+pub mod svg;
 pub mod table;
 
 pub use ibaudit_rules::Report;

@@ -218,6 +218,7 @@ fn render_kept(report: &Report, kept: &[&Finding], opts: &Options, note: Option<
         out.push_str(&format!("> [!NOTE]\n> {note}\n\n"));
     }
     change_section(kept, opts, &mut out);
+    paths_section(report, &mut out);
     let mut groups: BTreeMap<(&str, &str), Vec<&Finding>> = BTreeMap::new();
     for f in kept {
         groups
@@ -261,6 +262,45 @@ fn render_kept(report: &Report, kept: &[&Finding], opts: &Options, note: Option<
         ));
     }
     out
+}
+
+/// At most this many flowcharts, and this many bytes of them: the rest of
+/// the 1 MiB is the findings'.
+pub const MAX_DIAGRAMS: usize = 10;
+pub const MAX_DIAGRAM_BYTES: usize = 256 * 1024;
+
+/// The path of each VPC with findings, as Mermaid flowcharts.
+fn paths_section(report: &Report, out: &mut String) {
+    let views: Vec<_> = crate::paths::views(report)
+        .into_iter()
+        .filter(|v| v.worst().is_some())
+        .collect();
+    if views.is_empty() {
+        return;
+    }
+    out.push_str("### Paths\n\n");
+    let mut bytes = 0;
+    let mut drawn = 0;
+    for v in &views {
+        let chart = crate::mermaid::flowchart(v);
+        if drawn == MAX_DIAGRAMS || bytes + chart.len() > MAX_DIAGRAM_BYTES {
+            break;
+        }
+        bytes += chart.len();
+        drawn += 1;
+        out.push_str(&format!(
+            "#### Path of {} in {} {}\n\n```mermaid\n{chart}```\n\n",
+            code(&v.net.vpc_id),
+            code(&v.net.account_id),
+            code(&v.net.region),
+        ));
+    }
+    if drawn < views.len() {
+        out.push_str(&format!(
+            "{} more VPC(s) with findings are not drawn here (at most {MAX_DIAGRAMS} diagrams); the HTML report (`--format html`) draws them.\n\n",
+            views.len() - drawn
+        ));
+    }
 }
 
 /// The report as markdown of at most `opts.max_bytes` bytes.

@@ -207,6 +207,7 @@ mod tests {
             findings: vec![f("111122223333"), f("444455556666")],
             notes: Vec::new(),
             scope: None,
+            networks: Vec::new(),
         }
     }
 

@@ -35,6 +35,9 @@ pub struct Report {
     /// What was assessed: every account and region read, and its gaps.
     /// `None` for a report not made from a snapshot of accounts (IaC).
     pub scope: Option<AssessedScope>,
+    /// Each VPC Image Builder uses, as a build sees it: what the HTML
+    /// report and the Mermaid diagrams draw. Not part of the JSON report.
+    pub networks: Vec<crate::network::Network>,
 }
 
 /// How the run ended, as the exit code tells it.
@@ -196,6 +199,7 @@ pub fn audit(snapshot: &Snapshot, options: &AuditOptions) -> Report {
         &options.environments
     };
     let mut findings = Vec::new();
+    let mut networks = Vec::new();
     let mut scope = AssessedScope::of(snapshot);
     for (account, account_scope) in snapshot.accounts.iter().zip(scope.accounts.iter_mut()) {
         findings.extend(account_not_assessed(account));
@@ -208,6 +212,7 @@ pub fn audit(snapshot: &Snapshot, options: &AuditOptions) -> Report {
                 .as_ref()
                 .map(|o| o.id.as_str())
                 .or(options.config.organization_id.as_deref());
+            networks.extend(crate::network::Network::of_region(&ctx));
             let mut blocked = Vec::new();
             let mut raw: Vec<(&'static RuleMeta, Raw)> = Vec::new();
             for rule in registry() {
@@ -280,6 +285,7 @@ pub fn audit(snapshot: &Snapshot, options: &AuditOptions) -> Report {
         findings,
         notes,
         scope: Some(scope),
+        networks,
     }
 }
 

@@ -15,6 +15,7 @@ mod date;
 mod doc;
 mod finding;
 mod missing;
+pub mod network;
 mod registry;
 mod requests;
 mod rule;

@@ -18,6 +18,19 @@ pub struct Missing {
 }
 
 impl Missing {
+    /// One line for a reader: the operation, its resource, and how it failed
+    /// (`DescribeVpcAttribute for vpc-1 failed (AccessDenied)`).
+    pub fn describe(&self) -> String {
+        let what = match &self.resource {
+            Some(r) => format!("{} for {r}", self.operation),
+            None => self.operation.to_string(),
+        };
+        match &self.code {
+            Some(code) => format!("{what} failed ({code})"),
+            None => format!("{what} was not collected"),
+        }
+    }
+
     /// The call was not made (its response is absent from the snapshot).
     pub fn not_collected(operation: Operation, resource: Option<&str>) -> Missing {
         Missing {
