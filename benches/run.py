@@ -74,6 +74,25 @@ def main():
         f" {drawings} VPC drawings;"
         f" rendering it costs {times['html'] / times['json']:.2f}x the JSON report"
     )
+    # The page in Chromium (when `make browser` installed the harness): the
+    # time to its load event, and whether it errs.
+    harness = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "harness", "chromium")
+    if shutil.which("node") and os.path.isdir(os.path.join(harness, "node_modules")):
+        import json
+        import tempfile
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "page.html")
+            with open(path, "wb") as f:
+                f.write(page)
+            p = subprocess.run(["node", os.path.join(harness, "check_html.mjs"), path, tmp, "--filter", "IB0"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            if p.returncode == 0:
+                got = json.loads(p.stdout)
+                errors = len(got["console_errors"]) + len(got["page_errors"])
+                print(
+                    f"html page in Chromium: load {got['load_ms']} ms, {got['data_findings']} findings,"
+                    f" {len(got['rows'])} rows a page, {errors} errors"
+                )
     if not a.hostile:
         return
     # Peak memory as GNU time reports it: a child forked from this Python

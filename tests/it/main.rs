@@ -4,6 +4,7 @@
 
 mod common;
 
+mod browser;
 mod catalog;
 mod cli;
 mod diagrams;

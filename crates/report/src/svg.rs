@@ -442,6 +442,8 @@ fn layout<'a>(v: &View<'a>) -> Layout<'a> {
                 "endpoint policy: cannot prove"
             } else if v.blocked(b.rule) {
                 "endpoint policy: not assessed"
+            } else if v.findings.iter().any(|f| f.rule == "IB012") {
+                "not reached from a build subnet (IB012)"
             } else if s3_custom {
                 "endpoint policy allows it"
             } else {
