@@ -34,6 +34,8 @@ mod malformed;
 mod memory;
 mod no_silent_pass;
 mod org;
+#[cfg(target_os = "linux")]
+mod tty;
 // Organization scans against the emulator: many accounts, shards, refusals.
 #[cfg(feature = "collector")]
 mod org_live;

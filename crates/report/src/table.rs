@@ -114,7 +114,9 @@ pub fn render(report: &Report, style: Style) -> String {
         } else {
             table.load_style(ASCII_FULL).force_no_tty();
         }
-        if !style.terminal || table.width().is_none() {
+        // A terminal that reports no width, or one too narrow for a
+        // table (a pseudo-terminal of 0 columns), gets the fixed width.
+        if !style.terminal || table.width().is_none_or(|w| w < 40) {
             table.set_width(style.width);
         }
         if style.color {
