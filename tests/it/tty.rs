@@ -65,7 +65,7 @@ fn raw_controls(out: &[u8]) -> Vec<String> {
                 let sgr = rest.starts_with('[')
                     && rest[1..]
                         .find(|c: char| !(c.is_ascii_digit() || c == ';'))
-                        .is_some_and(|end| rest[1..].as_bytes()[end] == b'm');
+                        .is_some_and(|end| rest.as_bytes()[1..][end] == b'm');
                 if !sgr {
                     found.push(format!("ESC at {i}: {rest:?}"));
                 }
