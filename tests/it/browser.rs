@@ -154,6 +154,15 @@ fn the_demo_page_works_in_chromium() {
     assert_eq!(rows.len(), 1, "{clicked}");
     assert_eq!(rows[0]["fingerprint"], clicked["fingerprint"]);
 
+    // A row's rule opens its page, in the page: what it checks, how to fix.
+    let rule = &page["rule_page"];
+    assert_eq!(rule["open"], true, "{rule}");
+    let text = rule["text"].as_str().unwrap();
+    assert!(
+        text.contains("What it checks") && text.contains("How to fix"),
+        "{text}"
+    );
+
     for shot in ["summary.png", "diagram.png", "filtered.png"] {
         let png = std::fs::read(shots.join(shot)).unwrap();
         assert!(png.starts_with(b"\x89PNG") && png.len() > 10_000, "{shot}");
@@ -228,4 +237,32 @@ fn the_demo_flowcharts_render_with_mermaid() {
     check_mermaid(&rendered);
     // The four VPCs with findings; the clean one is not drawn in markdown.
     assert_eq!(rendered["blocks"].as_array().unwrap().len(), 4);
+}
+
+/// The page of an `ibaudit iac` run: locations instead of ARNs, and the
+/// drawings name resources by their logical ids.
+#[test]
+fn the_iac_page_works_in_chromium() {
+    let dir = tempfile::tempdir().unwrap();
+    let html = dir.path().join("iac.html");
+    let template = fixture("iac/cfn/broken.yaml");
+    assert!(template.exists(), "{}", template.display());
+    let o = ibaudit(&[
+        "iac",
+        template.to_str().unwrap(),
+        "--region",
+        "eu-west-1",
+        "--fail-on",
+        "none",
+        "--format",
+        "html",
+        "-o",
+        html.to_str().unwrap(),
+    ]);
+    assert!(matches!(code(&o), 0 | 3), "{}", stderr(&o));
+    let page = node("check_html.mjs", &[&html, &dir.path().join("shots")], &[]);
+    assert_inert(&page);
+    let text = page["text"].as_str().unwrap();
+    assert!(text.contains("broken.yaml:"), "a location file:line");
+    assert!(!page["diagrams"].as_array().unwrap().is_empty());
 }

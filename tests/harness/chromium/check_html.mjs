@@ -119,6 +119,18 @@ try {
       out.clicked = { fingerprint: fp, rows: await visibleRows() };
     }
   }
+  // A row's rule id opens that rule's page, embedded further down.
+  const ruleLink = await page.$("#findings tbody tr a.rule-link");
+  if (ruleLink) {
+    const rule = await ruleLink.textContent();
+    await ruleLink.click();
+    await page.waitForTimeout(100);
+    out.rule_page = {
+      rule,
+      open: await page.evaluate((r) => Boolean(document.getElementById(`rule-${r}`)?.open), rule),
+      text: await page.evaluate((r) => document.getElementById(`rule-${r}`)?.innerText ?? "", rule),
+    };
+  }
   out.csp_violations = await page.evaluate(() => window.__csp);
   out.pwned = await page.evaluate(() => Boolean(window.__pwned) || document.documentElement.hasAttribute("data-pwned"));
   out.text = await page.evaluate(() => document.body.innerText);
