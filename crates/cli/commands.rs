@@ -189,14 +189,29 @@ pub(crate) fn audit_and_keep(
         None => None,
     };
     let options = audit_options(config, &out.environments);
-    let report = audit_verbose(&snapshot, &options, out.verbose);
+    let mut report = audit_verbose(&snapshot, &options, out.verbose);
     let scope = sarif::scope_of(&snapshot);
     drop(snapshot);
+    if let Some(b) = &baseline {
+        // First seen: when the baseline says, else now (this snapshot).
+        report.first_seen = report
+            .findings
+            .iter()
+            .map(|f| {
+                let t = b
+                    .first_seen
+                    .get(&f.fingerprint)
+                    .cloned()
+                    .unwrap_or_else(|| report.collected_at.clone());
+                (f.fingerprint.clone(), t)
+            })
+            .collect();
+    }
     let code = write_reports(
         &report,
         scope,
         out,
-        baseline.as_ref(),
+        baseline.as_ref().map(|b| &b.fingerprints),
         &ReportExtras::default(),
     )?;
     Ok((code, report))
@@ -231,6 +246,8 @@ pub(crate) fn write_reports(
         scope: scope.clone(),
         include_suppressed: false,
         now_ms: asff::now_ms(),
+        related: asff::related(report),
+        first_seen: report.first_seen.clone(),
     };
     let sarif_options = sarif::Options {
         category: out
@@ -345,9 +362,9 @@ pub(crate) fn read_bytes(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))
 }
 
-pub(crate) fn read_baseline(path: &Path) -> Result<BTreeSet<String>> {
+pub(crate) fn read_baseline(path: &Path) -> Result<diff::Baseline> {
     let bytes = read_bytes(path)?;
-    diff::baseline_fingerprints(&bytes).map_err(|e| {
+    diff::baseline(&bytes).map_err(|e| {
         anyhow!(
             "{}: not an ibaudit JSON report (--baseline takes the output of --format json): {e}",
             path.display()

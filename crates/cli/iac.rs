@@ -339,7 +339,7 @@ fn gap_finding(gap: &InputGap, account: &str, region: &str) -> Finding {
 pub fn run_iac(args: IacArgs) -> Result<u8> {
     let config = load_config(&args.output)?;
     let baseline = match &args.output.baseline {
-        Some(path) => Some(read_baseline(path)?),
+        Some(path) => Some(read_baseline(path)?.fingerprints),
         None => None,
     };
     if let Some(a) = &args.account_id {
@@ -587,6 +587,7 @@ pub fn run_iac(args: IacArgs) -> Result<u8> {
         // Nothing deployed was assessed: no absence here means "fixed".
         scope: None,
         networks,
+        first_seen: Default::default(),
     };
     write_reports(
         &report,

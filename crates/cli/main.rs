@@ -77,7 +77,20 @@ fn run(cli: args::Cli) -> anyhow::Result<u8> {
 fn main() -> ExitCode {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     fix_mmap_threshold();
-    let cli = args::Cli::parse();
+    let cli = match args::Cli::try_parse() {
+        Ok(cli) => cli,
+        // --help and --version, on standard output as clap writes them.
+        Err(e) if !e.use_stderr() => e.exit(),
+        // A usage error quotes the arguments it refuses: shown inert, as
+        // every message (an argument may come from data, `explain "$id"`).
+        Err(e) => {
+            let text = e.render().to_string();
+            for line in text.trim_end_matches('\n').split('\n') {
+                output::say(line);
+            }
+            return ExitCode::from(commands::EXIT_USAGE);
+        }
+    };
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(err) => {

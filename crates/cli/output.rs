@@ -71,7 +71,7 @@ pub fn write_report(text: &str, path: Option<&Path>) -> Result<()> {
 pub fn write_snapshot(snapshot: &ibaudit_snapshot::Snapshot, path: Option<&Path>) -> Result<()> {
     write_with(
         &|w| {
-            serde_json::to_writer_pretty(&mut *w, snapshot)?;
+            ibaudit_snapshot::json_pretty_to_writer(&mut *w, snapshot)?;
             w.write_all(b"\n")
         },
         path,

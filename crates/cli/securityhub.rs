@@ -51,8 +51,9 @@ pub(crate) fn run_import(args: SecurityhubImportArgs) -> Result<u8> {
     let outcomes = send(&report, &hub, usize::from(args.concurrency), &args.report)?;
     if args.dry_run {
         let plan: Vec<Value> = outcomes.iter().map(plan_entry).collect();
-        let mut text = serde_json::to_string_pretty(&json!({ "dry_run": true, "targets": plan }))
-            .expect("the plan serialises");
+        let mut text =
+            ibaudit_report::inert::json_pretty(&json!({ "dry_run": true, "targets": plan }))
+                .expect("the plan serialises");
         text.push('\n');
         crate::output::write_report(&text, None)?;
     }
@@ -114,6 +115,10 @@ pub(crate) fn targets(report: &Report, scope: &AssessedScope, now_ms: u64) -> Ve
         // archived as fixed.
         include_suppressed: true,
         now_ms,
+        // A report read back from JSON has no networks: then only each
+        // finding's own resource.
+        related: asff::related(report),
+        first_seen: report.first_seen.clone(),
     };
     let now = asff::rfc3339(now_ms);
     let mut grouped: BTreeMap<(String, String), Vec<Value>> = BTreeMap::new();

@@ -58,11 +58,16 @@ fn validate(script: &str, docs: &[(String, String)]) -> usize {
     text.lines().filter(|l| l.starts_with("ok: ")).count()
 }
 
-fn options_for(snapshot: &ibaudit_snapshot::Snapshot) -> asff::Options {
+fn options_for(
+    snapshot: &ibaudit_snapshot::Snapshot,
+    report: &ibaudit_rules::Report,
+) -> asff::Options {
     asff::Options {
         scope: sarif::scope_of(snapshot),
         include_suppressed: false,
         now_ms: 1_796_000_000_000,
+        related: asff::related(report),
+        first_seen: report.first_seen.clone(),
     }
 }
 
@@ -175,7 +180,7 @@ fn every_asff_and_ocsf_document_validates() {
     all.push(("hostile".to_string(), hostile()));
     for (name, snap) in &all {
         let report = audit(snap, &options());
-        let opts = options_for(snap);
+        let opts = options_for(snap, &report);
         asffs.push((name.clone(), asff::render(&report, &opts)));
         ocsfs.push((name.clone(), ocsf::render(&report, &opts)));
         ocsfs.push((format!("{name}.jsonl"), ocsf::render_lines(&report, &opts)));
@@ -203,7 +208,7 @@ fn every_asff_and_ocsf_document_validates() {
 fn ids_are_fingerprints_and_outcomes_map_to_statuses() {
     let snap = ibaudit_snapshot::load(&demo()).unwrap();
     let report = audit(&snap, &options());
-    let opts = options_for(&snap);
+    let opts = options_for(&snap, &report);
     let a = findings(&asff::render(&report, &opts));
     let o: Vec<Value> = serde_json::from_str(&ocsf::render(&report, &opts)).unwrap();
     let active = asff::selected(&report, false);
@@ -244,7 +249,7 @@ fn suppressed_findings_are_left_out() {
         reason: "known".into(),
         expires: None,
     });
-    let opts = options_for(&snap);
+    let opts = options_for(&snap, &report);
     assert_eq!(findings(&asff::render(&report, &opts)).len(), n - 1);
     let o: Vec<Value> = serde_json::from_str(&ocsf::render(&report, &opts)).unwrap();
     assert_eq!(o.len(), n - 1);
@@ -267,7 +272,7 @@ fn strings(v: &Value, out: &mut Vec<String>) {
 fn hostile_text_stays_inert_and_within_limits() {
     let snap = hostile();
     let report = audit(&snap, &options());
-    let opts = options_for(&snap);
+    let opts = options_for(&snap, &report);
     let a: Value = serde_json::from_str(&asff::render(&report, &opts)).unwrap();
     let o: Value = serde_json::from_str(&ocsf::render(&report, &opts)).unwrap();
     let mut all = Vec::new();
@@ -334,4 +339,139 @@ fn the_demo_asff_snapshot() {
         }
     }
     insta::assert_json_snapshot!("demo_asff", doc);
+}
+
+/// An endpoint's finding names its VPC, subnets and security groups too,
+/// each with its ASFF type and ARN; a subnet's names its VPC.
+#[test]
+fn findings_name_the_resources_their_rule_is_about() {
+    let snap = ibaudit_snapshot::load(&demo()).unwrap();
+    let report = audit(&snap, &options());
+    let opts = options_for(&snap, &report);
+    let a = findings(&asff::render(&report, &opts));
+    let by_rule = |rule: &str| {
+        a.iter()
+            .find(|x| x["ProductFields"]["ibaudit/rule"] == rule)
+            .unwrap_or_else(|| panic!("no {rule}"))
+            .clone()
+    };
+    let ib005 = by_rule("IB005");
+    let types: Vec<(&str, &str)> = ib005["Resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["Type"].as_str().unwrap(), r["Id"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        types,
+        [
+            (
+                "Other",
+                "arn:aws:ec2:us-east-1:111122223333:vpc-endpoint/vpce-0a1b2c3d4e5f60021"
+            ),
+            (
+                "AwsEc2Vpc",
+                "arn:aws:ec2:us-east-1:111122223333:vpc/vpc-01f2e3d4c5b6a0020"
+            ),
+            (
+                "AwsEc2Subnet",
+                "arn:aws:ec2:us-east-1:111122223333:subnet/subnet-02a3b4c5d6e7f0021"
+            ),
+            (
+                "AwsEc2SecurityGroup",
+                "arn:aws:ec2:us-east-1:111122223333:security-group/sg-03c4d5e6f7a8b0021"
+            ),
+        ]
+    );
+    let ib012 = by_rule("IB012");
+    assert_eq!(ib012["Resources"][0]["Type"], "AwsEc2Subnet");
+    assert_eq!(ib012["Resources"][1]["Type"], "AwsEc2Vpc");
+    assert_eq!(ib012["Resources"].as_array().unwrap().len(), 2);
+    // A trail finding has no network: its own resource only.
+    let ib021 = by_rule("IB021");
+    assert_eq!(ib021["Resources"].as_array().unwrap().len(), 1);
+    assert!(a
+        .iter()
+        .all(|x| x["Resources"].as_array().unwrap().len() <= asff::MAX_RESOURCES));
+}
+
+/// `CreatedAt` is when a finding was first seen, carried from report to
+/// report through `--baseline`: a baseline's `first_seen`, else its
+/// `collected_at`; a finding new since the baseline, this snapshot's time.
+#[test]
+fn created_at_is_first_seen_through_baselines() {
+    let dir = tempfile::tempdir().unwrap();
+    let run =
+        |snapshot: &std::path::Path, baseline: Option<&std::path::Path>, format: &str| -> Value {
+            let mut args = vec![
+                "audit".to_string(),
+                snapshot.display().to_string(),
+                "--fail-on".into(),
+                "none".into(),
+                "--format".into(),
+                format.into(),
+            ];
+            if let Some(b) = baseline {
+                args.extend(["--baseline".to_string(), b.display().to_string()]);
+            }
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let o = ibaudit(&args);
+            assert!(matches!(code(&o), 0 | 3), "{}", stderr(&o));
+            serde_json::from_str(&stdout(&o)).unwrap()
+        };
+    // The first report knows no history.
+    let first = run(&demo(), None, "json");
+    assert!(first["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f.get("first_seen").is_none()));
+    // As if one finding had not been there then.
+    let mut baseline = first.clone();
+    let dropped = baseline["findings"].as_array_mut().unwrap().remove(0);
+    let b1 = dir.path().join("b1.json");
+    std::fs::write(&b1, baseline.to_string()).unwrap();
+    // A later snapshot of the same account.
+    let mut later = read_json(&demo());
+    later["collected_at"] = Value::from("2026-12-03T09:30:00Z");
+    let later_path = dir.path().join("later.json");
+    std::fs::write(&later_path, later.to_string()).unwrap();
+    let second = run(&later_path, Some(&b1), "json");
+    let seen = |doc: &Value, fp: &Value| -> String {
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["fingerprint"] == *fp)
+            .unwrap()["first_seen"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(
+        seen(&second, &dropped["fingerprint"]),
+        "2026-12-03T09:30:00Z"
+    );
+    let kept = &baseline["findings"][0]["fingerprint"];
+    assert_eq!(seen(&second, kept), "2026-11-26T07:00:00Z");
+    // The next scan, with the second report as its baseline: ASFF keeps
+    // the first time each was seen.
+    let b2 = dir.path().join("b2.json");
+    std::fs::write(&b2, second.to_string()).unwrap();
+    let asff_doc = run(&later_path, Some(&b2), "asff");
+    let created = |fp: &Value| -> String {
+        asff_doc["Findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["ProductFields"]["ibaudit/fingerprint"] == *fp)
+            .unwrap()["CreatedAt"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(created(kept), "2026-11-26T07:00:00Z");
+    assert_eq!(created(&dropped["fingerprint"]), "2026-12-03T09:30:00Z");
+    let updated = asff_doc["Findings"][0]["UpdatedAt"].as_str().unwrap();
+    assert!(updated > "2026-12-03", "UpdatedAt is now: {updated}");
 }

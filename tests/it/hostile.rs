@@ -202,6 +202,361 @@ fn config_errors_quote_values_inert() {
     assert!(err.contains("prod\\u{1b}]0;pwned"), "{err}");
 }
 
+// ---- on a real terminal ----
+
+/// The hostile text of the terminal tests: a carriage return, an erase-line
+/// CSI in its 7-bit (`ESC [`) and 8-bit (U+009B) forms, then [`HOSTILE`].
+fn terminal_hostile() -> String {
+    format!("\r\u{1b}[2K\u{9b}2K{HOSTILE}")
+}
+
+/// `s` as a TOML basic string: every character but printable ASCII as
+/// `\uXXXX`.
+fn toml_string(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            ' '..='~' => out.push(c),
+            c => out.push_str(&format!("\\u{:04X}", c as u32)),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// The demo with hostile text in every kind of field a report or a message
+/// shows: policy Sids and a recorded error (operation, code, message,
+/// resource) from [`hostile_snapshot`], the account's name, every Name
+/// tag, and an endpoint's id wherever it appears; and a second account, so
+/// that the table has its Account column.
+fn terminal_snapshot() -> Value {
+    fn name_tags(v: &mut Value, h: &str) {
+        match v {
+            Value::Object(m) => {
+                if m.get("Key").and_then(Value::as_str) == Some("Name") {
+                    if let Some(Value::String(name)) = m.get_mut("Value") {
+                        name.push_str(h);
+                    }
+                }
+                m.values_mut().for_each(|v| name_tags(v, h));
+            }
+            Value::Array(a) => a.iter_mut().for_each(|v| name_tags(v, h)),
+            _ => {}
+        }
+    }
+    let h = terminal_hostile();
+    let mut s = hostile_snapshot();
+    s["accounts"][0]["account_name"] = format!("Production{h}").into();
+    name_tags(&mut s, &h);
+    let id = "\"vpce-0a1b2c3d4e5f60021\"";
+    let text = s.to_string().replace(
+        id,
+        &Value::from(format!("vpce-0a1b2c3d4e5f60021{h}")).to_string(),
+    );
+    let mut s: Value = serde_json::from_str(&text).unwrap();
+    let mut other = s["accounts"][0].clone();
+    other["account_id"] = "444455556666".into();
+    other["account_name"] = format!("Staging{h}").into();
+    s["accounts"].as_array_mut().unwrap().push(other);
+    s
+}
+
+/// Runs the binary with its standard output and standard error each on a
+/// pseudo-terminal `cols` wide (`tests/harness/on_terminal.py`): the bytes
+/// are exactly what a person at a terminal would get, and the binary sees
+/// a terminal (box drawing, colour, the terminal's width).
+fn on_terminal(dir: &Path, cols: u16, args: &[&str]) -> Output {
+    let helper = root().join("tests/harness/on_terminal.py");
+    let cols = cols.to_string();
+    let mut all = vec![helper.to_str().unwrap(), cols.as_str()];
+    all.extend_from_slice(args);
+    Ibaudit::shell(
+        r#"helper=$1 cols=$2; shift 2; exec python3 "$helper" --cols "$cols" -- "$0" "$@""#,
+        &all,
+    )
+    .dir(dir)
+    .run()
+}
+
+/// What a terminal would act on in `bytes`, other than the newlines that end
+/// lines and, where `colour`, the table's own colour sequences: the
+/// character and the text around it.
+fn acted_on(bytes: &[u8], colour: bool) -> Option<String> {
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => return Some(format!("not UTF-8: {e}")),
+    };
+    let text = if colour {
+        without_colour(text)
+    } else {
+        text.to_string()
+    };
+    let (i, c) = text
+        .char_indices()
+        .find(|&(_, c)| c != '\n' && interpreted(c))?;
+    let from = text.floor_char_boundary(i.saturating_sub(80));
+    let to = text.ceil_char_boundary((i + 40).min(text.len()));
+    Some(format!("{c:?} in {:?}", &text[from..to]))
+}
+
+/// What a run on a terminal must give.
+enum Expect {
+    /// A report (or a snapshot, a listing) on standard output.
+    Report,
+    /// Nothing on standard output, messages on standard error.
+    Messages,
+    /// A usage or input error (exit 2) on standard error.
+    Error,
+}
+
+/// One run of the binary on a terminal.
+struct Run<'a> {
+    cols: u16,
+    args: Vec<&'a str>,
+    /// The table's own colour sequences may be on standard output.
+    colour: bool,
+    expect: Expect,
+}
+
+impl<'a> Run<'a> {
+    fn table(cols: u16, args: Vec<&'a str>) -> Self {
+        Run {
+            cols,
+            args,
+            colour: true,
+            expect: Expect::Report,
+        }
+    }
+
+    fn report(args: Vec<&'a str>) -> Self {
+        Run {
+            cols: 100,
+            args,
+            colour: false,
+            expect: Expect::Report,
+        }
+    }
+
+    fn messages(args: Vec<&'a str>) -> Self {
+        Run {
+            expect: Expect::Messages,
+            ..Run::report(args)
+        }
+    }
+
+    fn error(args: Vec<&'a str>) -> Self {
+        Run {
+            expect: Expect::Error,
+            ..Run::report(args)
+        }
+    }
+}
+
+/// On a real terminal, no command and no format lets text from the data
+/// reach the terminal raw: no carriage return, no ESC or 8-bit CSI, no other
+/// control or bidirectional character, on standard output or standard
+/// error, whatever the width, colour or number of accounts; the text is
+/// shown escaped (`\u{d}`) in human formats and as exact JSON escapes
+/// (`\u009b`) in JSON.
+#[test]
+fn on_a_terminal_no_data_reaches_it_raw() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let h = terminal_hostile();
+    let snap = write_json(d, "hostile.json", &terminal_snapshot());
+    let snap = snap.to_str().unwrap();
+    let mut bad_time = demo_value();
+    bad_time["collected_at"] = format!("2026-11-26T07:00:00Z{h}").into();
+    let bad_time = write_json(d, "bad-time.json", &bad_time);
+    // The same snapshot with CR LF line ends, as an editor may save it: a
+    // merge writes each response's JSON text as it was read.
+    let crlf = serde_json::to_string_pretty(&terminal_snapshot()).unwrap();
+    std::fs::write(d.join("crlf.json"), crlf.replace('\n', "\r\n")).unwrap();
+    std::fs::write(
+        d.join("ibaudit.toml"),
+        format!(
+            "[[suppress]]\nrule = \"IB006\"\nresource = \"vpce-*\"\nreason = {}\n\n\
+             [[suppress]]\nrule = \"IB020\"\nresource = {}\nreason = \"old\"\nexpires = 2020-01-01\n",
+            toml_string(&format!("accepted{h}")),
+            toml_string(&format!("vpce-{h}*")),
+        ),
+    )
+    .unwrap();
+    // JSON reports for `diff` and `--baseline`, written to files.
+    for (input, report) in [
+        (demo(), "demo.report.json"),
+        (snap.into(), "hostile.report.json"),
+    ] {
+        let o = ibaudit(&[
+            "audit",
+            input.to_str().unwrap(),
+            "--format",
+            "json",
+            "-q",
+            "-o",
+            d.join(report).to_str().unwrap(),
+        ]);
+        assert_ne!(code(&o), 2, "{}", stderr(&o));
+    }
+    let plan = fixture("iac/terraform/change-in-account/plan.json");
+    let plan = plan.to_str().unwrap();
+    let demo = demo();
+    let demo = demo.to_str().unwrap();
+    let hostile_rule = format!("IB010{h}");
+    let hostile_severity = format!("high{h}");
+    let c = "--config=ibaudit.toml";
+    const ACCOUNT: &str = "--account-id=111122223333";
+
+    let mut runs: Vec<Run> = Vec::new();
+    for color in ["auto", "always"] {
+        for cols in [40, 100, 250] {
+            runs.push(Run::table(cols, vec!["audit", snap, c, "--color", color]));
+        }
+    }
+    runs.push(Run::report(vec!["audit", snap, c, "--color", "never"]));
+    for format in [
+        "markdown",
+        "json",
+        "sarif",
+        "asff",
+        "ocsf",
+        "ocsf-jsonl",
+        "html",
+    ] {
+        runs.push(Run::report(vec![
+            "audit",
+            snap,
+            c,
+            "--format",
+            format,
+            "--sarif-include-suppressed",
+        ]));
+    }
+    runs.extend([
+        Run::table(100, vec!["audit", snap, "--baseline", "demo.report.json"]),
+        Run::table(100, vec!["audit", "crlf.json"]),
+        Run::table(100, vec!["iac", plan, "--snapshot", snap, ACCOUNT]),
+        Run::report(vec![
+            "iac",
+            plan,
+            "--snapshot",
+            snap,
+            ACCOUNT,
+            "--format",
+            "markdown",
+        ]),
+        Run::report(vec!["diff", "demo.report.json", "hostile.report.json"]),
+        Run::report(vec![
+            "diff",
+            "demo.report.json",
+            "hostile.report.json",
+            "--format",
+            "markdown",
+        ]),
+        Run::report(vec![
+            "diff",
+            "demo.report.json",
+            "hostile.report.json",
+            "--format",
+            "json",
+        ]),
+        Run::report(vec!["merge", snap, "-q"]),
+        Run::report(vec!["merge", "crlf.json", "-q"]),
+        Run::report(vec!["rules"]),
+        Run::report(vec!["explain", "IB010"]),
+        // Only messages, on standard error: the files written, with the
+        // summary; what `diff` found.
+        Run::messages(vec![
+            "audit",
+            snap,
+            c,
+            "-v",
+            "-o",
+            "out.txt",
+            "--output",
+            "markdown=out.md",
+        ]),
+        Run::messages(vec!["diff", demo, snap, c, "-v", "-o", "diff.txt"]),
+        // Errors that quote what they refuse.
+        Run::error(vec!["explain", &hostile_rule]),
+        Run::error(vec!["audit", snap, "--fail-on", &hostile_severity]),
+        Run::error(vec!["audit", bad_time.to_str().unwrap()]),
+    ]);
+
+    let mut failures = Vec::new();
+    for run in &runs {
+        let o = on_terminal(d, run.cols, &run.args);
+        let what = format!(
+            "{} columns: ibaudit {}",
+            run.cols,
+            run.args.join(" ").escape_debug()
+        );
+        let err = String::from_utf8_lossy(&o.stderr);
+        match run.expect {
+            Expect::Report => assert!(
+                code(&o) != 2 && !o.stdout.is_empty(),
+                "{what}: exit {}: {err}",
+                code(&o)
+            ),
+            Expect::Messages => assert!(
+                code(&o) != 2 && o.stdout.is_empty() && !o.stderr.is_empty(),
+                "{what}: exit {}: {err}",
+                code(&o)
+            ),
+            Expect::Error => assert!(
+                code(&o) == 2 && !o.stderr.is_empty(),
+                "{what}: exit {}: {err}",
+                code(&o)
+            ),
+        }
+        if let Some(raw) = acted_on(&o.stdout, run.colour) {
+            failures.push(format!("{what}: stdout: {raw}"));
+        }
+        if let Some(raw) = acted_on(&o.stderr, false) {
+            failures.push(format!("{what}: stderr: {raw}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+
+    // It was a terminal, and the data is there, shown for what it is.
+    let table = on_terminal(d, 250, &["audit", snap, c]);
+    let out = String::from_utf8(table.stdout).unwrap();
+    assert!(out.contains('╭') && out.contains("\u{1b}[1m"), "{out}");
+    for shown in [
+        "vpce-0a1b2c3d4e5f60021\\u{d}\\u{1b}[2K\\u{9b}2K\\u{1b}]0;pwned\\u{7}",
+        "(legacy-imagebuilder\\u{d}\\u{1b}[2K",
+        "Production\\u{d}\\u{1b}[2K\\u{9b}2K",
+        "Staging\\u{d}",
+    ] {
+        assert!(out.contains(shown), "{shown} in {out}");
+    }
+    let err = String::from_utf8(table.stderr).unwrap();
+    assert!(err.contains("vpce-\\u{d}\\u{1b}[2K\\u{9b}2K"), "{err}");
+    let json = on_terminal(d, 100, &["audit", snap, "--format", "json"]);
+    let text = String::from_utf8(json.stdout).unwrap();
+    assert!(
+        text.contains(r"Production\r\u001b[2K\u009b2K\u001b]0;pwned\u0007"),
+        "{text}"
+    );
+    let report: Value = serde_json::from_str(&text).unwrap();
+    assert!(report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(
+            |f| f["resource_id"] == format!("vpce-0a1b2c3d4e5f60021{h}").as_str()
+                && f["account_name"] == format!("Production{h}").as_str()
+        ));
+    let usage = on_terminal(d, 100, &["audit", snap, "--fail-on", &hostile_severity]);
+    assert_eq!(code(&usage), 2);
+    let err = String::from_utf8(usage.stderr).unwrap();
+    assert!(err.contains("high\\u{d}"), "{err}");
+}
+
 // ---- `-o` never destroys what it points at ----
 
 fn mode(p: &Path) -> u32 {

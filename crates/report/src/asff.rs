@@ -71,6 +71,57 @@ pub struct Options {
     pub include_suppressed: bool,
     /// Now, in milliseconds since the epoch: `CreatedAt`, `UpdatedAt`.
     pub now_ms: u64,
+    /// The resources each finding is about beside its own, by fingerprint
+    /// ([`related`]): CloudFormation type and id.
+    pub related: BTreeMap<String, Vec<(&'static str, String)>>,
+    /// When each finding was first seen, by fingerprint (RFC 3339, as
+    /// `Report::first_seen` has it).
+    pub first_seen: BTreeMap<String, String>,
+}
+
+/// ASFF allows 32 resources a finding ("Maximum number of 32 items").
+pub const MAX_RESOURCES: usize = 32;
+
+/// The resources a finding is about beside its own, from the report's
+/// networks: for an endpoint, its VPC, subnets and security groups; for a
+/// subnet or a security group, its VPC. Security Hub shows each under the
+/// finding with its own type (`AwsEc2Vpc`, `AwsEc2Subnet`,
+/// `AwsEc2SecurityGroup`), so a finding can be found from any of them.
+pub fn related(report: &Report) -> BTreeMap<String, Vec<(&'static str, String)>> {
+    use ibaudit_rules::ResourceKind as K;
+    let mut out = BTreeMap::new();
+    for net in &report.networks {
+        for f in report.findings.iter().filter(|f| {
+            f.account_id == net.account_id
+                && (f.region == net.region || f.region.split(',').any(|r| r == net.region))
+        }) {
+            let mut rel: Vec<(&'static str, String)> = Vec::new();
+            if let Some(e) = net.endpoints.iter().find(|e| e.id == f.resource_id) {
+                rel.push((K::Vpc.type_name(), net.vpc_id.clone()));
+                rel.extend(
+                    e.subnet_ids
+                        .iter()
+                        .map(|s| (K::Subnet.type_name(), s.clone())),
+                );
+                rel.extend(
+                    e.security_groups
+                        .iter()
+                        .map(|g| (K::SecurityGroup.type_name(), g.clone())),
+                );
+            } else if net.subnets.iter().any(|s| s.id == f.resource_id)
+                || net
+                    .endpoints
+                    .iter()
+                    .any(|e| e.security_groups.contains(&f.resource_id))
+            {
+                rel.push((K::Vpc.type_name(), net.vpc_id.clone()));
+            }
+            if !rel.is_empty() {
+                out.entry(f.fingerprint.clone()).or_insert(rel);
+            }
+        }
+    }
+    out
 }
 
 /// Milliseconds since the epoch, from the system clock.
@@ -357,10 +408,11 @@ pub fn finding(f: &Finding, opts: &Options, now: &str) -> Value {
         "AwsAccountId": account,
         "Region": region,
         "Types": [TYPE],
-        // Now: the Security Hub import replaces it with the `CreatedAt` the
+        // When the finding was first seen where a baseline tells it, else
+        // now; the Security Hub import replaces it with the `CreatedAt` the
         // hub already has for the same `Id`, so that it stays the first
         // time the finding was seen.
-        "CreatedAt": now,
+        "CreatedAt": opts.first_seen.get(&f.fingerprint).map_or(now, String::as_str),
         "UpdatedAt": now,
         "Severity": { "Label": severity_label(f.severity) },
         // "Finding providers also should not use BatchImportFindings to
@@ -384,17 +436,53 @@ pub fn finding(f: &Finding, opts: &Options, now: &str) -> Value {
         },
         "SourceUrl": rule_url(f.rule),
         "ProductFields": product,
-        "Resources": [{
-            "Type": resource_type(f.resource_type),
-            "Id": resource_uid(f),
-            "Partition": part,
-            "Region": region,
-            "Details": { "Other": other },
-        }],
+        "Resources": resources(f, opts, part, &region, &account, other),
         "Compliance": { "Status": compliance },
         "RecordState": "ACTIVE",
         "Workflow": { "Status": workflow },
     })
+}
+
+/// The finding's own resource (with its details), then the related ones
+/// with their ASFF types, at most [`MAX_RESOURCES`].
+fn resources(
+    f: &Finding,
+    opts: &Options,
+    part: &str,
+    region: &str,
+    account: &str,
+    other: Map<String, Value>,
+) -> Value {
+    let mut out = vec![json!({
+        "Type": resource_type(f.resource_type),
+        "Id": resource_uid(f),
+        "Partition": part,
+        "Region": region,
+        "Details": { "Other": other },
+    })];
+    let mut seen = std::collections::BTreeSet::new();
+    seen.insert(f.resource_id.clone());
+    for (kind, id) in opts.related.get(&f.fingerprint).into_iter().flatten() {
+        if out.len() == MAX_RESOURCES {
+            break;
+        }
+        if !seen.insert(id.clone()) {
+            continue;
+        }
+        let Some(k) = ibaudit_rules::ResourceKind::from_type_name(kind) else {
+            continue;
+        };
+        let uid = ibaudit_rules::Resource::new(k, id.clone())
+            .arn(part, region, account)
+            .unwrap_or_else(|| id.clone());
+        out.push(json!({
+            "Type": resource_type(kind),
+            "Id": clean(&uid, MAX_STRING),
+            "Partition": part,
+            "Region": region,
+        }));
+    }
+    Value::Array(out)
 }
 
 /// The findings to report: unsuppressed ones unless told otherwise.
@@ -413,7 +501,7 @@ pub fn render(report: &Report, opts: &Options) -> String {
         .into_iter()
         .map(|f| finding(f, opts, &now))
         .collect();
-    let mut out = serde_json::to_string_pretty(&json!({ "Findings": findings }))
+    let mut out = crate::inert::json_pretty(&json!({ "Findings": findings }))
         .expect("the document serialises");
     out.push('\n');
     out
@@ -487,6 +575,7 @@ mod tests {
             notes: vec![],
             scope: None,
             networks: Vec::new(),
+            first_seen: Default::default(),
         };
         let opts = Options {
             scope,

@@ -56,7 +56,15 @@ pub fn entries(report: &Report) -> Vec<Entry> {
 #[derive(Deserialize)]
 struct JsonReport {
     ibaudit_report: u32,
+    #[serde(default)]
+    snapshot: Option<JsonSnapshot>,
     findings: Vec<JsonFinding>,
+}
+
+#[derive(Deserialize)]
+struct JsonSnapshot {
+    #[serde(default)]
+    collected_at: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -70,6 +78,8 @@ struct JsonFinding {
     fingerprint: String,
     #[serde(default)]
     suppressed: Option<serde_json::Value>,
+    #[serde(default)]
+    first_seen: Option<String>,
 }
 
 /// The findings of a JSON report (version 1); the error names the JSON path.
@@ -101,12 +111,33 @@ pub fn entries_from_json(bytes: &[u8]) -> Result<Vec<Entry>, String> {
         .collect())
 }
 
+/// What a baseline JSON report tells: the fingerprints it has, and when
+/// each was first seen (its `first_seen`, else the baseline's own
+/// `collected_at`: it was seen then at the latest).
+#[derive(Debug, Clone, Default)]
+pub struct Baseline {
+    pub fingerprints: BTreeSet<String>,
+    pub first_seen: std::collections::BTreeMap<String, String>,
+}
+
+/// A baseline JSON report; the error names the JSON path.
+pub fn baseline(bytes: &[u8]) -> Result<Baseline, String> {
+    entries_from_json(bytes)?;
+    let doc: JsonReport = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+    let collected = doc.snapshot.and_then(|s| s.collected_at);
+    let mut out = Baseline::default();
+    for f in doc.findings {
+        if let Some(t) = f.first_seen.or_else(|| collected.clone()) {
+            out.first_seen.insert(f.fingerprint.clone(), t);
+        }
+        out.fingerprints.insert(f.fingerprint);
+    }
+    Ok(out)
+}
+
 /// The fingerprints of a baseline JSON report.
 pub fn baseline_fingerprints(bytes: &[u8]) -> Result<BTreeSet<String>, String> {
-    Ok(entries_from_json(bytes)?
-        .into_iter()
-        .map(|e| e.fingerprint)
-        .collect())
+    Ok(baseline(bytes)?.fingerprints)
 }
 
 /// New, fixed and unchanged findings, each most severe first.
@@ -181,7 +212,7 @@ pub fn render_json(d: &Diff) -> String {
         "fixed": d.fixed,
         "unchanged": d.unchanged,
     });
-    let mut s = serde_json::to_string_pretty(&doc).expect("the diff serialises");
+    let mut s = crate::inert::json_pretty(&doc).expect("the diff serialises");
     s.push('\n');
     s
 }

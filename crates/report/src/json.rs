@@ -66,6 +66,9 @@ struct FindingV1<'a> {
     /// Whether an IaC change introduces the finding (`iac --snapshot`).
     #[serde(skip_serializing_if = "Option::is_none")]
     introduced: Option<bool>,
+    /// When the finding was first seen, where a baseline tells it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    first_seen: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -111,6 +114,7 @@ pub fn render(report: &Report) -> String {
                 suppressed: f.suppressed.as_ref(),
                 location: f.location.as_ref(),
                 introduced: f.introduced,
+                first_seen: report.first_seen.get(&f.fingerprint).map(String::as_str),
             })
             .collect(),
         summary: SummaryV1 {
@@ -125,7 +129,7 @@ pub fn render(report: &Report) -> String {
         },
         scope: report.scope.as_ref(),
     };
-    let mut out = serde_json::to_string_pretty(&doc).expect("the report serialises");
+    let mut out = crate::inert::json_pretty(&doc).expect("the report serialises");
     out.push('\n');
     out
 }
@@ -168,6 +172,8 @@ struct ReadFinding {
     suppressed: Option<ReadSuppressed>,
     #[serde(default)]
     location: Option<serde_json::Value>,
+    #[serde(default)]
+    first_seen: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -200,6 +206,7 @@ impl std::fmt::Display for ReadError {
 /// resource types are looked up in this ibaudit's registry: a report of
 /// another version's rules is refused with the path of what is unknown.
 pub fn read(bytes: &[u8]) -> Result<Report, ReadError> {
+    let mut first_seen = BTreeMap::new();
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     let doc: ReadReport = serde_path_to_error::deserialize(de).map_err(|e| ReadError {
         path: e.path().to_string(),
@@ -255,6 +262,9 @@ pub fn read(bytes: &[u8]) -> Result<Report, ReadError> {
             });
         }
         let not_assessed = meta.id == "IB900";
+        if let Some(t) = f.first_seen {
+            first_seen.insert(f.fingerprint.clone(), t);
+        }
         findings.push(ibaudit_rules::Finding {
             rule: meta.id,
             name: meta.name,
@@ -286,5 +296,6 @@ pub fn read(bytes: &[u8]) -> Result<Report, ReadError> {
         notes: Vec::new(),
         scope: doc.scope,
         networks: Vec::new(),
+        first_seen,
     })
 }

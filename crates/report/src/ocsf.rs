@@ -165,8 +165,7 @@ fn events(report: &Report, opts: &Options) -> Vec<Value> {
 
 /// The events as a pretty-printed JSON array, with a trailing newline.
 pub fn render(report: &Report, opts: &Options) -> String {
-    let mut out =
-        serde_json::to_string_pretty(&events(report, opts)).expect("the events serialise");
+    let mut out = crate::inert::json_pretty(&events(report, opts)).expect("the events serialise");
     out.push('\n');
     out
 }
@@ -175,7 +174,7 @@ pub fn render(report: &Report, opts: &Options) -> String {
 pub fn render_lines(report: &Report, opts: &Options) -> String {
     let mut out = String::new();
     for e in events(report, opts) {
-        out.push_str(&serde_json::to_string(&e).expect("the event serialises"));
+        out.push_str(&crate::inert::json_compact(&e).expect("the event serialises"));
         out.push('\n');
     }
     out

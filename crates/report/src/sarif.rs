@@ -774,7 +774,7 @@ fn document(units: &[Unit<'_>], rules: &[ReportingDescriptor]) -> String {
         "version": "2.1.0",
         "runs": units.iter().map(|u| run(u, rules)).collect::<Vec<_>>(),
     });
-    let mut text = serde_json::to_string_pretty(&doc).expect("SARIF serialises");
+    let mut text = crate::inert::json_pretty(&doc).expect("SARIF serialises");
     text.push('\n');
     text
 }

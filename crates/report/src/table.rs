@@ -210,6 +210,7 @@ mod tests {
             notes: Vec::new(),
             scope: None,
             networks: Vec::new(),
+            first_seen: Default::default(),
         }
     }
 

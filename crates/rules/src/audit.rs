@@ -38,6 +38,11 @@ pub struct Report {
     /// Each VPC Image Builder uses, as a build sees it: what the HTML
     /// report and the Mermaid diagrams draw. Not part of the JSON report.
     pub networks: Vec<crate::network::Network>,
+    /// When each finding was first seen (RFC 3339), by fingerprint, where
+    /// known: from a baseline report (`--baseline`), its own `first_seen`
+    /// or its `collected_at`; a finding the baseline lacks was first seen
+    /// in this snapshot. Empty without a baseline.
+    pub first_seen: std::collections::BTreeMap<String, String>,
 }
 
 /// How the run ended, as the exit code tells it.
@@ -286,6 +291,7 @@ pub fn audit(snapshot: &Snapshot, options: &AuditOptions) -> Report {
         notes,
         scope: Some(scope),
         networks,
+        first_seen: Default::default(),
     }
 }
 

@@ -131,6 +131,8 @@ pub struct EndpointNode {
     /// The Availability Zones of its subnets, where the subnets are known.
     pub zones: Known<Vec<String>>,
     pub security_groups: Vec<String>,
+    /// The subnets of its network interfaces (interface endpoints).
+    pub subnet_ids: Vec<String>,
     /// A policy document is attached (else AWS's default full access).
     pub custom_policy: bool,
 }
@@ -240,6 +242,7 @@ impl Network {
                     private_dns: ep.private_dns_enabled,
                     zones: zones(ctx, ep),
                     security_groups: ep.groups.iter().map(|g| g.group_id.to_string()).collect(),
+                    subnet_ids: ep.subnet_ids.iter().map(|s| s.to_string()).collect(),
                     custom_policy: ep.policy_document.is_some(),
                 });
             }

@@ -23,7 +23,7 @@ pub use aws::CollectionError;
 pub use envelope::{
     Account, Collector, Extra, Organization, RegionSnapshot, Snapshot, SNAPSHOT_VERSION,
 };
-pub use inert::inert;
+pub use inert::{inert, json_compact, json_pretty, json_pretty_to_writer};
 pub use load::{
     from_bytes, from_bytes_keeping, from_slice, from_slice_keeping, load, load_keeping, LoadError,
 };

@@ -68,6 +68,8 @@ try {
   await page.goto(url, { waitUntil: "load" });
   out.load_ms = Date.now() - start;
   await page.waitForTimeout(300);
+  // The page as it opens, before any filter or click narrows it.
+  out.text_loaded = await page.evaluate(() => document.body.innerText);
   out.data_findings = await page.evaluate(
     () => JSON.parse(document.getElementById("report-data").textContent).findings.length);
   const visibleRows = () => page.evaluate(() =>
