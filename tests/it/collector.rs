@@ -718,3 +718,53 @@ fn expired_credentials_are_a_clear_error() {
     );
     assert!(!err.contains(SECRET) && !err.contains("panicked") && o.stdout.is_empty());
 }
+
+/// Credentials for an AWS CLI call.
+#[derive(Clone)]
+pub(crate) struct Creds {
+    pub key: String,
+    pub secret: String,
+    pub token: Option<String>,
+}
+
+/// One AWS CLI call against the emulator, with `creds` and the config and
+/// credentials files in `home` (absent files are none), as JSON (`Null`
+/// when the command prints nothing).
+pub(crate) fn aws_cli(
+    emu: &Emulator,
+    home: &Path,
+    creds: &Creds,
+    region: &str,
+    args: &[&str],
+) -> Value {
+    let mut c = Command::new(venv_python());
+    c.args(["-m", "awscli"])
+        .args(args)
+        .args(["--region", region, "--output", "json"])
+        .current_dir(home)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .env("AWS_CONFIG_FILE", home.join("config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", home.join("credentials"))
+        .env("AWS_ACCESS_KEY_ID", &creds.key)
+        .env("AWS_SECRET_ACCESS_KEY", &creds.secret)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_ENDPOINT_URL", &emu.endpoint);
+    if let Some(t) = &creds.token {
+        c.env("AWS_SESSION_TOKEN", t);
+    }
+    let o = c
+        .output()
+        .expect("the AWS CLI runs (make emulator installs it)");
+    assert!(
+        o.status.success(),
+        "aws {args:?} in {region}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    if o.stdout.is_empty() {
+        return Value::Null;
+    }
+    serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("aws {args:?}: {e}: {}", String::from_utf8_lossy(&o.stdout)))
+}

@@ -6,11 +6,10 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
 
-use crate::collector::{run, venv_python, Emulator, REGIONS, SECRET};
+use crate::collector::{aws_cli, run, Creds, Emulator, REGIONS, SECRET};
 use crate::common::*;
 
 /// Fields of a response that are not part of any resource, which the
@@ -53,29 +52,12 @@ fn without_clock(v: &Value) -> Value {
 
 /// One AWS CLI call against the emulator, as JSON.
 fn aws(emu: &Emulator, home: &Path, region: &str, args: &[&str]) -> Value {
-    let o = Command::new(venv_python())
-        .args(["-m", "awscli"])
-        .args(args)
-        .args(["--region", region, "--output", "json"])
-        .current_dir(home)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .env("AWS_CONFIG_FILE", home.join("config"))
-        .env("AWS_SHARED_CREDENTIALS_FILE", home.join("credentials"))
-        .env("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
-        .env("AWS_SECRET_ACCESS_KEY", SECRET)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_ENDPOINT_URL", &emu.endpoint)
-        .output()
-        .expect("the AWS CLI runs (make emulator installs it)");
-    assert!(
-        o.status.success(),
-        "aws {args:?} in {region}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let mut v: Value = serde_json::from_slice(&o.stdout)
-        .unwrap_or_else(|e| panic!("aws {args:?}: {e}: {}", String::from_utf8_lossy(&o.stdout)));
+    let creds = Creds {
+        key: "AKIAIOSFODNN7EXAMPLE".into(),
+        secret: SECRET.into(),
+        token: None,
+    };
+    let mut v = aws_cli(emu, home, &creds, region, args);
     if let Some(m) = v.as_object_mut() {
         for k in NOT_RESOURCE_FIELDS {
             m.remove(*k);

@@ -8,21 +8,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::{json, Value};
 
-use crate::collector::{run, venv_python, Emulator, REGIONS, SECRET};
+use crate::collector::{aws_cli, run, Creds, Emulator, REGIONS, SECRET};
 use crate::common::*;
 
 /// Credentials for the AWS CLI: the test's own, or an assumed role's.
-#[derive(Clone)]
-struct Creds {
-    key: String,
-    secret: String,
-    token: Option<String>,
-}
-
 fn own() -> Creds {
     Creds {
         key: "AKIAIOSFODNN7EXAMPLE".into(),
@@ -32,35 +24,7 @@ fn own() -> Creds {
 }
 
 fn aws(emu: &Emulator, home: &Path, creds: &Creds, region: &str, args: &[&str]) -> Value {
-    let mut c = Command::new(venv_python());
-    c.args(["-m", "awscli"])
-        .args(args)
-        .args(["--region", region, "--output", "json"])
-        .current_dir(home)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .env("AWS_CONFIG_FILE", home.join("none"))
-        .env("AWS_SHARED_CREDENTIALS_FILE", home.join("none"))
-        .env("AWS_ACCESS_KEY_ID", &creds.key)
-        .env("AWS_SECRET_ACCESS_KEY", &creds.secret)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_ENDPOINT_URL", &emu.endpoint);
-    if let Some(t) = &creds.token {
-        c.env("AWS_SESSION_TOKEN", t);
-    }
-    let o = c
-        .output()
-        .expect("the AWS CLI runs (make emulator installs it)");
-    assert!(
-        o.status.success(),
-        "aws {args:?} in {region}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    if o.stdout.is_empty() {
-        return Value::Null;
-    }
-    serde_json::from_slice(&o.stdout).unwrap()
+    aws_cli(emu, home, creds, region, args)
 }
 
 /// Credentials in `account`, through the import's role.

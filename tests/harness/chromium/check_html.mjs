@@ -15,7 +15,7 @@
 //
 // Exit 0 whatever the page did (the test judges); 1 if the browser could
 // not run.
-import { chromium } from "playwright-core";
+import { launch } from "./launch.mjs";
 import { mkdirSync } from "node:fs";
 import { resolve, join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -37,16 +37,7 @@ mkdirSync(shots, { recursive: true });
 const url = pathToFileURL(page_path).href;
 
 const out = { console_errors: [], page_errors: [], requests: [], csp_violations: [], filters: {} };
-let browser;
-try {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-  });
-} catch (e) {
-  console.error(`cannot start Chromium: ${e.message}`);
-  process.exit(1);
-}
+const browser = await launch();
 try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   await context.route("**/*", (route) => {

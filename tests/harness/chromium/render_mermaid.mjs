@@ -9,7 +9,7 @@
 // their text. Mermaid runs with its default `securityLevel: "strict"`, as
 // GitHub's renderer does. Exit 0 whatever rendered; 1 if the browser could
 // not run.
-import { chromium } from "playwright-core";
+import { launch } from "./launch.mjs";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -20,16 +20,7 @@ const blocks = [];
 const re = /^```mermaid\n([\s\S]*?)^```$/gm;
 for (let m; (m = re.exec(md)); ) blocks.push(m[1]);
 
-let browser;
-try {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-  });
-} catch (e) {
-  console.error(`cannot start Chromium: ${e.message}`);
-  process.exit(1);
-}
+const browser = await launch();
 const out = { blocks: [], requests: [], console_errors: [] };
 try {
   const page = await browser.newPage();
