@@ -26,6 +26,7 @@ use std::time::Duration;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_ec2::config::retry::{ClientRateLimiter, RetryPartition, TokenBucket};
 use aws_sdk_ec2::error::ProvideErrorMetadata;
 use aws_smithy_runtime_api::client::result::SdkError;
 use ibaudit_snapshot::aws::CollectionError;
@@ -167,6 +168,9 @@ pub(crate) struct Deadline {
 #[derive(Clone)]
 pub(crate) struct Run {
     pub sdk: SdkConfig,
+    /// The account these credentials enter, where known (organization
+    /// scans): names the retry partitions.
+    pub account: Option<String>,
     pub log: CallLog,
     pub permits: Arc<Semaphore>,
     pub endpoint_url: Option<String>,
@@ -178,6 +182,7 @@ impl Run {
     fn new(sdk: SdkConfig, scope: &Scope) -> Run {
         Run {
             sdk,
+            account: None,
             log: CallLog::default(),
             permits: Arc::new(Semaphore::new(scope.concurrency.max(1))),
             // Only shown in messages: never with the credentials a URL may embed.
@@ -315,6 +320,7 @@ impl Run {
         let conf = aws_sdk_ec2::config::Builder::from(&self.sdk)
             .region(Region::new(region.to_string()))
             .interceptor(self.log.clone())
+            .retry_partition(self.retry_partition("ec2", region))
             .build();
         aws_sdk_ec2::Client::from_conf(conf)
     }
@@ -323,6 +329,7 @@ impl Run {
         let conf = aws_sdk_cloudtrail::config::Builder::from(&self.sdk)
             .region(Region::new(region.to_string()))
             .interceptor(self.log.clone())
+            .retry_partition(self.retry_partition("cloudtrail", region))
             .build();
         aws_sdk_cloudtrail::Client::from_conf(conf)
     }
@@ -331,8 +338,32 @@ impl Run {
         let conf = aws_sdk_imagebuilder::config::Builder::from(&self.sdk)
             .region(Region::new(region.to_string()))
             .interceptor(self.log.clone())
+            .retry_partition(self.retry_partition("imagebuilder", region))
             .build();
         aws_sdk_imagebuilder::Client::from_conf(conf)
+    }
+
+    /// The retry state of one client: its own retry token bucket and
+    /// adaptive rate limiter. The SDK's default partition is
+    /// `<service>-<region>` and process-wide ("Token bucket provided is
+    /// partitioned by the retry partition", aws-smithy-runtime): in an
+    /// organization scan every account would share one client-side rate and
+    /// one retry quota per region, so one throttled account would slow all
+    /// the others there, and could spend the retries they need. A custom
+    /// partition carries its own bucket and limiter, and is dropped with the
+    /// client when the account-region is read.
+    fn retry_partition(&self, service: &str, region: &str) -> RetryPartition {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs_f64())
+            .unwrap_or(0.0);
+        RetryPartition::custom(format!(
+            "ibaudit-{service}-{}-{region}",
+            self.account.as_deref().unwrap_or("caller")
+        ))
+        .token_bucket(TokenBucket::default())
+        .client_rate_limiter(ClientRateLimiter::new(now))
+        .build()
     }
 
     fn sts(&self, region: &str) -> aws_sdk_sts::Client {
@@ -656,6 +687,90 @@ mod tests {
     use super::*;
 
     type Answer = Result<(), SdkError<DescribeVpcsError, HttpResponse>>;
+
+    /// An EC2 endpoint that throttles (`RequestLimitExceeded`, 503, EC2's
+    /// XML error) the first `throttle` requests it gets, then answers
+    /// DescribeVpcs with no VPC.
+    #[derive(Debug, Clone)]
+    struct Ec2 {
+        throttle: Arc<std::sync::atomic::AtomicU32>,
+    }
+
+    impl aws_smithy_runtime_api::client::http::HttpConnector for Ec2 {
+        fn call(
+            &self,
+            _request: aws_smithy_runtime_api::client::orchestrator::HttpRequest,
+        ) -> aws_smithy_runtime_api::client::http::HttpConnectorFuture {
+            let throttled = self
+                .throttle
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_ok();
+            let (status, body) = if throttled {
+                (503, "<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message></Error></Errors><RequestID>t</RequestID></Response>")
+            } else {
+                (
+                    200,
+                    r#"<DescribeVpcsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r</requestId><vpcSet/></DescribeVpcsResponse>"#,
+                )
+            };
+            aws_smithy_runtime_api::client::http::HttpConnectorFuture::ready(Ok(HttpResponse::new(
+                aws_smithy_runtime_api::http::StatusCode::try_from(status).unwrap(),
+                aws_smithy_types::body::SdkBody::from(body),
+            )))
+        }
+    }
+
+    /// A run for `account` whose EC2 endpoint throttles `throttle` times.
+    fn throttled_run(account: &str, throttle: u32) -> Run {
+        let connector = Ec2 {
+            throttle: Arc::new(std::sync::atomic::AtomicU32::new(throttle)),
+        };
+        let sdk = SdkConfig::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("eu-west-1"))
+            .credentials_provider(
+                aws_credential_types::provider::SharedCredentialsProvider::new(
+                    aws_credential_types::Credentials::new(
+                        "AKIDTEST", "secret", None, None, "test",
+                    ),
+                ),
+            )
+            .retry_config(
+                RetryConfig::standard()
+                    .with_max_attempts(3)
+                    .with_initial_backoff(Duration::from_millis(1))
+                    .with_max_backoff(Duration::from_millis(1)),
+            )
+            .http_client(aws_smithy_runtime_api::client::http::http_client_fn(
+                move |_, _| {
+                    aws_smithy_runtime_api::client::http::SharedHttpConnector::new(
+                        connector.clone(),
+                    )
+                },
+            ))
+            .build();
+        let mut run = Run::new(sdk, &Scope::default());
+        run.account = Some(account.to_string());
+        run
+    }
+
+    /// One account throttled hard does not spend the retries of another
+    /// in the same region: each account-region has its own retry quota
+    /// (and adaptive rate), not the SDK's process-wide `ec2-<region>` one.
+    #[tokio::test]
+    async fn a_throttled_account_does_not_spend_another_accounts_retries() {
+        // Account a: every call throttled, until its retry quota is gone
+        // (500 tokens, 5 a throttled retry: 60 calls of 2 retries spend 600).
+        let a = throttled_run("111111111111", u32::MAX);
+        let ec2 = a.ec2("eu-west-1");
+        for _ in 0..60 {
+            assert!(ec2.describe_vpcs().send().await.is_err());
+        }
+        // Account b, same region, throttled once: its retry still has quota.
+        let b = throttled_run("222222222222", 1);
+        let out = b.ec2("eu-west-1").describe_vpcs().send().await;
+        assert!(out.is_ok(), "{:?}", out.err());
+    }
 
     fn run(max_duration: Option<Duration>) -> Run {
         let scope = Scope {

@@ -431,7 +431,11 @@ async fn read_account(
                     .to_builder()
                     .credentials_provider(SharedCredentialsProvider::new(role))
                     .build();
-                Some(Run { sdk, ..run.clone() })
+                Some(Run {
+                    sdk,
+                    account: Some(t.id.clone()),
+                    ..run.clone()
+                })
             }
             Err(e) => {
                 account.errors.push(e);
