@@ -30,6 +30,7 @@ mod github;
 #[cfg(target_os = "linux")]
 mod hostile;
 mod iac;
+mod incomplete_resources;
 mod malformed;
 mod memory;
 mod no_silent_pass;

@@ -10,9 +10,9 @@ use ibaudit_policy::ip::Cidr;
 use ibaudit_policy::{Lint, Policy};
 use ibaudit_snapshot::aws::*;
 use ibaudit_snapshot::scope::{self, EndpointService};
-use ibaudit_snapshot::{Account, Operation, RegionSnapshot};
+use ibaudit_snapshot::{Account, LeftOut, Operation, RegionSnapshot};
 
-use crate::missing::{Missing, Partial};
+use crate::missing::{is_incomplete_resource, Missing, Partial};
 
 /// What the account's regions say about trails, looked up by ARN across all
 /// of them: a multi-region trail's status is collected once, in one region.
@@ -216,6 +216,51 @@ impl<'a> RegionCtx<'a> {
         Missing::for_resource(self.data, operation, resource)
     }
 
+    /// Whether a listing came back whole as far as one question goes: `Err`
+    /// naming the first resource it described without a field the model
+    /// requires (which reading the snapshot left out) that `could_be` the
+    /// resource asked about, by what is known of it. What is present in such
+    /// a listing stands; that something is absent from it (no endpoint in a
+    /// VPC, no trail, no explicit route-table association) is not known
+    /// when the resource left out may be it. A resource with nothing known
+    /// of it could be anything.
+    pub fn complete_unless(
+        &self,
+        operation: Operation,
+        could_be: impl Fn(&LeftOut) -> bool,
+    ) -> Result<(), Missing> {
+        let known = |resource: Option<&str>| {
+            self.data
+                .left_out
+                .iter()
+                .find(|l| l.operation == operation && Some(l.resource.as_str()) == resource)
+        };
+        match self.data.errors.iter().find(|e| {
+            e.operation == operation.name()
+                && is_incomplete_resource(e)
+                && known(e.resource.as_deref()).is_none_or(&could_be)
+        }) {
+            Some(e) => Err(Missing::failed(operation, e.resource.as_deref(), e)),
+            None => Ok(()),
+        }
+    }
+
+    /// [`RegionCtx::complete_unless`] for any resource of the listing.
+    pub fn complete(&self, operation: Operation) -> Result<(), Missing> {
+        self.complete_unless(operation, |_| true)
+    }
+
+    /// Whether the endpoints listing is whole as far as an endpoint for
+    /// `service` in `vpc_id` (any VPC when `None`) goes.
+    pub fn endpoints_complete(&self, vpc_id: Option<&str>, service: &str) -> Result<(), Missing> {
+        self.complete_unless(Operation::DescribeVpcEndpoints, |l| {
+            vpc_id.is_none_or(|v| l.vpc_id.as_deref().is_none_or(|w| w == v))
+                && l.service_name
+                    .as_deref()
+                    .is_none_or(|n| scope::is_service_name(n, self.region(), service))
+        })
+    }
+
     pub fn endpoints(&self) -> Result<&'a [VpcEndpoint], Missing> {
         Ok(&self
             .op(
@@ -248,14 +293,19 @@ impl<'a> RegionCtx<'a> {
     }
 
     /// Usable interface endpoints in the VPC for `com.amazonaws.<region>.<service>`.
+    /// `false` only when the listing is whole ([`RegionCtx::complete`]).
     pub fn has_interface_endpoint(&self, vpc_id: &str, service: &str) -> Result<bool, Missing> {
-        Ok(self.endpoints_in_vpc(vpc_id)?.iter().any(|e| {
+        let found = self.endpoints_in_vpc(vpc_id)?.iter().any(|e| {
             e.vpc_endpoint_type.eq_ignore_ascii_case("Interface")
                 && e.service_name
                     .as_deref()
                     .is_some_and(|n| scope::is_service_name(n, self.region(), service))
                 && scope::is_usable(e)
-        }))
+        });
+        if !found {
+            self.endpoints_complete(Some(vpc_id), service)?;
+        }
+        Ok(found)
     }
 
     /// The subnet ids of the region's Image Builder infrastructure
@@ -287,6 +337,12 @@ impl<'a> RegionCtx<'a> {
             .collect();
         let mut subnets = BTreeSet::new();
         let mut missing = Vec::new();
+        // A configuration left out of the listing has build subnets of its
+        // own, unknown.
+        missing.extend(
+            self.complete(Operation::ListInfrastructureConfigurations)
+                .err(),
+        );
         for summary in &list.infrastructure_configuration_summary_list {
             let recorded = Missing::recorded(
                 self.data,
@@ -340,9 +396,17 @@ impl<'a> RegionCtx<'a> {
             Operation::DescribeRouteTables,
             &self.data.describe_route_tables,
         )?;
-        self.route_table_by_subnet
-            .get(subnet.subnet_id.as_str())
-            .or_else(|| self.main_route_table.get(subnet.vpc_id.as_str()))
+        if let Some(explicit) = self.route_table_by_subnet.get(subnet.subnet_id.as_str()) {
+            return Ok(explicit);
+        }
+        // A table left out of the listing may be the subnet's own.
+        self.complete_unless(Operation::DescribeRouteTables, |l| {
+            l.vpc_id
+                .as_deref()
+                .is_none_or(|v| v == subnet.vpc_id.as_str())
+        })?;
+        self.main_route_table
+            .get(subnet.vpc_id.as_str())
             .copied()
             .ok_or_else(|| self.missing_resource(Operation::DescribeRouteTables, &subnet.subnet_id))
     }
@@ -397,7 +461,10 @@ impl<'a> RegionCtx<'a> {
             Operation::DescribePrefixLists,
             &self.data.describe_prefix_lists,
         )?;
-        Ok(self.prefix_list_names.get(id).copied())
+        match self.prefix_list_names.get(id).copied() {
+            Some(name) => Ok(Some(name)),
+            None => self.complete(Operation::DescribePrefixLists).map(|()| None),
+        }
     }
 
     /// VPCs that hold an Image Builder endpoint or a build subnet. Build

@@ -2,7 +2,7 @@
 //! where in the snapshot that is recorded (a key absent, or a call in
 //! `errors`). IB900 turns these into findings.
 
-use ibaudit_snapshot::aws::CollectionError;
+use ibaudit_snapshot::aws::{CollectionError, FIELD_MISSING};
 use ibaudit_snapshot::{Operation, RegionSnapshot};
 
 /// Data a rule needed and did not get: an operation key absent from the
@@ -56,7 +56,7 @@ impl Missing {
         Missing {
             operation,
             resource: Some(resource.to_string()),
-            code: Some("FieldMissing".into()),
+            code: Some(FIELD_MISSING.into()),
             message: Some(message.to_string()),
         }
     }
@@ -68,7 +68,10 @@ impl Missing {
     /// filtered chunks) that failed anywhere is incomplete everywhere: any
     /// failure recorded for it counts, whatever its `resource`. A call made
     /// per resource spoils only that resource (see [`Missing::recorded`]), so
-    /// only its region-wide failure counts here.
+    /// only its region-wide failure counts here. Neither is a resource the
+    /// listing returned without a field the model requires
+    /// ([`is_incomplete_resource`]): the listing came back, and only that
+    /// resource is left out.
     pub fn region_failure(region: &RegionSnapshot, operation: Operation) -> Option<Missing> {
         if is_per_resource(operation) {
             return region_error(region, operation).map(|e| Missing::failed(operation, None, e));
@@ -76,7 +79,7 @@ impl Missing {
         region
             .errors
             .iter()
-            .filter(|e| e.operation == operation.name())
+            .filter(|e| e.operation == operation.name() && !is_incomplete_resource(e))
             .min_by_key(|e| e.resource.is_some())
             .map(|e| Missing::failed(operation, e.resource.as_deref(), e))
     }
@@ -130,6 +133,14 @@ pub fn is_per_resource(operation: Operation) -> bool {
         | Operation::DescribeTrails
         | Operation::ListInfrastructureConfigurations => false,
     }
+}
+
+/// Whether a recorded failure is one resource the response described
+/// without a field the model requires: reading the snapshot left it out and
+/// recorded it (code [`FIELD_MISSING`], naming the resource). It spoils that
+/// resource only, whatever the operation.
+pub fn is_incomplete_resource(e: &CollectionError) -> bool {
+    e.code == FIELD_MISSING && e.resource.is_some()
 }
 
 /// The error recorded for a whole operation in a region, if any.

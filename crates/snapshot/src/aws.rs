@@ -4,12 +4,23 @@
 //! the resources (their `Name` tags included); unknown fields are ignored on
 //! read. Everything else AWS returned is kept as the exact JSON text of the
 //! whole response beside the model ([`crate::Response`]), not in the model. A field is required only where AWS always sends it (an identifier such
-//! as `VpcEndpointId`), so a hand-written snapshot that forgets one fails with
-//! a JSON path instead of auditing something else; a field AWS omits for some
-//! shapes is optional, and a rule that needs it reports that one resource as
-//! not assessed.
+//! as `VpcEndpointId`); a resource described without one is left out of the
+//! model and recorded as not assessed, by its id or its position
+//! ([`crate::described`]), instead of auditing something else or refusing
+//! the whole snapshot; a field AWS omits for some shapes is optional, and a
+//! rule that needs it reports that one resource as not assessed. Required
+//! fields read through a default (`required::...`) that notes them absent:
+//! these types are meant to be read within their responses, where the
+//! resource lists decide; a resource type read on its own, outside any list,
+//! reads a missing required field as empty.
 
 use serde::{Deserialize, Serialize};
+
+use crate::described::Described;
+use crate::response::Model;
+use crate::Operation;
+
+pub use crate::described::FIELD_MISSING;
 
 /// Text from AWS: identifiers, names, states, policy documents. Up to 24
 /// bytes (every resource id AWS issues: `subnet-0123456789abcdef0` is 24)
@@ -33,17 +44,20 @@ fn is_false(b: &bool) -> bool {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DescribeVpcEndpointsResponse {
-    #[serde(rename = "VpcEndpoints", deserialize_with = "shrunk")]
+    #[serde(rename = "VpcEndpoints", deserialize_with = "crate::described::list")]
     pub vpc_endpoints: Vec<VpcEndpoint>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct VpcEndpoint {
+    #[serde(default = "required::vpc_endpoint_id")]
     pub vpc_endpoint_id: Text,
     /// `Interface`, `Gateway`, `GatewayLoadBalancer`, `Resource`,
     /// `ServiceNetwork`, or a type added since: kept as AWS sends it.
+    #[serde(default = "required::vpc_endpoint_type")]
     pub vpc_endpoint_type: Text,
+    #[serde(default = "required::vpc_id")]
     pub vpc_id: Text,
     /// Absent on `Resource` and `ServiceNetwork` endpoints, which connect to
     /// VPC Lattice instead of an endpoint service: a `Resource` endpoint names
@@ -133,6 +147,7 @@ impl From<String> for Timestamp {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct SecurityGroupIdentifier {
+    #[serde(default = "required::groups_group_id")]
     pub group_id: Text,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_name: Option<Text>,
@@ -150,6 +165,7 @@ pub struct DnsEntry {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Tag {
+    #[serde(default = "required::tags_key")]
     pub key: Text,
     #[serde(default)]
     pub value: Text,
@@ -157,13 +173,14 @@ pub struct Tag {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DescribeVpcsResponse {
-    #[serde(rename = "Vpcs", deserialize_with = "shrunk")]
+    #[serde(rename = "Vpcs", deserialize_with = "crate::described::list")]
     pub vpcs: Vec<Vpc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Vpc {
+    #[serde(default = "required::vpc_id")]
     pub vpc_id: Text,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cidr_block: Option<Text>,
@@ -183,6 +200,7 @@ pub struct Vpc {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CidrBlockAssociation {
+    #[serde(default = "required::cidr_block_association_cidr_block")]
     pub cidr_block: Text,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cidr_block_state: Option<CidrBlockState>,
@@ -191,6 +209,7 @@ pub struct CidrBlockAssociation {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Ipv6CidrBlockAssociation {
+    #[serde(default = "required::ipv6_cidr_block_association_ipv6_cidr_block")]
     pub ipv6_cidr_block: Text,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ipv6_cidr_block_state: Option<CidrBlockState>,
@@ -207,6 +226,7 @@ pub struct CidrBlockState {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct VpcAttributeResponse {
+    #[serde(default = "required::vpc_id")]
     pub vpc_id: Text,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable_dns_support: Option<AttributeBooleanValue>,
@@ -217,19 +237,22 @@ pub struct VpcAttributeResponse {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct AttributeBooleanValue {
+    #[serde(default = "required::attribute_value")]
     pub value: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DescribeSubnetsResponse {
-    #[serde(rename = "Subnets", deserialize_with = "shrunk")]
+    #[serde(rename = "Subnets", deserialize_with = "crate::described::list")]
     pub subnets: Vec<Subnet>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Subnet {
+    #[serde(default = "required::subnet_id")]
     pub subnet_id: Text,
+    #[serde(default = "required::vpc_id")]
     pub vpc_id: Text,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub availability_zone: Option<Text>,
@@ -246,13 +269,14 @@ pub struct Subnet {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DescribeSecurityGroupsResponse {
-    #[serde(rename = "SecurityGroups", deserialize_with = "shrunk")]
+    #[serde(rename = "SecurityGroups", deserialize_with = "crate::described::list")]
     pub security_groups: Vec<SecurityGroup>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct SecurityGroup {
+    #[serde(default = "required::group_id")]
     pub group_id: Text,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_name: Option<Text>,
@@ -270,6 +294,7 @@ pub struct SecurityGroup {
 #[serde(rename_all = "PascalCase")]
 pub struct IpPermission {
     /// `tcp`, `udp`, `icmp`, a protocol number such as `6`, or `-1` for all.
+    #[serde(default = "required::ip_permissions_ip_protocol")]
     pub ip_protocol: Text,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_port: Option<i32>,
@@ -288,18 +313,21 @@ pub struct IpPermission {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct IpRange {
+    #[serde(default = "required::ip_ranges_cidr_ip")]
     pub cidr_ip: Text,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Ipv6Range {
+    #[serde(default = "required::ipv6_ranges_cidr_ipv6")]
     pub cidr_ipv6: Text,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct PrefixListId {
+    #[serde(default = "required::prefix_list_ids_prefix_list_id")]
     pub prefix_list_id: Text,
 }
 
@@ -314,14 +342,16 @@ pub struct UserIdGroupPair {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DescribeRouteTablesResponse {
-    #[serde(rename = "RouteTables", deserialize_with = "shrunk")]
+    #[serde(rename = "RouteTables", deserialize_with = "crate::described::list")]
     pub route_tables: Vec<RouteTable>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct RouteTable {
+    #[serde(default = "required::route_table_id")]
     pub route_table_id: Text,
+    #[serde(default = "required::vpc_id")]
     pub vpc_id: Text,
     #[serde(default, deserialize_with = "shrunk")]
     pub associations: Vec<RouteTableAssociation>,
@@ -413,14 +443,16 @@ impl Route {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DescribePrefixListsResponse {
-    #[serde(rename = "PrefixLists", deserialize_with = "shrunk")]
+    #[serde(rename = "PrefixLists", deserialize_with = "crate::described::list")]
     pub prefix_lists: Vec<PrefixList>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct PrefixList {
+    #[serde(default = "required::prefix_list_id")]
     pub prefix_list_id: Text,
+    #[serde(default = "required::prefix_list_name")]
     pub prefix_list_name: Text,
     #[serde(default, deserialize_with = "shrunk")]
     pub cidrs: Vec<Text>,
@@ -428,15 +460,16 @@ pub struct PrefixList {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DescribeTrailsResponse {
-    #[serde(rename = "trailList", deserialize_with = "shrunk")]
+    #[serde(rename = "trailList", deserialize_with = "crate::described::list")]
     pub trail_list: Vec<Trail>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Trail {
+    #[serde(default = "required::trail_name")]
     pub name: Text,
-    #[serde(rename = "TrailARN")]
+    #[serde(rename = "TrailARN", default = "required::trail_arn")]
     pub trail_arn: Text,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub home_region: Option<Text>,
@@ -496,6 +529,7 @@ pub struct AdvancedEventSelector {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct AdvancedFieldSelector {
+    #[serde(default = "required::field_selectors_field")]
     pub field: Text,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub equals: Option<Vec<Text>>,
@@ -514,12 +548,14 @@ pub struct AdvancedFieldSelector {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ListInfrastructureConfigurationsResponse {
+    #[serde(deserialize_with = "crate::described::list")]
     pub infrastructure_configuration_summary_list: Vec<InfrastructureConfigurationSummary>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct InfrastructureConfigurationSummary {
+    #[serde(default = "required::arn")]
     pub arn: Text,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<Text>,
@@ -528,12 +564,14 @@ pub struct InfrastructureConfigurationSummary {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GetInfrastructureConfigurationResponse {
+    #[serde(default = "required::infrastructure_configuration")]
     pub infrastructure_configuration: InfrastructureConfiguration,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct InfrastructureConfiguration {
+    #[serde(default = "required::infrastructure_configuration_arn")]
     pub arn: Text,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<Text>,
@@ -553,4 +591,119 @@ pub struct CollectionError {
     pub message: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource: Option<String>,
+}
+
+/// The defaults of required fields: each notes its field absent from the
+/// resource being read ([`crate::described::absent`]) and reads as empty;
+/// the resource's list then leaves the resource out.
+mod required {
+    use super::*;
+
+    macro_rules! required {
+        ($($f:ident: $ty:ty = $name:literal;)*) => {$(
+            pub(super) fn $f() -> $ty {
+                crate::described::absent($name);
+                <$ty>::default()
+            }
+        )*};
+    }
+
+    required! {
+        vpc_endpoint_id: Text = "VpcEndpointId";
+        vpc_endpoint_type: Text = "VpcEndpointType";
+        vpc_id: Text = "VpcId";
+        groups_group_id: Text = "Groups[].GroupId";
+        tags_key: Text = "Tags[].Key";
+        cidr_block_association_cidr_block: Text = "CidrBlockAssociationSet[].CidrBlock";
+        ipv6_cidr_block_association_ipv6_cidr_block: Text =
+            "Ipv6CidrBlockAssociationSet[].Ipv6CidrBlock";
+        attribute_value: bool = "EnableDnsSupport/EnableDnsHostnames.Value";
+        subnet_id: Text = "SubnetId";
+        group_id: Text = "GroupId";
+        ip_permissions_ip_protocol: Text = "IpPermissions[].IpProtocol";
+        ip_ranges_cidr_ip: Text = "IpPermissions[].IpRanges[].CidrIp";
+        ipv6_ranges_cidr_ipv6: Text = "IpPermissions[].Ipv6Ranges[].CidrIpv6";
+        prefix_list_ids_prefix_list_id: Text = "IpPermissions[].PrefixListIds[].PrefixListId";
+        route_table_id: Text = "RouteTableId";
+        prefix_list_id: Text = "PrefixListId";
+        prefix_list_name: Text = "PrefixListName";
+        trail_name: Text = "Name";
+        trail_arn: Text = "TrailARN";
+        field_selectors_field: Text = "AdvancedEventSelectors[].FieldSelectors[].Field";
+        arn: Text = "arn";
+        infrastructure_configuration: InfrastructureConfiguration = "infrastructureConfiguration";
+        infrastructure_configuration_arn: Text = "infrastructureConfiguration.arn";
+    }
+}
+
+macro_rules! described {
+    ($($ty:ty: $op:ident, $list:expr, $what:literal, |$x:ident| $id:expr
+        $(, vpc: $vpc:expr)? $(, service: $service:expr)?;)*) => {$(
+        impl Described for $ty {
+            const OPERATION: Operation = Operation::$op;
+            const LIST: Option<&'static str> = $list;
+            const WHAT: &'static str = $what;
+            fn id(&self) -> &str {
+                let $x = self;
+                $id
+            }
+            $(fn vpc_id(&self) -> Option<&str> {
+                let $x = self;
+                $vpc
+            })?
+            $(fn service_name(&self) -> Option<&str> {
+                let $x = self;
+                $service
+            })?
+        }
+    )*};
+}
+
+described! {
+    VpcEndpoint: DescribeVpcEndpoints, Some("VpcEndpoints"), "endpoint", |x| &x.vpc_endpoint_id,
+        vpc: Some(&x.vpc_id), service: x.service_name.as_deref();
+    Vpc: DescribeVpcs, Some("Vpcs"), "VPC", |x| &x.vpc_id, vpc: Some(&x.vpc_id);
+    VpcAttributeResponse: DescribeVpcAttribute, None, "VPC attribute response", |x| &x.vpc_id;
+    Subnet: DescribeSubnets, Some("Subnets"), "subnet", |x| &x.subnet_id, vpc: Some(&x.vpc_id);
+    SecurityGroup: DescribeSecurityGroups, Some("SecurityGroups"), "security group", |x| &x.group_id,
+        vpc: x.vpc_id.as_deref();
+    RouteTable: DescribeRouteTables, Some("RouteTables"), "route table", |x| &x.route_table_id,
+        vpc: Some(&x.vpc_id);
+    PrefixList: DescribePrefixLists, Some("PrefixLists"), "prefix list", |x| &x.prefix_list_id;
+    Trail: DescribeTrails, Some("trailList"), "trail", |x| &x.trail_arn;
+    InfrastructureConfigurationSummary: ListInfrastructureConfigurations,
+        Some("infrastructureConfigurationSummaryList"), "infrastructure configuration", |x| &x.arn;
+    GetInfrastructureConfigurationResponse: GetInfrastructureConfiguration, None,
+        "infrastructure configuration", |x| &x.infrastructure_configuration.arn;
+}
+
+/// How each operation's response is read within a snapshot: as derived,
+/// its resource lists deciding on incomplete resources; the responses that
+/// are themselves a list, or a map by resource, item by item.
+macro_rules! model {
+    ($($ty:ty $(=> $read:expr)?;)*) => {$(
+        impl Model for $ty {
+            fn read<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                model!(@read d $(, $read)?)
+            }
+        }
+    )*};
+    (@read $d:ident) => { <Self as Deserialize>::deserialize($d) };
+    (@read $d:ident, $read:expr) => { $read($d) };
+}
+
+model! {
+    DescribeVpcEndpointsResponse;
+    DescribeVpcsResponse;
+    Vec<VpcAttributeResponse> => crate::described::list;
+    DescribeSubnetsResponse;
+    DescribeSecurityGroupsResponse;
+    DescribeRouteTablesResponse;
+    DescribePrefixListsResponse;
+    DescribeTrailsResponse;
+    std::collections::BTreeMap<String, TrailStatus>;
+    std::collections::BTreeMap<String, EventSelectorsResponse> =>
+        |d| crate::described::map(Operation::GetEventSelectors, d);
+    ListInfrastructureConfigurationsResponse;
+    Vec<GetInfrastructureConfigurationResponse> => crate::described::list;
 }

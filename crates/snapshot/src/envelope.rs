@@ -293,10 +293,6 @@ fn check_region(s: &String) -> Result<(), String> {
     }
 }
 
-fn no_check<T>(_: &T) -> Result<(), String> {
-    Ok(())
-}
-
 impl Serialize for Snapshot {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
@@ -480,6 +476,10 @@ macro_rules! region_operations {
             $( pub $field: Option<Response<$ty>>, )*
             /// Calls that failed for good after retries.
             pub errors: Vec<CollectionError>,
+            /// What is known of each resource left out of the model for a
+            /// required field it lacks (its error is in `errors`): read with
+            /// the snapshot, never written.
+            pub left_out: Vec<crate::described::LeftOut>,
             /// Operation keys this version does not know, kept for round-trips.
             pub extra: Extra,
         }
@@ -525,6 +525,9 @@ macro_rules! region_operations {
                     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RegionSnapshot, A::Error> {
                         let mut r = RegionSnapshot::default();
                         let mut region = None;
+                        // Resources described without a field the model
+                        // requires are left out and recorded here.
+                        let left_out = crate::described::Sink::install();
                         while let Some(key) = map.next_key::<String>()? {
                             match key.as_str() {
                                 "region" => region = Some(next_checked(&mut map, check_region)?),
@@ -532,7 +535,9 @@ macro_rules! region_operations {
                                     if r.$field.is_some() {
                                         return Err(de::Error::duplicate_field($key));
                                     }
-                                    r.$field = Some(next_checked(&mut map, no_check)?);
+                                    r.$field = Some(map.next_value_seed(
+                                        crate::response::ReadResponse::<$ty>::new(),
+                                    )?);
                                 } )*
                                 "errors" => r.errors = map.next_value()?,
                                 _ => {
@@ -541,6 +546,15 @@ macro_rules! region_operations {
                             }
                         }
                         r.region = region.ok_or_else(|| de::Error::missing_field("region"))?;
+                        // As failures of their operation for that resource;
+                        // once only, for a snapshot written with them and
+                        // read again.
+                        for (e, known) in left_out.take() {
+                            if !r.errors.contains(&e) {
+                                r.errors.push(e);
+                            }
+                            r.left_out.push(known);
+                        }
                         Ok(r)
                     }
                 }

@@ -7,6 +7,7 @@
 //! collector survives a read and write by this one.
 
 pub mod aws;
+mod described;
 mod envelope;
 pub mod inert;
 mod load;
@@ -20,6 +21,7 @@ pub mod scope;
 mod shard;
 
 pub use aws::CollectionError;
+pub use described::LeftOut;
 pub use envelope::{
     Account, Collector, Extra, Organization, RegionSnapshot, Snapshot, SNAPSHOT_VERSION,
 };

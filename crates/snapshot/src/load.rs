@@ -66,11 +66,11 @@ pub fn load(path: &Path) -> Result<Snapshot, LoadError> {
     if !meta.is_file() {
         return from_bytes(bytes, path);
     }
-    precheck(&bytes, path)?;
+    let scan = precheck(&bytes, path)?;
     let len = bytes.len();
     drop(bytes);
     file.rewind().map_err(io)?;
-    let snapshot = stream(&mut file, len, path).map_err(|e| {
+    let snapshot = stream(&mut file, len, scan, path).map_err(|e| {
         as_whole_read(e, path, || {
             std::fs::read(path).ok().map(std::borrow::Cow::Owned)
         })
@@ -89,8 +89,8 @@ pub fn load(path: &Path) -> Result<Snapshot, LoadError> {
 /// Parses a snapshot held in memory (standard input); `path` only names the
 /// input in errors.
 pub fn from_bytes(bytes: Vec<u8>, path: &Path) -> Result<Snapshot, LoadError> {
-    precheck(&bytes, path)?;
-    stream(&bytes[..], bytes.len(), path)
+    let scan = precheck(&bytes, path)?;
+    stream(&bytes[..], bytes.len(), scan, path)
         .map_err(|e| as_whole_read(e, path, || Some(std::borrow::Cow::Borrowed(&bytes[..]))))
 }
 
@@ -127,12 +127,27 @@ pub fn from_slice(bytes: &[u8], path: &Path) -> Result<Snapshot, LoadError> {
 }
 
 /// Streams `len` bytes of snapshot from `reader` into the model, within the
-/// memory budget ([`crate::memory`]).
-fn stream(reader: impl std::io::Read, len: usize, path: &Path) -> Result<Snapshot, LoadError> {
+/// memory budget ([`crate::memory`]). `scan` is what [`precheck`] found.
+fn stream(
+    reader: impl std::io::Read,
+    len: usize,
+    scan: Scan,
+    path: &Path,
+) -> Result<Snapshot, LoadError> {
     let start = crate::memory::live_bytes().unwrap_or(0);
-    // Keeping each response's text (merge) costs the file's size on top.
-    let kept = if crate::response::keeping() { len } else { 0 };
-    let limit = crate::memory::limit(start, len).saturating_add(kept);
+    // The parser's string buffer comes on top of the model. Keeping each
+    // response's text (merge) costs the file's size on top, and each
+    // response is then parsed from its text by a parser of its own, with a
+    // buffer of its own beside the outer one.
+    let mut buffer = crate::memory::string_buffer(scan.longest_string);
+    let mut kept = 0;
+    if crate::response::keeping() {
+        kept = len;
+        buffer = buffer.saturating_mul(2);
+    }
+    let limit = crate::memory::limit(start, len)
+        .saturating_add(buffer)
+        .saturating_add(kept);
     let reader = crate::memory::budgeted(reader);
     crate::memory::with_limit(limit, || {
         parse(serde_json::Deserializer::from_reader(reader), path, None)
@@ -159,9 +174,16 @@ fn as_whole_read<'a>(
     }
 }
 
+/// What [`precheck`] learned of a document that the streamed read needs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Scan {
+    /// The length, decoded, of the longest string or key (upper bound).
+    pub longest_string: usize,
+}
+
 /// What must hold before the document is parsed: it is not empty, no object
 /// has the same key twice, nothing is nested too deep.
-fn precheck(bytes: &[u8], path: &Path) -> Result<(), LoadError> {
+fn precheck(bytes: &[u8], path: &Path) -> Result<Scan, LoadError> {
     let path = path.to_path_buf();
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(LoadError::Empty {
@@ -171,32 +193,33 @@ fn precheck(bytes: &[u8], path: &Path) -> Result<(), LoadError> {
     }
     // Duplicated keys first: once parsed, the second copy has replaced (or
     // been dropped for) the first, and nothing says so.
-    if let Err(flaw) = find_flaw(bytes) {
-        let (json_path, offset, message) = match flaw {
-            Flaw::Duplicate { path, key, offset } => (
-                path,
-                offset,
-                format!(
-                    "duplicate key {key:?}: the same key twice in one object is ambiguous \
-                     (JSON readers disagree on which copy wins)"
-                ),
-            ),
-            Flaw::TooDeep { path, offset } => (
-                path,
-                offset,
-                format!("nested deeper than {MAX_DEPTH} levels"),
-            ),
-        };
-        let (line, column) = position(bytes, offset);
-        return Err(LoadError::Data {
+    let flaw = match scan(bytes) {
+        Ok(scan) => return Ok(scan),
+        Err(flaw) => flaw,
+    };
+    let (json_path, offset, message) = match flaw {
+        Flaw::Duplicate { path, key, offset } => (
             path,
-            json_path: shown_path(json_path),
-            line,
-            column,
-            message,
-        });
-    }
-    Ok(())
+            offset,
+            format!(
+                "duplicate key {key:?}: the same key twice in one object is ambiguous \
+                 (JSON readers disagree on which copy wins)"
+            ),
+        ),
+        Flaw::TooDeep { path, offset } => (
+            path,
+            offset,
+            format!("nested deeper than {MAX_DEPTH} levels"),
+        ),
+    };
+    let (line, column) = position(bytes, offset);
+    Err(LoadError::Data {
+        path,
+        json_path: shown_path(json_path),
+        line,
+        column,
+        message,
+    })
 }
 
 /// Parses the snapshot from `de`; on a shape error, `text` (the whole
@@ -210,8 +233,13 @@ fn parse<'de, R: serde_json::de::Read<'de>>(
     let path = path.to_path_buf();
     let err = match serde_path_to_error::deserialize::<_, Snapshot>(&mut de) {
         Ok(s) => {
+            // Looking for the end reads the file too: the budget is checked
+            // there as well, and a failure there is not data after the end.
             return match de.end() {
                 Ok(()) => Ok(s),
+                Err(e) if e.classify() == Category::Io => {
+                    Err(io_failure(path, "the top level".to_string(), e))
+                }
                 Err(e) => Err(LoadError::Syntax {
                     path,
                     line: e.line(),
@@ -223,6 +251,10 @@ fn parse<'de, R: serde_json::de::Read<'de>>(
         Err(e) => e,
     };
     drop(de);
+    if err.inner().classify() == Category::Io {
+        let json_path = shown_path(err.path().to_string());
+        return Err(io_failure(path, json_path, err.into_inner()));
+    }
     let inner = err.inner();
     let (line, column) = (inner.line(), inner.column());
     let message = crate::response::strip_position(&inner.to_string());
@@ -233,15 +265,6 @@ fn parse<'de, R: serde_json::de::Read<'de>>(
             column,
             message: format!("unexpected end of file ({message}): the file looks truncated"),
         }),
-        Category::Io if inner.io_error_kind() == Some(std::io::ErrorKind::OutOfMemory) => {
-            Err(LoadError::Data {
-                path,
-                json_path: shown_path(err.path().to_string()),
-                line,
-                column,
-                message: crate::memory::REFUSAL.to_string(),
-            })
-        }
         Category::Syntax | Category::Io => Err(LoadError::Syntax {
             path,
             line,
@@ -286,6 +309,37 @@ fn parse<'de, R: serde_json::de::Read<'de>>(
                 message,
             })
         }
+    }
+}
+
+/// A failed read of the file while parsing: over the memory budget, the
+/// budget's refusal at `json_path` and the position where the parser
+/// stood; any other failure as the parser reports it.
+fn io_failure(path: PathBuf, json_path: String, e: serde_json::Error) -> LoadError {
+    let (line, column) = (e.line(), e.column());
+    if e.io_error_kind() != Some(std::io::ErrorKind::OutOfMemory) {
+        return LoadError::Syntax {
+            path,
+            line,
+            column,
+            message: format!(
+                "not valid JSON: {}",
+                crate::response::strip_position(&e.to_string())
+            ),
+        };
+    }
+    // The reader knows where the parser stood when the budget ran out, also
+    // where the parser does not say (once the document has been read).
+    let (line, column) = match crate::memory::OverBudget::of(&std::io::Error::from(e)) {
+        Some(at) => (at.line, at.column),
+        None => (line, column),
+    };
+    LoadError::Data {
+        path,
+        json_path,
+        line,
+        column,
+        message: crate::memory::REFUSAL.to_string(),
     }
 }
 
@@ -357,7 +411,14 @@ impl Offset for u64 {
 /// still open; malformed JSON ends the scan with `Ok` (the parser reports
 /// it, with its position). Keys compare by their decoded text, so `"a"` and
 /// `"\u0061"` are the same key.
+#[cfg(test)]
 pub(crate) fn find_flaw(bytes: &[u8]) -> Result<(), Flaw> {
+    scan(bytes).map(|_| ())
+}
+
+/// [`find_flaw`], and what the same pass learns for the streamed read
+/// ([`Scan`]).
+pub(crate) fn scan(bytes: &[u8]) -> Result<Scan, Flaw> {
     if u32::try_from(bytes.len()).is_ok() {
         Scanner::<u32>::new(bytes).run()
     } else {
@@ -380,6 +441,8 @@ struct Scanner<'a, O> {
     /// open objects, innermost last.
     keys: Vec<O>,
     frames: Vec<Frame>,
+    /// The longest string or key so far, decoded.
+    longest: usize,
 }
 
 /// The scan ends quietly: malformed JSON is the parser's to report.
@@ -391,12 +454,15 @@ impl<'a, O: Offset> Scanner<'a, O> {
             b,
             keys: Vec::new(),
             frames: Vec::with_capacity(MAX_DEPTH + 1),
+            longest: 0,
         }
     }
 
-    fn run(mut self) -> Result<(), Flaw> {
+    fn run(mut self) -> Result<Scan, Flaw> {
         match self.scan() {
-            Ok(()) | Err(Ok(Malformed)) => Ok(()),
+            Ok(()) | Err(Ok(Malformed)) => Ok(Scan {
+                longest_string: self.longest,
+            }),
             Err(Err(flaw)) => Err(flaw),
         }
     }
@@ -409,15 +475,40 @@ impl<'a, O: Offset> Scanner<'a, O> {
     }
 
     /// `i` is just after an opening quote; returns the index after the
-    /// closing one.
-    fn skip_string(&self, mut i: usize) -> Result<usize, Malformed> {
+    /// closing one. Records the string's decoded length.
+    fn skip_string(&mut self, mut i: usize) -> Result<usize, Malformed> {
+        let start = i;
+        // What the escapes save: `\n` is one byte, `\u00e9` two.
+        let mut saved = 0;
         loop {
             match memchr::memchr2(b'"', b'\\', self.b.get(i..).ok_or(Malformed)?) {
-                Some(n) if self.b[i + n] == b'"' => return Ok(i + n + 1),
-                Some(n) => i += n + 2,
+                Some(n) if self.b[i + n] == b'"' => {
+                    let end = i + n;
+                    self.longest = self.longest.max((end - start).saturating_sub(saved));
+                    return Ok(end + 1);
+                }
+                Some(n) => {
+                    i += n;
+                    saved += match self.b.get(i + 1) {
+                        // `\uXXXX`: 1 to 3 bytes of UTF-8; half of the 4 bytes
+                        // of a surrogate pair (two escapes).
+                        Some(b'u') => match self.hex4(i + 2) {
+                            Some(0..=0x7F) => 5,
+                            Some(0x80..=0x7FF | 0xD800..=0xDFFF) => 4,
+                            _ => 3,
+                        },
+                        _ => 1,
+                    };
+                    i += 2;
+                }
                 None => return Err(Malformed),
             }
         }
+    }
+
+    fn hex4(&self, at: usize) -> Option<u32> {
+        let s = std::str::from_utf8(self.b.get(at..at + 4)?).ok()?;
+        u32::from_str_radix(s, 16).ok()
     }
 
     /// Reads `"key" :` at `i`, records the key, returns the index of the value.
@@ -426,7 +517,8 @@ impl<'a, O: Offset> Scanner<'a, O> {
             return Err(Malformed);
         }
         self.keys.push(O::new(i + 1));
-        let i = self.ws(self.skip_string(i + 1)?);
+        let end = self.skip_string(i + 1)?;
+        let i = self.ws(end);
         if self.b.get(i) != Some(&b':') {
             return Err(Malformed);
         }
@@ -878,6 +970,22 @@ mod tests {
             let _ = find_flaw(&doc.as_bytes()[end..]);
         }
         assert_eq!(find_flaw(doc.as_bytes()), Ok(()));
+    }
+
+    #[test]
+    fn the_scan_measures_the_longest_string_as_decoded() {
+        let long = r#""a\"b\\c\u00e9\u20ac\ud83d\ude00\n\/x""#;
+        let decoded: String = serde_json::from_str(long).unwrap();
+        let doc = format!(r#"{{"k": "abc", "some key": {long}, "x": ["\u0041", 1.5]}}"#);
+        assert_eq!(scan(doc.as_bytes()).unwrap().longest_string, decoded.len());
+        // Keys are strings too.
+        let doc = r#"{"a longer key than any value": "v"}"#;
+        let key = "a longer key than any value".len();
+        assert_eq!(scan(doc.as_bytes()).unwrap().longest_string, key);
+        // Fragments never panic.
+        for end in 0..long.len() {
+            let _ = scan(&long.as_bytes()[..end]);
+        }
     }
 
     #[test]

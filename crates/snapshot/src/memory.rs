@@ -103,6 +103,24 @@ pub(crate) fn limit(start: usize, len: usize) -> usize {
     start.saturating_add(growth.max(FLOOR))
 }
 
+/// What the parser's own string buffer costs once it has read a string of
+/// `longest` bytes (decoded): on top of the model, which holds its own copy
+/// of the string. The streaming parser reads every string and key into one
+/// buffer, grown by doubling and kept for the rest of the read, and copies
+/// it out from there: one 30 MiB policy document costs a 32 MiB buffer plus
+/// the 30 MiB string. Counted against the budget, that buffer would refuse
+/// a snapshot whose model fits well within it, so the budget grants it on
+/// top, sized from the longest string in the file (found by the scan that
+/// runs before the read).
+pub(crate) fn string_buffer(longest: usize) -> usize {
+    if longest == 0 {
+        0
+    } else {
+        // `Vec<u8>` grows to 8 bytes, then by doubling.
+        cost(longest.max(8).next_power_of_two())
+    }
+}
+
 /// Why a snapshot is refused when it is over budget.
 pub(crate) const REFUSAL: &str = "reading this snapshot would take more than 1.6x its size in \
      memory (its lists hold more, smaller items than AWS sends); it is refused rather than let it \
@@ -128,7 +146,7 @@ pub(crate) fn with_limit<R>(limit: usize, read: impl FnOnce() -> R) -> R {
 
 /// `reader`, checked against the budget every [`CHECK_EVERY`] bytes.
 pub(crate) fn budgeted<R: Read>(reader: R) -> io::BufReader<Budgeted<R>> {
-    io::BufReader::with_capacity(CHECK_EVERY, Budgeted(reader))
+    io::BufReader::with_capacity(CHECK_EVERY, Budgeted::new(reader))
 }
 
 /// How often the budget is checked, in bytes read. The densest shape (a
@@ -136,18 +154,75 @@ pub(crate) fn budgeted<R: Read>(reader: R) -> io::BufReader<Budgeted<R>> {
 /// bytes) grows the heap by about 1 MiB between two checks.
 pub(crate) const CHECK_EVERY: usize = 8 << 10;
 
-/// A reader that fails, with [`io::ErrorKind::OutOfMemory`], once the heap
-/// is over the limit of [`with_limit`]. Wrapped in a `BufReader`, it checks
-/// once per buffer refill.
-pub(crate) struct Budgeted<R>(pub R);
+/// A reader that fails, with [`io::ErrorKind::OutOfMemory`] and an
+/// [`OverBudget`] naming where, once the heap is over the limit of
+/// [`with_limit`]. Wrapped in a `BufReader`, it checks once per buffer
+/// refill, that is once the parser has consumed every byte handed out so
+/// far: the position after those bytes is where the parser stands.
+pub(crate) struct Budgeted<R> {
+    inner: R,
+    /// 1-based line of the next byte.
+    line: usize,
+    /// Bytes of the current line handed out so far (serde_json's column of
+    /// the last byte consumed).
+    column: usize,
+}
+
+impl<R> Budgeted<R> {
+    pub(crate) fn new(inner: R) -> Self {
+        Budgeted {
+            inner,
+            line: 1,
+            column: 0,
+        }
+    }
+}
 
 impl<R: Read> Read for Budgeted<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let limit = LIMIT.with(std::cell::Cell::get);
         if live_bytes().is_some_and(|live| live > limit) {
-            return Err(io::Error::new(io::ErrorKind::OutOfMemory, REFUSAL));
+            return Err(io::Error::new(
+                io::ErrorKind::OutOfMemory,
+                OverBudget {
+                    line: self.line,
+                    column: self.column,
+                },
+            ));
         }
-        self.0.read(buf)
+        let n = self.inner.read(buf)?;
+        let read = &buf[..n];
+        match memchr::memrchr(b'\n', read) {
+            Some(last) => {
+                self.line += memchr::memchr_iter(b'\n', read).count();
+                self.column = n - last - 1;
+            }
+            None => self.column += n,
+        }
+        Ok(n)
+    }
+}
+
+/// The refusal of a read over budget, with the position the parser had
+/// reached (serde_json's line and column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct OverBudget {
+    pub line: usize,
+    pub column: usize,
+}
+
+impl std::fmt::Display for OverBudget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(REFUSAL)
+    }
+}
+
+impl std::error::Error for OverBudget {}
+
+impl OverBudget {
+    /// The refusal an I/O error carries, if it is one.
+    pub(crate) fn of(e: &io::Error) -> Option<OverBudget> {
+        e.get_ref()?.downcast_ref::<OverBudget>().copied()
     }
 }
 
@@ -158,6 +233,39 @@ mod tests {
     #[test]
     fn the_refusal_names_the_budget() {
         assert!(REFUSAL.contains(&format!(" {GROWTH}x ")), "{REFUSAL}");
+    }
+
+    #[test]
+    fn the_reader_knows_where_the_parser_stands() {
+        let text = b"{\n  \"a\": 1,\n  \"bc\": 2}";
+        let mut r = Budgeted::new(&text[..]);
+        let mut buf = [0u8; 5];
+        let mut got = Vec::new();
+        loop {
+            let n = r.read(&mut buf).unwrap();
+            if n == 0 {
+                break;
+            }
+            got.extend_from_slice(&buf[..n]);
+            let (line, column) = crate::load::position(&got, got.len());
+            // `position` is 1-based and points at the next byte.
+            assert_eq!((r.line, r.column), (line, column - 1), "{got:?}");
+        }
+        assert_eq!(got, text);
+    }
+
+    #[test]
+    fn the_string_buffer_is_the_power_of_two_a_vec_grows_to() {
+        assert_eq!(string_buffer(0), 0);
+        assert_eq!(string_buffer(1), cost(8));
+        assert_eq!(string_buffer(30 << 20), cost(32 << 20));
+        assert_eq!(string_buffer((32 << 20) + 1), cost(64 << 20));
+        // Grown byte by byte, as the parser grows it.
+        let mut v = Vec::<u8>::new();
+        for i in 0..1000u32 {
+            v.push(b'a' + (i % 26) as u8);
+        }
+        assert_eq!(cost(v.capacity()), string_buffer(1000));
     }
 
     #[test]

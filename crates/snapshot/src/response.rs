@@ -54,7 +54,10 @@ pub(crate) fn strip_position(message: &str) -> String {
 /// An operation response: the typed `value` the rules read and, optionally,
 /// the exact JSON text of the whole response, which is written back verbatim
 /// when present. The two never disagree: `raw` is set only together with the
-/// value parsed from it, and mutable access to the value drops it.
+/// value parsed from it, and mutable access to the value drops it. (Within
+/// a snapshot, a resource described without a field the model requires is
+/// in the text and not in the value; its region's `errors` say so, see
+/// [`crate::described`].)
 #[derive(Clone)]
 pub struct Response<T> {
     value: T,
@@ -95,7 +98,9 @@ impl<T: DeserializeOwned> Response<T> {
     /// JSON does not read as the model (a field AWS always sends is missing,
     /// or has another type).
     pub fn from_json(value: serde_json::Value) -> Result<Self, serde_json::Error> {
+        crate::described::clear_stray();
         let typed = T::deserialize(&value)?;
+        crate::described::stray_error()?;
         let raw = serde_json::value::to_raw_value(&value)?;
         Ok(Response {
             value: typed,
@@ -103,14 +108,16 @@ impl<T: DeserializeOwned> Response<T> {
         })
     }
 
-    /// A response from its JSON text, kept as it is.
-    fn from_raw(raw: Box<RawValue>) -> Result<Self, String> {
+    /// A response from its JSON text, kept as it is, read by `H`.
+    fn from_raw<H: ReadAs<T>>(raw: Box<RawValue>) -> Result<Self, String> {
         // Within the memory budget of the snapshot being read.
         let text = crate::memory::budgeted(raw.get().as_bytes());
         let mut de = serde_json::Deserializer::from_reader(text);
-        let value = serde_path_to_error::deserialize::<_, T>(&mut de).map_err(|e| {
-            let message = strip_position(&e.inner().to_string());
-            match e.path().to_string() {
+        let mut track = serde_path_to_error::Track::new();
+        let read = H::read(serde_path_to_error::Deserializer::new(&mut de, &mut track));
+        let value = read.map_err(|e| {
+            let message = strip_position(&e.to_string());
+            match track.path().to_string() {
                 p if p == "." || p.is_empty() => message,
                 p => format!("at {p}: {message}"),
             }
@@ -119,6 +126,71 @@ impl<T: DeserializeOwned> Response<T> {
             value,
             raw: Some(raw),
         })
+    }
+}
+
+/// How an operation's response is read into its model within a snapshot:
+/// as [`Deserialize`] does for most, but item by item for those that are a
+/// list or a map of resources, so that an incomplete one is left out
+/// ([`crate::described`]) rather than refusing the snapshot.
+pub(crate) trait Model: DeserializeOwned {
+    fn read<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error>;
+}
+
+/// How a response's model is read: by its [`Deserialize`] impl, or as a
+/// [`Model`] (within a snapshot).
+trait ReadAs<T> {
+    fn read<'de, D: Deserializer<'de>>(d: D) -> Result<T, D::Error>;
+}
+
+/// A required field absent outside any resource list is an error.
+struct Derived;
+
+impl<T: DeserializeOwned> ReadAs<T> for Derived {
+    fn read<'de, D: Deserializer<'de>>(d: D) -> Result<T, D::Error> {
+        crate::described::clear_stray();
+        let value = T::deserialize(d)?;
+        crate::described::stray_error()?;
+        Ok(value)
+    }
+}
+
+struct AsModel;
+
+impl<T: Model> ReadAs<T> for AsModel {
+    fn read<'de, D: Deserializer<'de>>(d: D) -> Result<T, D::Error> {
+        crate::described::clear_stray();
+        let value = T::read(d)?;
+        crate::described::stray_error()?;
+        Ok(value)
+    }
+}
+
+/// Reads a region's operation response as a [`Model`]: what a snapshot
+/// read uses ([`Response`]'s own [`Deserialize`] reads `T` as derived).
+pub(crate) struct ReadResponse<T>(std::marker::PhantomData<T>);
+
+impl<T> ReadResponse<T> {
+    pub(crate) fn new() -> Self {
+        ReadResponse(std::marker::PhantomData)
+    }
+}
+
+impl<'de, T: Model> DeserializeSeed<'de> for ReadResponse<T> {
+    type Value = Response<T>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Response<T>, D::Error> {
+        read::<AsModel, T, D>(d)
+    }
+}
+
+fn read<'de, H: ReadAs<T>, T: DeserializeOwned, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Response<T>, D::Error> {
+    if keeping() {
+        let raw = Box::<RawValue>::deserialize(d)?;
+        Response::from_raw::<H>(raw).map_err(D::Error::custom)
+    } else {
+        H::read(d).map(Response::typed)
     }
 }
 
@@ -292,12 +364,7 @@ impl<'de, S: ser::SerializeMap> DeserializeSeed<'de> for Entry<'_, S> {
 
 impl<'de, T: DeserializeOwned> Deserialize<'de> for Response<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        if keeping() {
-            let raw = Box::<RawValue>::deserialize(d)?;
-            Response::from_raw(raw).map_err(D::Error::custom)
-        } else {
-            T::deserialize(d).map(Response::typed)
-        }
+        read::<Derived, T, D>(d)
     }
 }
 

@@ -158,26 +158,36 @@ fn a_timestamp_of_another_json_type_is_an_input_error() {
 
 #[test]
 fn fields_aws_always_sends_stay_required() {
-    for (missing, fields) in [
+    // Without one, the endpoint is not assessed: left out of the model and
+    // recorded, by its id or else its position, with the field it lacks.
+    for (missing, fields, resource) in [
         (
             "VpcEndpointId",
             r#""VpcEndpointType": "Resource", "VpcId": "vpc-1""#,
+            "DescribeVpcEndpoints.VpcEndpoints[0]",
         ),
         (
             "VpcEndpointType",
             r#""VpcEndpointId": "vpce-1", "VpcId": "vpc-1""#,
+            "vpce-1",
         ),
         (
             "VpcId",
             r#""VpcEndpointId": "vpce-1", "VpcEndpointType": "Resource""#,
+            "vpce-1",
         ),
     ] {
-        let err = from_slice(&with_endpoint(fields), Path::new("m.json")).unwrap_err();
-        assert!(matches!(err, LoadError::Data { .. }), "{err}");
-        assert!(
-            err.to_string()
-                .contains(&format!("missing field `{missing}`")),
-            "{err}"
+        let s = from_slice(&with_endpoint(fields), Path::new("m.json"))
+            .unwrap_or_else(|e| panic!("{missing}: {e}"));
+        assert!(endpoints(&s).is_empty(), "{missing}");
+        let errors = &s.accounts[0].regions[0].errors;
+        assert_eq!(errors.len(), 1, "{missing}: {errors:?}");
+        assert_eq!(errors[0].operation, "DescribeVpcEndpoints");
+        assert_eq!(errors[0].code, ibaudit_snapshot::aws::FIELD_MISSING);
+        assert_eq!(errors[0].resource.as_deref(), Some(resource));
+        assert_eq!(
+            errors[0].message,
+            format!("the endpoint at DescribeVpcEndpoints.VpcEndpoints[0] has no {missing} field")
         );
     }
     // ServiceName is not one of them.

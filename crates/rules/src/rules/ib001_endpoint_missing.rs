@@ -34,6 +34,11 @@ fn check(ctx: &RegionCtx<'_>, out: &mut Sink) -> Result<(), Missing> {
         if has_endpoint {
             continue;
         }
+        // The endpoint left out of an incomplete listing may be this VPC's.
+        if let Err(m) = ctx.endpoints_complete(Some(&subnet.vpc_id), "imagebuilder") {
+            out.not_assessed(m);
+            continue;
+        }
         let table = match ctx.route_table(subnet) {
             Ok(t) => t,
             Err(m) => {

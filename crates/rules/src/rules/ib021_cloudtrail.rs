@@ -166,7 +166,8 @@ fn covers(trail: &Trail, region: &str) -> bool {
 fn check(ctx: &RegionCtx<'_>, out: &mut Sink) -> Result<(), Missing> {
         let endpoints = ctx.imagebuilder_endpoints()?;
         if endpoints.is_empty() {
-            return Ok(());
+            // The endpoint left out of an incomplete listing may be one.
+            return ctx.endpoints_complete(None, "imagebuilder");
         }
         let mut unknown = Vec::new();
         let mut read_only = Vec::new();
@@ -207,6 +208,11 @@ fn check(ctx: &RegionCtx<'_>, out: &mut Sink) -> Result<(), Missing> {
         }
         if !unknown.is_empty() {
             unknown.into_iter().for_each(|m| out.not_assessed(m));
+            return Ok(());
+        }
+        // A trail left out of an incomplete listing may be the one logging.
+        if let Err(m) = ctx.complete(Operation::DescribeTrails) {
+            out.not_assessed(m);
             return Ok(());
         }
         let ids: Vec<&str> = endpoints

@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 use ibaudit_snapshot::{Operation, RegionSnapshot};
 
 use crate::context::RegionCtx;
-use crate::missing::Missing;
 use crate::finding::{Resource, ResourceKind};
+use crate::missing::{is_incomplete_resource, Missing};
 use crate::rule::{rule, Raw, Sink};
 
 rule! {
@@ -97,8 +97,12 @@ pub(crate) fn findings(region: &RegionSnapshot, blocked: Vec<(&'static str, Miss
         let Some(op) = Operation::from_name(&e.operation) else {
             continue; // reported by `check` as UNREAD_FAILURE
         };
+        // A listing's failure is read by any rule that reported the
+        // listing failed; a resource left out for a missing field only by
+        // one that reported that resource.
         let read = grouped.iter().any(|((name, resource), (m, _))| {
-            *name == op.name() && (m.code.is_some() || *resource == e.resource)
+            *name == op.name()
+                && (*resource == e.resource || (m.code.is_some() && !is_incomplete_resource(e)))
         });
         if !read {
             grouped
@@ -119,7 +123,12 @@ pub(crate) fn findings(region: &RegionSnapshot, blocked: Vec<(&'static str, Miss
                 (Some(code), None) => format!("failed ({code})"),
                 (None, _) => "was not collected (absent from the snapshot)".to_string(),
             };
-            let blocked = if rules.is_empty() {
+            let left_out = m.code.as_deref() == Some(ibaudit_snapshot::aws::FIELD_MISSING);
+            let blocked = if rules.is_empty() && left_out && m.resource.is_some() {
+                "it is left out of the audit: no rule assessed it, and verdicts on what its \
+                 VPC or region holds were reached without it"
+                    .to_string()
+            } else if rules.is_empty() {
                 "no verdict here rested on it, but the snapshot lacks what it would have returned"
                     .to_string()
             } else {
