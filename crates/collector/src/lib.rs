@@ -19,7 +19,7 @@ mod region;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -157,6 +157,52 @@ pub struct Collected {
     pub deadline_reached: bool,
 }
 
+/// The error codes AWS answers a throttled call with: the SDK's own list
+/// (`THROTTLING_ERRORS`, aws-runtime's retry classifiers), which its
+/// adaptive retry mode already backs off on.
+const THROTTLING_CODES: &[&str] = &[
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestThrottledException",
+    "TooManyRequestsException",
+    "ProvisionedThroughputExceededException",
+    "TransactionInProgressException",
+    "RequestLimitExceeded",
+    "BandwidthLimitExceeded",
+    "LimitExceededException",
+    "RequestThrottled",
+    "SlowDown",
+    "PriorRequestNotComplete",
+    "EC2ThrottledException",
+];
+
+/// Whether a recorded failure is throttling.
+pub(crate) fn is_throttling(code: &str) -> bool {
+    THROTTLING_CODES.contains(&code)
+}
+
+/// Without `--max-duration`, how many rounds of the SDK's retries a call
+/// still throttled gets before it is recorded as failed: the first and two
+/// more, after pauses of about 1 and 2 seconds ([`throttled_pause`]), on
+/// top of the SDK's own backoff within each round. With `--max-duration`,
+/// rounds go on while the next one can start before the deadline: a scan
+/// given time spends it waiting throttling out.
+pub(crate) const THROTTLED_ROUNDS: u32 = 3;
+
+/// The pause before round `round + 1` of a throttled call: 1, 2, 4, 8, 16,
+/// then 30 seconds, each with up to a quarter more at random, so that the
+/// calls one throttle stopped do not all come back at once. EC2 refills its
+/// non-mutating buckets at 20 tokens a second ("Request throttling for the
+/// Amazon EC2 API"): a second is already 20 calls of room.
+pub(crate) fn throttled_pause(round: u32) -> Duration {
+    let base = Duration::from_secs(1u64 << round.min(5)).min(Duration::from_secs(30));
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    base + base.mul_f64(f64::from(nanos % 1000) / 4000.0)
+}
+
 /// When a collection must stop.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Deadline {
@@ -176,6 +222,8 @@ pub(crate) struct Run {
     pub endpoint_url: Option<String>,
     deadline: Option<Deadline>,
     deadline_reached: Arc<AtomicBool>,
+    /// Calls made again after throttling outlasted the SDK's retries.
+    pub throttled_rounds: Arc<AtomicU32>,
 }
 
 impl Run {
@@ -197,6 +245,7 @@ impl Run {
                     .map(|at| Deadline { at, max })
             }),
             deadline_reached: Arc::new(AtomicBool::new(false)),
+            throttled_rounds: Arc::new(AtomicU32::new(0)),
         }
     }
 
@@ -247,22 +296,52 @@ impl Run {
     /// comes back as the snapshot records it; at the deadline a call waiting
     /// to start does not start, and one in flight is abandoned (its future is
     /// dropped, which closes the request).
-    pub async fn call<T, E, R, F>(
+    ///
+    /// A call still throttled once the SDK's own retries are spent (or its
+    /// account-region's retry quota is) is made again, from `make`, after a
+    /// pause that grows each round, while the deadline leaves time for it:
+    /// throttling slows the account-region it comes from, and becomes "not
+    /// assessed" only when the time given to the scan is up (or, without
+    /// `--max-duration`, after [`THROTTLED_ROUNDS`] rounds). The permit is
+    /// given back during the pause, so other account-regions go on.
+    pub async fn call<T, E, R, F, M>(
         &self,
         operation: Operation,
         resource: Option<&str>,
-        call: F,
+        mut make: M,
     ) -> Result<T, CollectionError>
     where
+        M: FnMut() -> F,
         F: Future<Output = Result<T, SdkError<E, R>>>,
         E: ProvideErrorMetadata + std::error::Error + 'static,
         R: std::fmt::Debug,
     {
-        self.bounded(operation, resource, async {
-            call.await
-                .map_err(|e| collection_error(operation, resource, &e))
-        })
-        .await
+        let mut round = 0;
+        loop {
+            let call = make();
+            let result = self
+                .bounded(operation, resource, async {
+                    call.await
+                        .map_err(|e| collection_error(operation, resource, &e))
+                })
+                .await;
+            match result {
+                Err(e) if is_throttling(&e.code) => {
+                    let pause = throttled_pause(round);
+                    let time_left = match self.deadline {
+                        Some(d) => Instant::now() + pause < d.at,
+                        None => round + 1 < THROTTLED_ROUNDS,
+                    };
+                    if !time_left {
+                        return Err(e);
+                    }
+                    round += 1;
+                    self.throttled_rounds.fetch_add(1, Ordering::Relaxed);
+                    tokio::time::sleep(pause).await;
+                }
+                other => return other,
+            }
+        }
     }
 
     /// Runs `work` under the concurrency bound and the deadline, as
@@ -772,6 +851,53 @@ mod tests {
         assert!(out.is_ok(), "{:?}", out.err());
     }
 
+    /// Throttling that outlasts the SDK's retries (3 attempts here) is not
+    /// "not assessed" while the deadline leaves time: the call is made again
+    /// after a pause, and the answer is kept.
+    #[tokio::test]
+    async fn throttling_past_the_sdk_retries_is_waited_out_while_time_is_left() {
+        let mut run = throttled_run("111111111111", 7);
+        run.deadline = Some(Deadline {
+            at: Instant::now() + Duration::from_secs(600),
+            max: Duration::from_secs(600),
+        });
+        let ec2 = run.ec2("eu-west-1");
+        let out = run
+            .call(Operation::DescribeVpcs, None, || ec2.describe_vpcs().send())
+            .await;
+        assert!(out.is_ok(), "{:?}", out.err());
+        // 7 throttles, 3 attempts a round: the third round gets through.
+        assert_eq!(run.throttled_rounds.load(Ordering::SeqCst), 2);
+    }
+
+    /// Once the pause would pass the deadline, the throttling is recorded
+    /// as it came (the report says not assessed, and why).
+    #[tokio::test]
+    async fn throttling_is_recorded_once_no_time_is_left() {
+        let mut run = throttled_run("111111111111", u32::MAX);
+        run.deadline = Some(Deadline {
+            at: Instant::now() + Duration::from_millis(500),
+            max: Duration::from_millis(500),
+        });
+        let ec2 = run.ec2("eu-west-1");
+        let err = run
+            .call(Operation::DescribeVpcs, None, || ec2.describe_vpcs().send())
+            .await
+            .unwrap_err();
+        assert_eq!(err.code, "RequestLimitExceeded");
+        assert_eq!(run.throttled_rounds.load(Ordering::SeqCst), 0);
+    }
+
+    #[test]
+    fn throttled_pauses_grow_to_half_a_minute() {
+        let secs: Vec<u64> = (0..8).map(|r| throttled_pause(r).as_secs()).collect();
+        for (got, base) in secs.iter().zip([1, 2, 4, 8, 16, 30, 30, 30]) {
+            assert!((base..=base + base / 4).contains(got), "{secs:?}");
+        }
+        assert!(is_throttling("RequestLimitExceeded") && is_throttling("ThrottlingException"));
+        assert!(!is_throttling("AccessDenied") && !is_throttling("UnauthorizedOperation"));
+    }
+
     fn run(max_duration: Option<Duration>) -> Run {
         let scope = Scope {
             max_duration,
@@ -789,7 +915,7 @@ mod tests {
             .call(
                 Operation::DescribeVpcs,
                 None,
-                std::future::pending::<Answer>(),
+                std::future::pending::<Answer>,
             )
             .await
             .unwrap_err();
@@ -802,7 +928,7 @@ mod tests {
         assert!(run.past_deadline() && run.deadline_reached.load(Ordering::SeqCst));
         let started_after = AtomicBool::new(false);
         let err = run
-            .call(Operation::DescribeSubnets, Some("subnet-1"), async {
+            .call(Operation::DescribeSubnets, Some("subnet-1"), || async {
                 started_after.store(true, Ordering::SeqCst);
                 Answer::Ok(())
             })
@@ -861,7 +987,7 @@ mod tests {
     #[tokio::test]
     async fn before_the_deadline_or_without_one_calls_run() {
         for run in [run(None), run(Some(Duration::from_secs(3600)))] {
-            run.call(Operation::DescribeVpcs, None, async { Answer::Ok(()) })
+            run.call(Operation::DescribeVpcs, None, || async { Answer::Ok(()) })
                 .await
                 .unwrap();
             assert!(!run.past_deadline() && !run.deadline_reached.load(Ordering::SeqCst));

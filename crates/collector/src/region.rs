@@ -128,13 +128,14 @@ impl Region<'_> {
     }
 
     /// One call under the run's bounds; a failure is recorded, never raised.
-    async fn guarded<T, E, R, F>(&self, op: Operation, call: F) -> Option<T>
+    async fn guarded<T, E, R, F, M>(&self, op: Operation, make: M) -> Option<T>
     where
+        M: FnMut() -> F,
         F: Future<Output = Result<T, SdkError<E, R>>>,
         E: ProvideErrorMetadata + std::error::Error + 'static,
         R: std::fmt::Debug,
     {
-        self.keep(self.run.call(op, None, call).await)
+        self.keep(self.run.call(op, None, make).await)
     }
 
     /// When the deadline cut `listing`, the calls it would have scoped are
@@ -153,22 +154,19 @@ impl Region<'_> {
     async fn list(&self, snap: &mut RegionSnapshot) -> Vec<aws::Trail> {
         let s3_list = EndpointService::S3.service_name(self.name);
         let (endpoints, infra, trails, prefix_lists) = tokio::join!(
-            self.guarded(
-                Operation::DescribeVpcEndpoints,
+            self.guarded(Operation::DescribeVpcEndpoints, || {
                 self.ec2
                     .describe_vpc_endpoints()
                     .into_paginator()
                     .items()
                     .send()
                     .collect::<Result<Vec<_>, _>>()
-            ),
+            }),
             self.infrastructure(),
-            self.guarded(
-                Operation::DescribeTrails,
+            self.guarded(Operation::DescribeTrails, || {
                 self.ct.describe_trails().include_shadow_trails(true).send()
-            ),
-            self.guarded(
-                Operation::DescribePrefixLists,
+            }),
+            self.guarded(Operation::DescribePrefixLists, || {
                 self.ec2
                     .describe_prefix_lists()
                     .filters(filter("prefix-list-name", std::slice::from_ref(&s3_list)))
@@ -176,7 +174,7 @@ impl Region<'_> {
                     .items()
                     .send()
                     .collect::<Result<Vec<_>, _>>()
-            ),
+            }),
         );
         snap.describe_vpc_endpoints = endpoints.and_then(|e| {
             let items = e.iter().map(convert::vpc_endpoint).collect();
@@ -217,16 +215,15 @@ impl Region<'_> {
         let mut subnets = Vec::new();
         for chunk in chunks(&plan.subnets) {
             let page = self
-                .guarded(
-                    Operation::DescribeSubnets,
+                .guarded(Operation::DescribeSubnets, || {
                     self.ec2
                         .describe_subnets()
                         .filters(filter("subnet-id", &chunk))
                         .into_paginator()
                         .items()
                         .send()
-                        .collect::<Result<Vec<_>, _>>(),
-                )
+                        .collect::<Result<Vec<_>, _>>()
+                })
                 .await;
             match page {
                 Some(p) => subnets.extend(p.iter().map(convert::subnet)),
@@ -317,7 +314,7 @@ impl Region<'_> {
     {
         let mut all = Vec::new();
         for c in chunks {
-            all.extend(self.guarded(op, call(c)).await?);
+            all.extend(self.guarded(op, || call(c)).await?);
         }
         Some(all)
     }
@@ -334,7 +331,9 @@ impl Region<'_> {
                 tasks.spawn(async move {
                     let call = ec2.describe_vpc_attribute().vpc_id(&vpc).attribute(attr);
                     let result = run
-                        .call(Operation::DescribeVpcAttribute, Some(&vpc), call.send())
+                        .call(Operation::DescribeVpcAttribute, Some(&vpc), || {
+                            call.clone().send()
+                        })
                         .await;
                     (vpc, result)
                 });
@@ -361,15 +360,14 @@ impl Region<'_> {
     /// Lists the infrastructure configurations, then gets each, concurrently.
     async fn infrastructure(&self) -> Infrastructure {
         let Some(list) = self
-            .guarded(
-                Operation::ListInfrastructureConfigurations,
+            .guarded(Operation::ListInfrastructureConfigurations, || {
                 self.ib
                     .list_infrastructure_configurations()
                     .into_paginator()
                     .items()
                     .send()
-                    .collect::<Result<Vec<_>, _>>(),
-            )
+                    .collect::<Result<Vec<_>, _>>()
+            })
             .await
         else {
             return (None, None);
@@ -391,7 +389,7 @@ impl Region<'_> {
                 run.call(
                     Operation::GetInfrastructureConfiguration,
                     Some(&arn),
-                    call.send(),
+                    || call.clone().send(),
                 )
                 .await
             });
@@ -461,16 +459,12 @@ pub(crate) async fn collect_trails(
         let (run, arn, store) = (run.clone(), arn.clone(), store.clone());
         tasks.spawn(async move {
             let (status, selectors) = tokio::join!(
-                run.call(
-                    Operation::GetTrailStatus,
-                    Some(&arn),
+                run.call(Operation::GetTrailStatus, Some(&arn), || {
                     ct.get_trail_status().name(&arn).send()
-                ),
-                run.call(
-                    Operation::GetEventSelectors,
-                    Some(&arn),
+                }),
+                run.call(Operation::GetEventSelectors, Some(&arn), || {
                     ct.get_event_selectors().trail_name(&arn).send()
-                ),
+                }),
             );
             let status = status.map(|s| convert::trail_status(&s));
             let selectors = selectors.map(|s| convert::event_selectors(&s));
