@@ -183,12 +183,12 @@ pub(crate) fn is_throttling(code: &str) -> bool {
 }
 
 /// Without `--max-duration`, how many rounds of the SDK's retries a call
-/// still throttled gets before it is recorded as failed: the first and two
-/// more, after pauses of about 1 and 2 seconds ([`throttled_pause`]), on
-/// top of the SDK's own backoff within each round. With `--max-duration`,
-/// rounds go on while the next one can start before the deadline: a scan
-/// given time spends it waiting throttling out.
-pub(crate) const THROTTLED_ROUNDS: u32 = 3;
+/// still throttled gets: one, the SDK's adaptive attempts with their own
+/// backoff and client-side rate, since nothing says how long the scan may
+/// wait. With `--max-duration`, rounds go on, after the pauses of
+/// [`throttled_pause`], while the next one can start before the deadline:
+/// a scan given time spends it waiting throttling out.
+pub(crate) const THROTTLED_ROUNDS: u32 = 1;
 
 /// The pause before round `round + 1` of a throttled call: 1, 2, 4, 8, 16,
 /// then 30 seconds, each with up to a quarter more at random, so that the
