@@ -86,8 +86,65 @@ fn color_enabled(choice: ColorChoice) -> bool {
 
 pub(crate) fn run_audit(args: AuditArgs) -> Result<u8> {
     let config = load_config(&args.output)?;
-    let snapshot = read_snapshot(&args.snapshot)?;
+    let path = &args.snapshot;
+    if path != Path::new("-") && std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        return stream_and_report(path, config, &args.output);
+    }
+    let snapshot = read_snapshot(path)?;
     audit_and_report(snapshot, config, &args.output)
+}
+
+/// Whether a report `out` asks for draws or names each VPC's network
+/// ([`Report::networks`]).
+fn needs_networks(out: &OutputArgs) -> bool {
+    std::iter::once(out.format)
+        .chain(out.outputs.iter().map(|(f, _)| *f))
+        .any(|f| {
+            matches!(
+                f,
+                Format::Html | Format::Markdown | Format::Asff | Format::Ocsf | Format::OcsfJsonl
+            )
+        })
+}
+
+/// [`audit_and_report`] of the snapshot file at `path`, read and audited
+/// account by account ([`ibaudit_snapshot::load_each`]): what is held is
+/// one account at a time and the findings, not the organization.
+fn stream_and_report(path: &Path, config: Config, out: &OutputArgs) -> Result<u8> {
+    let options = audit_options(config, &out.environments);
+    let started = std::time::Instant::now();
+    let mut auditor: Option<ibaudit_rules::Auditor> = None;
+    let mut regions = 0;
+    let keep_networks = needs_networks(out);
+    let envelope = ibaudit_snapshot::load_each(path, |organization, account| {
+        regions += account.regions.len();
+        auditor
+            .get_or_insert_with(|| {
+                ibaudit_rules::Auditor::new(&options, organization).keep_networks(keep_networks)
+            })
+            .account(&account);
+    })?;
+    let auditor = auditor.unwrap_or_else(|| {
+        ibaudit_rules::Auditor::new(&options, envelope.organization.as_ref())
+            .keep_networks(keep_networks)
+    });
+    let mut report = auditor.finish(envelope.collected_at.clone());
+    if out.verbose {
+        diag!(
+            "ibaudit: audited {} account(s), {regions} region(s) with {} rules in {} ms",
+            report.accounts.len(),
+            registry().len(),
+            started.elapsed().as_millis()
+        );
+    }
+    let mut scope: std::collections::BTreeMap<String, BTreeSet<String>> = Default::default();
+    for a in report.scope.iter().flat_map(|s| &s.accounts) {
+        scope
+            .entry(a.account_id.clone())
+            .or_default()
+            .extend(a.regions.iter().map(|r| r.region.clone()));
+    }
+    report_and_keep(&mut report, scope, out)
 }
 
 /// `ibaudit merge`: every input is read first (a bad one fails before
@@ -192,6 +249,30 @@ pub(crate) fn audit_and_keep(
     let mut report = audit_verbose(&snapshot, &options, out.verbose);
     let scope = sarif::scope_of(&snapshot);
     drop(snapshot);
+    let code = write_with_baseline(&mut report, scope, out, baseline)?;
+    Ok((code, report))
+}
+
+/// The reports of an audit already made, with its baseline read now.
+fn report_and_keep(
+    report: &mut Report,
+    scope: std::collections::BTreeMap<String, BTreeSet<String>>,
+    out: &OutputArgs,
+) -> Result<u8> {
+    let baseline = match &out.baseline {
+        Some(path) => Some(read_baseline(path)?),
+        None => None,
+    };
+    write_with_baseline(report, scope, out, baseline)
+}
+
+/// Writes the reports of `report`, with first-seen times from `baseline`.
+fn write_with_baseline(
+    report: &mut Report,
+    scope: std::collections::BTreeMap<String, BTreeSet<String>>,
+    out: &OutputArgs,
+    baseline: Option<diff::Baseline>,
+) -> Result<u8> {
     if let Some(b) = &baseline {
         // First seen: when the baseline says, else now (this snapshot).
         report.first_seen = report
@@ -207,14 +288,13 @@ pub(crate) fn audit_and_keep(
             })
             .collect();
     }
-    let code = write_reports(
-        &report,
+    write_reports(
+        report,
         scope,
         out,
         baseline.as_ref().map(|b| &b.fingerprints),
         &ReportExtras::default(),
-    )?;
-    Ok((code, report))
+    )
 }
 
 /// What an IaC run adds to the reports.

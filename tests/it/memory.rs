@@ -151,3 +151,36 @@ fn merge_keeps_to_the_budget_too() {
     let merged = std::fs::read_to_string(&out).unwrap();
     assert!(merged.contains("FutureIds"));
 }
+
+/// Read account by account, each account has a budget of its own, set by
+/// the largest account: a hostile shape in one account of an organization
+/// is refused with its JSON path, and the accounts before it change nothing.
+#[test]
+fn a_hostile_account_of_an_organization_is_refused_with_its_path() {
+    let account = |id: &str, region: &str| {
+        format!(r#"{{"account_id":"{id}","regions":[{{"region":"us-east-1",{region}}}]}}"#)
+    };
+    let fine = r#""DescribeVpcs":{"Vpcs":[]}"#;
+    let hostile = format!(
+        r#""DescribeVpcEndpoints":{{"VpcEndpoints":[{{"VpcEndpointId":"vpce-1","VpcEndpointType":"Interface","VpcId":"vpc-1","NetworkInterfaceIds":[{}]}}]}}"#,
+        tiny_items(10)
+    );
+    let text = format!(
+        r#"{{"ibaudit_snapshot":1,"collected_at":"2026-11-26T07:00:00Z","accounts":[{},{},{}],"organization":{{"id":"o-a1b2c3d4e5","management_account_id":"111122223333"}}}}"#,
+        account("111122223333", fine),
+        account("444455556666", fine),
+        account("777788889999", &hostile),
+    );
+    let (_dir, path) = write_temp("org.json", &text);
+    let o = Ibaudit::new(&["audit", path.to_str().unwrap(), "--format", "json"]).run();
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(o.stdout.is_empty());
+    assert!(
+        stderr(&o).contains(
+            "at accounts[2].regions[0].DescribeVpcEndpoints.VpcEndpoints[0].NetworkInterfaceIds ("
+        ),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stderr(&o).contains("in memory"), "{}", stderr(&o));
+}

@@ -582,3 +582,108 @@ fn the_snapshots_organization_decides_organization_conditions() {
     );
     assert!(ib013(None, Some("o-a1b2c3d4e5")).is_empty());
 }
+
+/// An organization's snapshot as text, its `organization` block after its
+/// `accounts` (as a writer of any key order may put it).
+fn organization_last(accounts: &[Value]) -> String {
+    format!(
+        r#"{{"ibaudit_snapshot": 1, "collected_at": "2026-11-26T07:00:00Z",
+ "accounts": {},
+ "organization": {{"id": "o-a1b2c3d4e5", "management_account_id": "111122223333"}}}}"#,
+        serde_json::to_string_pretty(accounts).unwrap()
+    )
+}
+
+/// The accounts of a rule fixture whose verdict rests on the organization's
+/// id, copied under each id (its ARNs and owner ids too), and the demo's.
+fn organization_accounts() -> Vec<Value> {
+    let fixture = rule_fixture(&fixture(
+        "rules/IB013/fail-organization-only-undetermined.json",
+    ));
+    let account = fixture["accounts"][0].to_string();
+    let mut accounts: Vec<Value> = ["111122223333", "444455556666", "777788889999"]
+        .iter()
+        .map(|id| serde_json::from_str(&account.replace(BASE_ACCOUNT, id)).unwrap())
+        .collect();
+    accounts.push(demo_account("123456789012", "demo"));
+    accounts
+}
+
+#[test]
+fn an_organization_read_account_by_account_is_audited_as_a_whole() {
+    let text = organization_last(&organization_accounts());
+    let (_dir, path) = write_temp("org.json", &text);
+    let options = options();
+    let whole = ibaudit_rules::audit(&ibaudit_snapshot::load(&path).unwrap(), &options);
+
+    let mut auditor = None;
+    let mut seen = Vec::new();
+    let envelope = ibaudit_snapshot::load_each(&path, |organization, account| {
+        seen.push(organization.map(|o| o.id.clone()));
+        auditor
+            .get_or_insert_with(|| ibaudit_rules::Auditor::new(&options, organization))
+            .account(&account);
+    })
+    .unwrap();
+    assert!(envelope.accounts.is_empty());
+    assert_eq!(envelope.organization.unwrap().id, "o-a1b2c3d4e5");
+    // Read ahead: every account is audited knowing the organization.
+    assert_eq!(seen, vec![Some("o-a1b2c3d4e5".to_string()); 4]);
+    let streamed = auditor.unwrap().finish(envelope.collected_at);
+
+    assert_eq!(streamed.collected_at, whole.collected_at);
+    assert_eq!(streamed.accounts, whole.accounts);
+    assert_eq!(streamed.findings, whole.findings);
+    assert_eq!(streamed.notes, whole.notes);
+    assert_eq!(streamed.scope, whole.scope);
+    assert_eq!(streamed.networks, whole.networks);
+    assert!(!whole.networks.is_empty());
+
+    // The organization's id decides verdicts here: without it they differ.
+    let mut without: Value = serde_json::from_str(&text).unwrap();
+    without.as_object_mut().unwrap().remove("organization");
+    let without = ibaudit_rules::audit(
+        &ibaudit_snapshot::from_slice(without.to_string().as_bytes(), Path::new("x.json")).unwrap(),
+        &options,
+    );
+    assert_ne!(without.findings, whole.findings);
+
+    // And so does the command: a file (read account by account) and the
+    // same bytes from standard input (read whole) give the same report.
+    let from_file = ibaudit(&[
+        "audit",
+        path.to_str().unwrap(),
+        "--format",
+        "json",
+        "--fail-on",
+        "none",
+    ]);
+    let from_stdin = Ibaudit::new(&["audit", "-", "--format", "json", "--fail-on", "none"])
+        .stdin(text.clone())
+        .run();
+    assert_eq!(
+        code(&from_file),
+        code(&from_stdin),
+        "{}",
+        stderr(&from_file)
+    );
+    assert_eq!(stdout(&from_file), stdout(&from_stdin));
+    assert!(!stdout(&from_file).is_empty());
+}
+
+#[test]
+fn an_account_read_twice_is_refused_after_the_list_as_a_whole_read_refuses_it() {
+    let mut accounts = organization_accounts();
+    accounts.push(accounts[1].clone());
+    let text = organization_last(&accounts);
+    let (_dir, path) = write_temp("twice.json", &text);
+    let whole = ibaudit_snapshot::load(&path).unwrap_err().to_string();
+    let streamed = ibaudit_snapshot::load_each(&path, |_, _| {})
+        .unwrap_err()
+        .to_string();
+    assert_eq!(streamed, whole);
+    assert!(
+        whole.contains("at accounts (") && whole.contains("444455556666 appears more than once"),
+        "{whole}"
+    );
+}

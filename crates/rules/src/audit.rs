@@ -197,27 +197,78 @@ fn account_not_assessed(account: &Account) -> Vec<Finding> {
 
 /// Runs every rule over every region of every account.
 pub fn audit(snapshot: &Snapshot, options: &AuditOptions) -> Report {
-    let default_env = ["prod".to_string()];
-    let environments: &[String] = if options.environments.is_empty() {
-        &default_env
-    } else {
-        &options.environments
-    };
-    let mut findings = Vec::new();
-    let mut networks = Vec::new();
-    let mut scope = AssessedScope::of(snapshot);
-    for (account, account_scope) in snapshot.accounts.iter().zip(scope.accounts.iter_mut()) {
+    let mut auditor = Auditor::new(options, snapshot.organization.as_ref());
+    for account in &snapshot.accounts {
+        auditor.account(account);
+    }
+    auditor.finish(snapshot.collected_at.clone())
+}
+
+/// An audit fed one account at a time, for a snapshot read account by
+/// account: what it keeps of an account is its findings, its scope and
+/// (where a report draws them, see [`Auditor::keep_networks`]) its
+/// networks; the account itself is the caller's to drop. The report it
+/// finishes is [`audit`]'s of the same accounts in the same order.
+pub struct Auditor<'o> {
+    options: &'o AuditOptions,
+    environments: Vec<String>,
+    /// The snapshot's organization block, else the configuration's.
+    organization_id: Option<String>,
+    keep_networks: bool,
+    findings: Vec<Finding>,
+    networks: Vec<crate::network::Network>,
+    scope: AssessedScope,
+}
+
+impl<'o> Auditor<'o> {
+    /// An audit of the accounts of the organization `organization` (the
+    /// snapshot's block, where it has one).
+    pub fn new(
+        options: &'o AuditOptions,
+        organization: Option<&ibaudit_snapshot::Organization>,
+    ) -> Self {
+        let environments = if options.environments.is_empty() {
+            vec!["prod".to_string()]
+        } else {
+            options.environments.clone()
+        };
+        Auditor {
+            options,
+            environments,
+            organization_id: organization
+                .map(|o| o.id.clone())
+                .or_else(|| options.config.organization_id.clone()),
+            keep_networks: true,
+            findings: Vec::new(),
+            networks: Vec::new(),
+            scope: AssessedScope::default(),
+        }
+    }
+
+    /// Whether the report keeps each VPC's network ([`Report::networks`]),
+    /// which only the HTML and Markdown reports draw and ASFF and OCSF
+    /// name as related resources: one per VPC of the organization, so a
+    /// report without them costs no memory per VPC. Kept unless told.
+    pub fn keep_networks(mut self, keep: bool) -> Self {
+        self.keep_networks = keep;
+        self
+    }
+
+    /// Runs every rule over every region of `account`.
+    pub fn account(&mut self, account: &Account) {
+        let environments = &self.environments[..];
+        self.scope.add(account);
+        let account_scope = self.scope.accounts.last_mut().expect("just added");
+        let findings = &mut self.findings;
         findings.extend(account_not_assessed(account));
         let account_ctx = AccountCtx::new(account);
         for (region, region_scope) in account.regions.iter().zip(account_scope.regions.iter_mut()) {
             let mut ctx = RegionCtx::new(&account_ctx, region, environments);
-            // The snapshot's organization block, else the configuration.
-            ctx.organization_id = snapshot
-                .organization
-                .as_ref()
-                .map(|o| o.id.as_str())
-                .or(options.config.organization_id.as_deref());
-            networks.extend(crate::network::Network::of_region(&ctx));
+            ctx.organization_id = self.organization_id.as_deref();
+            if self.keep_networks {
+                self.networks
+                    .extend(crate::network::Network::of_region(&ctx));
+            }
             let mut blocked = Vec::new();
             let mut raw: Vec<(&'static RuleMeta, Raw)> = Vec::new();
             for rule in registry() {
@@ -278,20 +329,27 @@ pub fn audit(snapshot: &Snapshot, options: &AuditOptions) -> Report {
             }
         }
     }
-    sort_and_dedup(&mut findings);
-    let notes = options.config.apply(&mut findings, options.today);
-    Report {
-        collected_at: snapshot.collected_at.clone(),
-        accounts: snapshot
-            .accounts
-            .iter()
-            .map(|a| a.account_id.clone())
-            .collect(),
-        findings,
-        notes,
-        scope: Some(scope),
-        networks,
-        first_seen: Default::default(),
+
+    /// The report of the accounts audited, for a snapshot collected at
+    /// `collected_at`.
+    pub fn finish(self, collected_at: String) -> Report {
+        let mut findings = self.findings;
+        sort_and_dedup(&mut findings);
+        let notes = self.options.config.apply(&mut findings, self.options.today);
+        Report {
+            collected_at,
+            accounts: self
+                .scope
+                .accounts
+                .iter()
+                .map(|a| a.account_id.clone())
+                .collect(),
+            findings,
+            notes,
+            scope: Some(self.scope),
+            networks: self.networks,
+            first_seen: Default::default(),
+        }
     }
 }
 

@@ -23,7 +23,7 @@ mod rules;
 pub mod scope;
 mod suppress;
 
-pub use audit::{audit, fingerprint, sort_and_dedup, AuditOptions, Outcome, Report};
+pub use audit::{audit, fingerprint, sort_and_dedup, AuditOptions, Auditor, Outcome, Report};
 pub use config::{Config, ConfigError, Date, Suppression};
 pub use context::{AccountCtx, RegionCtx};
 pub use doc::DocPage;

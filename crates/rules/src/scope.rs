@@ -62,46 +62,44 @@ impl AssessedScope {
     /// The accounts and regions of `snapshot`, without gaps (the audit adds
     /// them as it finds them).
     pub fn of(snapshot: &Snapshot) -> AssessedScope {
-        let mut stopped = false;
-        let accounts = snapshot
-            .accounts
-            .iter()
-            .map(|a| {
-                stopped |= a.errors.iter().any(|e| e.code == DEADLINE_EXCEEDED)
-                    || a.regions
-                        .iter()
-                        .any(|r| r.errors.iter().any(|e| e.code == DEADLINE_EXCEEDED));
-                AccountScope {
-                    account_id: a.account_id.clone(),
-                    partition: a.partition.clone(),
-                    not_assessed: a
-                        .errors
-                        .iter()
-                        .map(|e| Gap {
-                            operation: e.operation.clone(),
-                            resource: e.resource.clone(),
-                            code: Some(e.code.clone()),
-                            rules: crate::registry()
-                                .iter()
-                                .map(|r| r.meta().id.to_string())
-                                .collect(),
-                        })
-                        .collect(),
-                    regions: a
-                        .regions
-                        .iter()
-                        .map(|r| RegionScope {
-                            region: r.region.clone(),
-                            not_assessed: Vec::new(),
-                        })
-                        .collect(),
-                }
-            })
-            .collect();
-        AssessedScope {
-            stopped_at_deadline: stopped,
-            accounts,
+        let mut scope = AssessedScope::default();
+        for a in &snapshot.accounts {
+            scope.add(a);
         }
+        scope
+    }
+
+    /// Adds `account`, its regions without gaps, to the scope.
+    pub fn add(&mut self, a: &ibaudit_snapshot::Account) {
+        self.stopped_at_deadline |= a.errors.iter().any(|e| e.code == DEADLINE_EXCEEDED)
+            || a.regions
+                .iter()
+                .any(|r| r.errors.iter().any(|e| e.code == DEADLINE_EXCEEDED));
+        self.accounts.push(AccountScope {
+            account_id: a.account_id.clone(),
+            partition: a.partition.clone(),
+            not_assessed: a
+                .errors
+                .iter()
+                .map(|e| Gap {
+                    operation: e.operation.clone(),
+                    resource: e.resource.clone(),
+                    code: Some(e.code.clone()),
+                    rules: crate::registry()
+                        .iter()
+                        .map(|r| r.meta().id.to_string())
+                        .collect(),
+                })
+                .collect(),
+            regions: a
+                .regions
+                .iter()
+                .map(|r| RegionScope {
+                    region: r.region.clone(),
+                    not_assessed: Vec::new(),
+                })
+                .collect(),
+        });
     }
 
     /// Whether the absence of a finding of `rule` in `account` and `region`

@@ -314,54 +314,153 @@ impl Serialize for Snapshot {
 
 impl<'de> Deserialize<'de> for Snapshot {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Snapshot;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("an ibaudit snapshot object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Snapshot, A::Error> {
-                let mut version = None;
-                let mut collected_at = None;
-                let mut collector = None;
-                let mut accounts = None;
-                let mut organization = None;
-                let mut extra = Extra::default();
-                while let Some(key) = map.next_key::<String>()? {
-                    match key.as_str() {
-                        "ibaudit_snapshot" => {
-                            version = Some(next_checked::<_, Value>(&mut map, check_version)?)
-                        }
-                        "collected_at" => {
-                            collected_at = Some(next_checked(&mut map, check_timestamp)?)
-                        }
-                        "collector" => collector = map.next_value::<Option<Collector>>()?,
-                        "organization" => {
-                            organization = map.next_value::<Option<Organization>>()?
-                        }
-                        "accounts" => {
-                            accounts = Some(next_checked::<_, Vec<Account>>(
-                                &mut map,
-                                check_unique_accounts,
-                            )?)
-                        }
-                        _ => {
-                            extra.insert(key, map.next_value::<Box<RawValue>>()?);
-                        }
-                    }
+        d.deserialize_map(SnapshotVisitor(Whole))
+    }
+}
+
+/// How the snapshot visitor reads the `accounts` value.
+trait ReadAccounts {
+    /// Reads the value of `accounts` from `map`; `organization` is the
+    /// organization block as far as it is known.
+    fn read<'de, A: MapAccess<'de>>(
+        &mut self,
+        map: &mut A,
+        organization: Option<&Organization>,
+    ) -> Result<Vec<Account>, A::Error>;
+}
+
+/// All the accounts, kept.
+struct Whole;
+
+impl ReadAccounts for Whole {
+    fn read<'de, A: MapAccess<'de>>(
+        &mut self,
+        map: &mut A,
+        _: Option<&Organization>,
+    ) -> Result<Vec<Account>, A::Error> {
+        next_checked::<_, Vec<Account>>(map, check_unique_accounts)
+    }
+}
+
+/// A snapshot read account by account: each account is handed to `each`
+/// and dropped; the snapshot read has no accounts. Each account may grow
+/// the heap by `account_growth` ([`crate::memory`]), the rest of the
+/// envelope by `outer_growth` once the accounts are read, and the heap
+/// never grows past `ceiling` (the budget of the whole file: what `each`
+/// keeps of every account counts against it).
+pub(crate) struct Streamed<'a> {
+    /// The organization block, read ahead where it comes after `accounts`.
+    pub organization: Option<Organization>,
+    pub each: &'a mut dyn FnMut(Option<&Organization>, Account),
+    pub account_growth: usize,
+    pub outer_growth: usize,
+    pub ceiling: usize,
+}
+
+impl<'de> de::DeserializeSeed<'de> for Streamed<'_> {
+    type Value = Snapshot;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Snapshot, D::Error> {
+        d.deserialize_map(SnapshotVisitor(self))
+    }
+}
+
+impl ReadAccounts for Streamed<'_> {
+    fn read<'de, A: MapAccess<'de>>(
+        &mut self,
+        map: &mut A,
+        organization: Option<&Organization>,
+    ) -> Result<Vec<Account>, A::Error> {
+        struct Seed<'s, 'a> {
+            streamed: &'s mut Streamed<'a>,
+            organization: Option<&'s Organization>,
+        }
+        impl<'de> de::DeserializeSeed<'de> for Seed<'_, '_> {
+            type Value = ();
+            fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+                // As `Vec<Account>` then `check_unique_accounts`: a second
+                // copy of an account is refused once the list is read.
+                if let Some(id) = d.deserialize_seq(self)? {
+                    return Err(de::Error::custom(format!(
+                        "account {id} appears more than once"
+                    )));
                 }
-                version.ok_or_else(|| de::Error::missing_field("ibaudit_snapshot"))?;
-                Ok(Snapshot {
-                    collected_at: collected_at
-                        .ok_or_else(|| de::Error::missing_field("collected_at"))?,
-                    collector,
-                    accounts: accounts.ok_or_else(|| de::Error::missing_field("accounts"))?,
-                    organization,
-                    extra,
-                })
+                Ok(())
             }
         }
-        d.deserialize_map(V)
+        impl<'de> Visitor<'de> for Seed<'_, '_> {
+            /// The first account id seen twice.
+            type Value = Option<String>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a sequence")
+            }
+            fn visit_seq<S: de::SeqAccess<'de>>(self, mut seq: S) -> Result<Self::Value, S::Error> {
+                let mut seen = std::collections::HashSet::new();
+                let mut twice = None;
+                loop {
+                    crate::memory::grow_from_here(
+                        self.streamed.account_growth,
+                        self.streamed.ceiling,
+                    );
+                    let Some(account) = seq.next_element::<Account>()? else {
+                        break;
+                    };
+                    if twice.is_none() && !seen.insert(account.account_id.clone()) {
+                        twice = Some(account.account_id.clone());
+                    }
+                    (self.streamed.each)(self.organization, account);
+                }
+                crate::memory::grow_from_here(self.streamed.outer_growth, self.streamed.ceiling);
+                Ok(twice)
+            }
+        }
+        let organization = organization.or(self.organization.as_ref());
+        // Clone what the callback sees: the snapshot's own block may be read
+        // later and replace the one read ahead.
+        let organization = organization.cloned();
+        map.next_value_seed(Seed {
+            streamed: self,
+            organization: organization.as_ref(),
+        })?;
+        Ok(Vec::new())
+    }
+}
+
+struct SnapshotVisitor<R>(R);
+
+impl<'de, R: ReadAccounts> Visitor<'de> for SnapshotVisitor<R> {
+    type Value = Snapshot;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an ibaudit snapshot object")
+    }
+    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<Snapshot, A::Error> {
+        let mut version = None;
+        let mut collected_at = None;
+        let mut collector = None;
+        let mut accounts = None;
+        let mut organization = None;
+        let mut extra = Extra::default();
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "ibaudit_snapshot" => {
+                    version = Some(next_checked::<_, Value>(&mut map, check_version)?)
+                }
+                "collected_at" => collected_at = Some(next_checked(&mut map, check_timestamp)?),
+                "collector" => collector = map.next_value::<Option<Collector>>()?,
+                "organization" => organization = map.next_value::<Option<Organization>>()?,
+                "accounts" => accounts = Some(self.0.read(&mut map, organization.as_ref())?),
+                _ => {
+                    extra.insert(key, map.next_value::<Box<RawValue>>()?);
+                }
+            }
+        }
+        version.ok_or_else(|| de::Error::missing_field("ibaudit_snapshot"))?;
+        Ok(Snapshot {
+            collected_at: collected_at.ok_or_else(|| de::Error::missing_field("collected_at"))?,
+            collector,
+            accounts: accounts.ok_or_else(|| de::Error::missing_field("accounts"))?,
+            organization,
+            extra,
+        })
     }
 }
 

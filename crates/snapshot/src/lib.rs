@@ -16,6 +16,7 @@ mod merge;
 mod operation;
 pub mod redact;
 mod response;
+mod scan;
 pub mod scope;
 
 mod shard;
@@ -27,7 +28,8 @@ pub use envelope::{
 };
 pub use inert::{inert, json_compact, json_pretty, json_pretty_to_writer};
 pub use load::{
-    from_bytes, from_bytes_keeping, from_slice, from_slice_keeping, load, load_keeping, LoadError,
+    from_bytes, from_bytes_keeping, from_slice, from_slice_keeping, load, load_each, load_keeping,
+    LoadError,
 };
 pub use merge::{merge, MergeError};
 pub use operation::{AccountOperation, ApiCall, Operation, OrgOperation, Service};

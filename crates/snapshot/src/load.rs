@@ -43,53 +43,171 @@ pub enum LoadError {
 
 /// Reads and validates a snapshot file.
 ///
-/// The file is read twice through one open handle: once whole, for the
-/// checks that need random access (duplicated keys, nesting), and then
-/// streamed into the model, so that the file's text and the model are never
-/// in memory together: peak memory is the larger of the two, not their sum.
+/// The file is read twice through one open handle: once in chunks, for the
+/// checks that must pass before it is parsed (duplicated keys, nesting; see
+/// [`crate::scan`]), and then streamed into the model. Neither read holds
+/// the file's text: peak memory is the model's.
 pub fn load(path: &Path) -> Result<Snapshot, LoadError> {
-    use std::io::{Read, Seek};
+    let (mut file, meta) = match open(path)? {
+        Opened::File(file, meta) => (file, meta),
+        Opened::Read(bytes) => return from_bytes(bytes, path),
+    };
+    let len = meta.len() as usize;
+    let scan = precheck(&mut file, len, path)?;
+    rewind(&mut file, path)?;
+    let snapshot = stream(&mut file, len, scan, path).map_err(|e| {
+        as_whole_read(e, path, || {
+            std::fs::read(path).ok().map(std::borrow::Cow::Owned)
+        })
+    })?;
+    unchanged(&file, &meta, len, path)?;
+    Ok(snapshot)
+}
+
+/// Reads and validates a snapshot file account by account: each account of
+/// `accounts` is handed to `each` as soon as it is read, with the
+/// organization block (wherever the file has it: the scan that runs first
+/// finds it when it comes after the accounts), and dropped after. Returns
+/// the rest of the snapshot, its `accounts` empty.
+///
+/// Memory is held to a budget per account ([`crate::memory`]): reading one
+/// may grow the heap by at most [`crate::memory::GROWTH`] times the largest
+/// account's size (the scan measures it), so peak memory is set by the
+/// largest account and by what `each` keeps, not by the file. The rest of
+/// the envelope has a budget of its own size; and the whole never grows
+/// past [`load`]'s budget for the file, what `each` keeps included. A snapshot that fails to read
+/// fails as [`load`] fails, with the same message; but `each` may have seen
+/// the accounts before the failure.
+pub fn load_each(
+    path: &Path,
+    mut each: impl FnMut(Option<&crate::Organization>, crate::Account),
+) -> Result<Snapshot, LoadError> {
+    let (mut file, meta) = match open(path)? {
+        Opened::File(file, meta) => (file, meta),
+        Opened::Read(bytes) => {
+            let mut snapshot = from_bytes(bytes, path)?;
+            for account in std::mem::take(&mut snapshot.accounts) {
+                each(snapshot.organization.as_ref(), account);
+            }
+            return Ok(snapshot);
+        }
+    };
+    let len = meta.len() as usize;
+    let scan = precheck(&mut file, len, path)?;
+    let outer_growth = crate::memory::growth(len.saturating_sub(scan.accounts_len))
+        .saturating_add(crate::memory::string_buffer(scan.longest_string));
+    let account_growth = crate::memory::growth(scan.largest_account)
+        .saturating_add(crate::memory::string_buffer(scan.longest_string));
+    // An organization block after the accounts is read first, on its own:
+    // the accounts' audit needs its id. Should it not read, the read in its
+    // place fails and says why.
+    let organization = match scan.organization_after_accounts {
+        Some((start, end)) => read_organization(&mut file, start, end, outer_growth),
+        None => None,
+    };
+    rewind(&mut file, path)?;
+    let reader = crate::memory::budgeted(&mut file);
+    let start = crate::memory::live_bytes().unwrap_or(0);
+    // The budget of `load` for the whole file, as a ceiling.
+    let ceiling = crate::memory::limit(start, len)
+        .saturating_add(crate::memory::string_buffer(scan.longest_string));
+    let limit = start.saturating_add(outer_growth).min(ceiling);
+    let snapshot = crate::memory::with_limit(limit, || {
+        let mut de = serde_json::Deserializer::from_reader(reader);
+        let seed = crate::envelope::Streamed {
+            organization,
+            each: &mut each,
+            account_growth,
+            outer_growth,
+            ceiling,
+        };
+        parse_with(&mut de, seed, path, None)
+    })
+    .map_err(|e| {
+        as_whole_read(e, path, || {
+            std::fs::read(path).ok().map(std::borrow::Cow::Owned)
+        })
+    })?;
+    unchanged(&file, &meta, len, path)?;
+    Ok(snapshot)
+}
+
+/// The top-level `organization` value at `start..end` of `file`, if it reads.
+fn read_organization(
+    file: &mut std::fs::File,
+    start: usize,
+    end: usize,
+    growth: usize,
+) -> Option<crate::Organization> {
+    use std::io::{Read, Seek, SeekFrom};
+    file.seek(SeekFrom::Start(start as u64)).ok()?;
+    let reader = crate::memory::budgeted(file.take((end - start) as u64));
+    let limit = crate::memory::live_bytes()
+        .unwrap_or(0)
+        .saturating_add(growth);
+    crate::memory::with_limit(limit, || {
+        serde_json::from_reader::<_, Option<crate::Organization>>(reader).ok()
+    })
+    .flatten()
+}
+
+enum Opened {
+    /// A regular file, which can be read twice.
+    File(std::fs::File, std::fs::Metadata),
+    /// A pipe or device, read whole.
+    Read(Vec<u8>),
+}
+
+fn open(path: &Path) -> Result<Opened, LoadError> {
+    use std::io::Read;
     let io = |error| LoadError::Io {
         path: path.to_path_buf(),
         error,
     };
     let mut file = std::fs::File::open(path).map_err(io)?;
     let meta = file.metadata().map_err(io)?;
-    let mut bytes = Vec::with_capacity(if meta.is_file() {
-        meta.len() as usize
-    } else {
-        0
-    });
-    file.read_to_end(&mut bytes).map_err(io)?;
-    // Only a regular file can be read a second time; a pipe or device is
-    // parsed from the bytes already read.
-    if !meta.is_file() {
-        return from_bytes(bytes, path);
+    if meta.is_file() {
+        return Ok(Opened::File(file, meta));
     }
-    let scan = precheck(&bytes, path)?;
-    let len = bytes.len();
-    drop(bytes);
-    file.rewind().map_err(io)?;
-    let snapshot = stream(&mut file, len, scan, path).map_err(|e| {
-        as_whole_read(e, path, || {
-            std::fs::read(path).ok().map(std::borrow::Cow::Owned)
-        })
+    // Only a regular file can be read a second time; a pipe or device is
+    // parsed from the bytes read.
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes).map_err(io)?;
+    Ok(Opened::Read(bytes))
+}
+
+fn rewind(file: &mut std::fs::File, path: &Path) -> Result<(), LoadError> {
+    use std::io::Seek;
+    file.rewind().map_err(|error| LoadError::Io {
+        path: path.to_path_buf(),
+        error,
+    })
+}
+
+/// The checks hold for the text that was checked: a file rewritten in
+/// place between the two reads (a collector still writing it) is refused.
+fn unchanged(
+    file: &std::fs::File,
+    before: &std::fs::Metadata,
+    len: usize,
+    path: &Path,
+) -> Result<(), LoadError> {
+    let now = file.metadata().map_err(|error| LoadError::Io {
+        path: path.to_path_buf(),
+        error,
     })?;
-    // The checks hold for the text that was checked: a file rewritten in
-    // place between the two reads (a collector still writing it) is refused.
-    let now = file.metadata().map_err(io)?;
-    if now.len() != len as u64 || now.modified().ok() != meta.modified().ok() {
+    if now.len() != len as u64 || now.modified().ok() != before.modified().ok() {
         return Err(LoadError::Changed {
             path: path.to_path_buf(),
         });
     }
-    Ok(snapshot)
+    Ok(())
 }
 
 /// Parses a snapshot held in memory (standard input); `path` only names the
 /// input in errors.
 pub fn from_bytes(bytes: Vec<u8>, path: &Path) -> Result<Snapshot, LoadError> {
-    let scan = precheck(&bytes, path)?;
+    let scan = precheck(std::io::Cursor::new(&bytes[..]), bytes.len(), path)?;
     stream(&bytes[..], bytes.len(), scan, path)
         .map_err(|e| as_whole_read(e, path, || Some(std::borrow::Cow::Borrowed(&bytes[..]))))
 }
@@ -118,7 +236,7 @@ pub fn from_slice_keeping(bytes: &[u8], path: &Path) -> Result<Snapshot, LoadErr
 /// Parses a snapshot from bytes; `path` only names the input in errors.
 /// No memory budget: for callers that hold the text anyway.
 pub fn from_slice(bytes: &[u8], path: &Path) -> Result<Snapshot, LoadError> {
-    precheck(bytes, path)?;
+    precheck(std::io::Cursor::new(bytes), bytes.len(), path)?;
     parse(
         serde_json::Deserializer::from_slice(bytes),
         path,
@@ -174,45 +292,38 @@ fn as_whole_read<'a>(
     }
 }
 
-/// What [`precheck`] learned of a document that the streamed read needs.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(crate) struct Scan {
-    /// The length, decoded, of the longest string or key (upper bound).
-    pub longest_string: usize,
-}
-
 /// What must hold before the document is parsed: it is not empty, no object
-/// has the same key twice, nothing is nested too deep.
-fn precheck(bytes: &[u8], path: &Path) -> Result<Scan, LoadError> {
+/// has the same key twice, nothing is nested too deep. `src` is read from
+/// its start, in chunks ([`crate::scan`]); `len` is its size.
+fn precheck<R: std::io::Read + std::io::Seek>(
+    src: R,
+    len: usize,
+    path: &Path,
+) -> Result<Scan, LoadError> {
     let path = path.to_path_buf();
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(LoadError::Empty {
-            path,
-            message: "the file is empty, not a snapshot".into(),
-        });
-    }
     // Duplicated keys first: once parsed, the second copy has replaced (or
     // been dropped for) the first, and nothing says so.
-    let flaw = match scan(bytes) {
+    let (flaw, line, column) = match crate::scan::scan_reader(src, len) {
+        Ok(scan) if scan.empty => {
+            return Err(LoadError::Empty {
+                path,
+                message: "the file is empty, not a snapshot".into(),
+            })
+        }
         Ok(scan) => return Ok(scan),
-        Err(flaw) => flaw,
+        Err(crate::scan::Stop::Io(error)) => return Err(LoadError::Io { path, error }),
+        Err(crate::scan::Stop::Flaw(flaw, line, column)) => (flaw, line, column),
     };
-    let (json_path, offset, message) = match flaw {
-        Flaw::Duplicate { path, key, offset } => (
+    let (json_path, message) = match flaw {
+        Flaw::Duplicate { path, key, .. } => (
             path,
-            offset,
             format!(
                 "duplicate key {key:?}: the same key twice in one object is ambiguous \
                  (JSON readers disagree on which copy wins)"
             ),
         ),
-        Flaw::TooDeep { path, offset } => (
-            path,
-            offset,
-            format!("nested deeper than {MAX_DEPTH} levels"),
-        ),
+        Flaw::TooDeep { path, .. } => (path, format!("nested deeper than {MAX_DEPTH} levels")),
     };
-    let (line, column) = position(bytes, offset);
     Err(LoadError::Data {
         path,
         json_path: shown_path(json_path),
@@ -230,8 +341,25 @@ fn parse<'de, R: serde_json::de::Read<'de>>(
     path: &Path,
     text: Option<&[u8]>,
 ) -> Result<Snapshot, LoadError> {
+    parse_with(&mut de, std::marker::PhantomData::<Snapshot>, path, text)
+}
+
+/// [`parse`], reading the snapshot through `seed`.
+fn parse_with<'de, R, S>(
+    de: &mut serde_json::Deserializer<R>,
+    seed: S,
+    path: &Path,
+    text: Option<&[u8]>,
+) -> Result<Snapshot, LoadError>
+where
+    R: serde_json::de::Read<'de>,
+    S: serde::de::DeserializeSeed<'de, Value = Snapshot>,
+{
     let path = path.to_path_buf();
-    let err = match serde_path_to_error::deserialize::<_, Snapshot>(&mut de) {
+    let mut track = serde_path_to_error::Track::new();
+    let read = seed.deserialize(serde_path_to_error::Deserializer::new(&mut *de, &mut track));
+    let read = read.map_err(|e| serde_path_to_error::Error::new(track.path(), e));
+    let err = match read {
         Ok(s) => {
             // Looking for the end reads the file too: the budget is checked
             // there as well, and a failure there is not data after the end.
@@ -250,7 +378,6 @@ fn parse<'de, R: serde_json::de::Read<'de>>(
         }
         Err(e) => e,
     };
-    drop(de);
     if err.inner().classify() == Category::Io {
         let json_path = shown_path(err.path().to_string());
         return Err(io_failure(path, json_path, err.into_inner()));
@@ -353,461 +480,10 @@ fn shown_path(p: String) -> String {
     }
 }
 
-/// The deepest nesting the reader accepts, in any part of the document:
-/// serde_json's own limit for the values it parses, applied to unknown keys
-/// (kept as raw text) too, so that no shape is accepted in one place and
-/// refused in another.
-pub(crate) const MAX_DEPTH: usize = 128;
-
-/// What the duplicate-key scan found wrong with a document.
-#[derive(Debug, PartialEq)]
-pub(crate) enum Flaw {
-    /// A key appears twice in one object. `path` names the duplicated key;
-    /// `offset` is where its second copy starts.
-    Duplicate {
-        path: String,
-        key: String,
-        offset: usize,
-    },
-    /// Containers nested deeper than [`MAX_DEPTH`].
-    TooDeep { path: String, offset: usize },
-}
-
-/// A key's position in the input: a `u32` for files under 4 GiB (so that the
-/// keys of a wide object cost at most half the bytes they occupy), a `u64`
-/// above.
-trait Offset: Copy {
-    fn new(at: usize) -> Self;
-    fn get(self) -> usize;
-}
-
-impl Offset for u32 {
-    fn new(at: usize) -> Self {
-        at as u32
-    }
-    fn get(self) -> usize {
-        self as usize
-    }
-}
-
-impl Offset for u64 {
-    fn new(at: usize) -> Self {
-        at as u64
-    }
-    fn get(self) -> usize {
-        self as usize
-    }
-}
-
-/// Finds the first duplicated key in a JSON document, at any depth, and
-/// nesting deeper than [`MAX_DEPTH`]. RFC 8259 section 4: "When the names
-/// within an object are not unique, the behavior of software that receives
-/// such an object is unpredictable. Many implementations report the last
-/// name/value pair only. Other implementations report an error or fail to
-/// parse the object, and some implementations report all of the name/value
-/// pairs, including duplicates."
-///
-/// A single pass over the bytes that keeps one offset per key of the objects
-/// still open; malformed JSON ends the scan with `Ok` (the parser reports
-/// it, with its position). Keys compare by their decoded text, so `"a"` and
-/// `"\u0061"` are the same key.
-#[cfg(test)]
-pub(crate) fn find_flaw(bytes: &[u8]) -> Result<(), Flaw> {
-    scan(bytes).map(|_| ())
-}
-
-/// [`find_flaw`], and what the same pass learns for the streamed read
-/// ([`Scan`]).
-pub(crate) fn scan(bytes: &[u8]) -> Result<Scan, Flaw> {
-    if u32::try_from(bytes.len()).is_ok() {
-        Scanner::<u32>::new(bytes).run()
-    } else {
-        Scanner::<u64>::new(bytes).run()
-    }
-}
-
-#[derive(Clone, Copy)]
-struct Frame {
-    object: bool,
-    /// Objects: where this object's keys start in `Scanner::keys`.
-    keys_start: usize,
-    /// Arrays: the index of the current element.
-    index: usize,
-}
-
-struct Scanner<'a, O> {
-    b: &'a [u8],
-    /// Offsets of the first byte after the opening quote of each key of the
-    /// open objects, innermost last.
-    keys: Vec<O>,
-    frames: Vec<Frame>,
-    /// The longest string or key so far, decoded.
-    longest: usize,
-}
-
-/// The scan ends quietly: malformed JSON is the parser's to report.
-struct Malformed;
-
-impl<'a, O: Offset> Scanner<'a, O> {
-    fn new(b: &'a [u8]) -> Self {
-        Scanner {
-            b,
-            keys: Vec::new(),
-            frames: Vec::with_capacity(MAX_DEPTH + 1),
-            longest: 0,
-        }
-    }
-
-    fn run(mut self) -> Result<Scan, Flaw> {
-        match self.scan() {
-            Ok(()) | Err(Ok(Malformed)) => Ok(Scan {
-                longest_string: self.longest,
-            }),
-            Err(Err(flaw)) => Err(flaw),
-        }
-    }
-
-    fn ws(&self, mut i: usize) -> usize {
-        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.b.get(i) {
-            i += 1;
-        }
-        i
-    }
-
-    /// `i` is just after an opening quote; returns the index after the
-    /// closing one. Records the string's decoded length.
-    fn skip_string(&mut self, mut i: usize) -> Result<usize, Malformed> {
-        let start = i;
-        // What the escapes save: `\n` is one byte, `\u00e9` two.
-        let mut saved = 0;
-        loop {
-            match memchr::memchr2(b'"', b'\\', self.b.get(i..).ok_or(Malformed)?) {
-                Some(n) if self.b[i + n] == b'"' => {
-                    let end = i + n;
-                    self.longest = self.longest.max((end - start).saturating_sub(saved));
-                    return Ok(end + 1);
-                }
-                Some(n) => {
-                    i += n;
-                    saved += match self.b.get(i + 1) {
-                        // `\uXXXX`: 1 to 3 bytes of UTF-8; half of the 4 bytes
-                        // of a surrogate pair (two escapes).
-                        Some(b'u') => match self.hex4(i + 2) {
-                            Some(0..=0x7F) => 5,
-                            Some(0x80..=0x7FF | 0xD800..=0xDFFF) => 4,
-                            _ => 3,
-                        },
-                        _ => 1,
-                    };
-                    i += 2;
-                }
-                None => return Err(Malformed),
-            }
-        }
-    }
-
-    fn hex4(&self, at: usize) -> Option<u32> {
-        let s = std::str::from_utf8(self.b.get(at..at + 4)?).ok()?;
-        u32::from_str_radix(s, 16).ok()
-    }
-
-    /// Reads `"key" :` at `i`, records the key, returns the index of the value.
-    fn key(&mut self, i: usize) -> Result<usize, Malformed> {
-        if self.b.get(i) != Some(&b'"') {
-            return Err(Malformed);
-        }
-        self.keys.push(O::new(i + 1));
-        let end = self.skip_string(i + 1)?;
-        let i = self.ws(end);
-        if self.b.get(i) != Some(&b':') {
-            return Err(Malformed);
-        }
-        Ok(self.ws(i + 1))
-    }
-
-    #[allow(clippy::type_complexity)]
-    fn scan(&mut self) -> Result<(), Result<Malformed, Flaw>> {
-        let mut i = self.ws(0);
-        loop {
-            // A value starts at `i`.
-            match self.b.get(i) {
-                Some(&open @ (b'{' | b'[')) => {
-                    if self.frames.len() == MAX_DEPTH {
-                        return Err(Err(Flaw::TooDeep {
-                            path: self.path(None),
-                            offset: i,
-                        }));
-                    }
-                    let object = open == b'{';
-                    self.frames.push(Frame {
-                        object,
-                        keys_start: self.keys.len(),
-                        index: 0,
-                    });
-                    let j = self.ws(i + 1);
-                    let close = if object { b'}' } else { b']' };
-                    if self.b.get(j) == Some(&close) {
-                        self.frames.pop();
-                        i = j + 1;
-                    } else if object {
-                        i = self.key(j).map_err(Ok)?;
-                        continue;
-                    } else {
-                        i = j;
-                        continue;
-                    }
-                }
-                Some(b'"') => i = self.skip_string(i + 1).map_err(Ok)?,
-                Some(_) => {
-                    let start = i;
-                    while let Some(c) = self.b.get(i) {
-                        if matches!(c, b',' | b']' | b'}' | b':' | b' ' | b'\n' | b'\r' | b'\t') {
-                            break;
-                        }
-                        i += 1;
-                    }
-                    if i == start {
-                        return Err(Ok(Malformed));
-                    }
-                }
-                None => return Err(Ok(Malformed)),
-            }
-            // After a value: a separator, or the end of containers.
-            loop {
-                i = self.ws(i);
-                let Some(top) = self.frames.last_mut() else {
-                    return Ok(());
-                };
-                match (top.object, self.b.get(i)) {
-                    (true, Some(b',')) => {
-                        let j = self.ws(i + 1);
-                        i = self.key(j).map_err(Ok)?;
-                        break;
-                    }
-                    (false, Some(b',')) => {
-                        top.index += 1;
-                        i = self.ws(i + 1);
-                        break;
-                    }
-                    (true, Some(b'}')) => {
-                        self.check_object().map_err(Err)?;
-                        let start = self.frames.pop().map_or(0, |f| f.keys_start);
-                        self.keys.truncate(start);
-                        i += 1;
-                    }
-                    (false, Some(b']')) => {
-                        self.frames.pop();
-                        i += 1;
-                    }
-                    _ => return Err(Ok(Malformed)),
-                }
-            }
-        }
-    }
-
-    /// Checks the keys of the innermost object, which is closing.
-    fn check_object(&mut self) -> Result<(), Flaw> {
-        let start = self.frames.last().map_or(0, |f| f.keys_start);
-        let b = self.b;
-        let keys = &mut self.keys[start..];
-        let found = if keys.len() <= 16 {
-            let mut found = None;
-            'outer: for j in 1..keys.len() {
-                for k in 0..j {
-                    if key_cmp(b, keys[k].get(), keys[j].get()).is_eq() {
-                        found = Some(keys[j].get());
-                        break 'outer;
-                    }
-                }
-            }
-            found
-        } else {
-            // Wide objects: sort the offsets by key, then compare neighbours.
-            keys.sort_unstable_by(|x, y| key_cmp(b, x.get(), y.get()).then(x.get().cmp(&y.get())));
-            keys.windows(2)
-                .find(|w| key_cmp(b, w[0].get(), w[1].get()).is_eq())
-                .map(|w| w[1].get())
-        };
-        match found {
-            None => Ok(()),
-            Some(offset) => {
-                let key = decode_key(b, offset);
-                Err(Flaw::Duplicate {
-                    path: self.path(Some(&key)),
-                    key,
-                    offset: offset - 1,
-                })
-            }
-        }
-    }
-
-    /// The JSON path of the current position, in serde_path_to_error's
-    /// notation (`accounts[0].regions[1].errors`): in the innermost object,
-    /// `last` if given, else its latest key.
-    fn path(&self, last: Option<&str>) -> String {
-        fn push_key(out: &mut String, k: &str) {
-            if !out.is_empty() {
-                out.push('.');
-            }
-            out.push_str(k);
-        }
-        let mut out = String::new();
-        for (n, f) in self.frames.iter().enumerate() {
-            if !f.object {
-                out.push_str(&format!("[{}]", f.index));
-                continue;
-            }
-            // The key of this object that holds the next frame, or the
-            // current position.
-            let end = self
-                .frames
-                .get(n + 1)
-                .map_or(self.keys.len(), |g| g.keys_start);
-            match (n + 1 == self.frames.len(), last) {
-                (true, Some(k)) => push_key(&mut out, k),
-                _ if end > f.keys_start => {
-                    push_key(&mut out, &decode_key(self.b, self.keys[end - 1].get()))
-                }
-                _ => {}
-            }
-        }
-        out
-    }
-}
-
-/// The raw bytes of the key starting at `at`, and whether they hold escapes.
-fn raw_key(b: &[u8], at: usize) -> (&[u8], bool) {
-    let rest = &b[at..];
-    let mut escaped = false;
-    let mut i = 0;
-    loop {
-        match memchr::memchr2(b'"', b'\\', &rest[i..]) {
-            Some(n) if rest[i + n] == b'"' => return (&rest[..i + n], escaped),
-            Some(n) => {
-                escaped = true;
-                i += n + 2;
-            }
-            // The scan checked the key is terminated.
-            None => return (rest, escaped),
-        }
-    }
-}
-
-/// Compares two keys by their decoded text (the bytes of its UTF-8), which
-/// is their raw bytes until an escape: the common case needs no decoding.
-fn key_cmp(b: &[u8], x: usize, y: usize) -> std::cmp::Ordering {
-    use std::cmp::Ordering;
-    let mut n = 0;
-    while let (Some(&p), Some(&q)) = (b.get(x + n), b.get(y + n)) {
-        if p == b'\\' || q == b'\\' {
-            break;
-        }
-        match (p == b'"', q == b'"') {
-            (true, true) => return Ordering::Equal,
-            (true, false) => return Ordering::Less,
-            (false, true) => return Ordering::Greater,
-            _ if p != q => return p.cmp(&q),
-            _ => n += 1,
-        }
-    }
-    KeyBytes::new(raw_key(b, x).0).cmp(KeyBytes::new(raw_key(b, y).0))
-}
-
-fn decode_key(b: &[u8], at: usize) -> String {
-    let (raw, _) = raw_key(b, at);
-    let bytes: Vec<u8> = KeyBytes::new(raw).collect();
-    String::from_utf8_lossy(&bytes).into_owned()
-}
-
-/// The UTF-8 bytes of a key's decoded text (a lone surrogate escape is
-/// encoded as its three WTF-8 bytes), without allocating.
-struct KeyBytes<'a> {
-    raw: &'a [u8],
-    i: usize,
-    pending: [u8; 4],
-    pending_len: u8,
-    pending_at: u8,
-}
-
-impl<'a> KeyBytes<'a> {
-    fn new(raw: &'a [u8]) -> Self {
-        KeyBytes {
-            raw,
-            i: 0,
-            pending: [0; 4],
-            pending_len: 0,
-            pending_at: 0,
-        }
-    }
-
-    fn hex4(&self, at: usize) -> Option<u32> {
-        let s = std::str::from_utf8(self.raw.get(at..at + 4)?).ok()?;
-        u32::from_str_radix(s, 16).ok()
-    }
-}
-
-impl Iterator for KeyBytes<'_> {
-    type Item = u8;
-    fn next(&mut self) -> Option<u8> {
-        if self.pending_at < self.pending_len {
-            self.pending_at += 1;
-            return Some(self.pending[self.pending_at as usize - 1]);
-        }
-        let c = *self.raw.get(self.i)?;
-        if c != b'\\' {
-            self.i += 1;
-            return Some(c);
-        }
-        let e = self.raw.get(self.i + 1).copied().unwrap_or(b'\\');
-        self.i += 2;
-        let simple = match e {
-            b'b' => Some(0x08),
-            b'f' => Some(0x0c),
-            b'n' => Some(b'\n'),
-            b'r' => Some(b'\r'),
-            b't' => Some(b'\t'),
-            b'u' => None,
-            other => Some(other),
-        };
-        if let Some(s) = simple {
-            return Some(s);
-        }
-        let Some(mut cp) = self.hex4(self.i) else {
-            return Some(b'u');
-        };
-        self.i += 4;
-        if (0xD800..0xDC00).contains(&cp)
-            && self.raw.get(self.i) == Some(&b'\\')
-            && self.raw.get(self.i + 1) == Some(&b'u')
-        {
-            if let Some(lo) = self
-                .hex4(self.i + 2)
-                .filter(|lo| (0xDC00..0xE000).contains(lo))
-            {
-                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-                self.i += 6;
-            }
-        }
-        // WTF-8: like UTF-8, but a lone surrogate is allowed.
-        let (len, first) = match cp {
-            0..=0x7F => return Some(cp as u8),
-            0x80..=0x7FF => (2, 0xC0 | (cp >> 6) as u8),
-            0x800..=0xFFFF => (3, 0xE0 | (cp >> 12) as u8),
-            _ => (4, 0xF0 | (cp >> 18) as u8),
-        };
-        let mut buf = [first, 0, 0, 0];
-        for (n, slot) in buf.iter_mut().enumerate().take(len).skip(1) {
-            let shift = 6 * (len - 1 - n);
-            *slot = 0x80 | ((cp >> shift) & 0x3F) as u8;
-        }
-        self.pending = buf;
-        self.pending_len = len as u8;
-        self.pending_at = 1;
-        Some(first)
-    }
-}
+pub(crate) use crate::scan::{Flaw, Scan, MAX_DEPTH};
 
 /// 1-based line and column (in bytes, as serde_json counts) of `offset`.
+#[cfg(test)]
 pub(crate) fn position(bytes: &[u8], offset: usize) -> (usize, usize) {
     let before = &bytes[..offset.min(bytes.len())];
     let line = 1 + memchr::memchr_iter(b'\n', before).count();
@@ -818,6 +494,18 @@ pub(crate) fn position(bytes: &[u8], offset: usize) -> (usize, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn scan(bytes: &[u8]) -> Result<Scan, Flaw> {
+        match crate::scan::scan(bytes) {
+            Ok(scan) => Ok(scan),
+            Err(crate::scan::Stop::Flaw(flaw, ..)) => Err(flaw),
+            Err(crate::scan::Stop::Io(e)) => panic!("{e}"),
+        }
+    }
+
+    fn find_flaw(bytes: &[u8]) -> Result<(), Flaw> {
+        scan(bytes).map(|_| ())
+    }
 
     fn load_str(text: &str) -> Result<Snapshot, LoadError> {
         from_slice(text.as_bytes(), Path::new("s.json"))

@@ -99,8 +99,21 @@ pub const FLOOR: usize = 16 << 20;
 
 /// The heap a snapshot of `len` bytes may reach, from `start` bytes in use.
 pub(crate) fn limit(start: usize, len: usize) -> usize {
-    let growth = ((len as f64) * GROWTH) as usize;
-    start.saturating_add(growth.max(FLOOR))
+    start.saturating_add(growth(len))
+}
+
+/// How much the heap may grow while `len` bytes of snapshot are read.
+pub(crate) fn growth(len: usize) -> usize {
+    (((len as f64) * GROWTH) as usize).max(FLOOR)
+}
+
+/// Within [`with_limit`], lets the heap grow by `growth` from what it holds
+/// now, and never past `ceiling`: the budget of the next part of the
+/// snapshot (one account of a snapshot read account by account), within
+/// the budget of the whole.
+pub(crate) fn grow_from_here(growth: usize, ceiling: usize) {
+    let live = live_bytes().unwrap_or(0);
+    LIMIT.with(|l| l.set(live.saturating_add(growth).min(ceiling)));
 }
 
 /// What the parser's own string buffer costs once it has read a string of
