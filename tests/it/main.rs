@@ -42,6 +42,8 @@ mod tty;
 mod org_live;
 mod rule_fixtures;
 mod sarif;
+#[cfg(feature = "collector")]
+mod scale;
 // The Security Hub import against moto's Security Hub.
 #[cfg(feature = "collector")]
 mod securityhub;

@@ -1,0 +1,188 @@
+#!/usr/bin/env python3
+"""The scale benchmark: `ibaudit collect --org --all-regions` through the
+scale emulator (crates/scale-emulator) for organizations of 100, 1,000 and
+5,000 accounts x 17 regions, every account and region read (never sampled).
+
+For each size (and each --concurrency given) it reports:
+
+- wall time next to its lower bound: the larger of (minimum calls x latency
+  / calls in flight) and what EC2's token buckets allow the busiest
+  account-region-action (the emulator's --expect works it out);
+- calls made next to the minimum (the emulator's own count);
+- throttles the emulator sent, and the retries ibaudit made (its own `-v`
+  count: attempts - calls);
+- peak RSS and CPU time of ibaudit (wait4), CPU time of the emulator
+  (/proc/PID/stat), each per call, so that where the machine's cores bound a
+  figure it shows;
+- the snapshot's size;
+- findings lost or invented: `ibaudit audit` of the snapshot next to the
+  generator's expectation, as (account, region, rule, resource) sets.
+
+Usage: scale.py IBAUDIT EMULATOR [--sizes 100 1000 5000] [--concurrency 16 ...]
+                [--account-concurrency N] [--regions 17] [--latency-ms 40]
+                [--json FILE] [--emulator-args '--throttle-fraction 0.01 ...']
+Exits 1 when a finding is lost or invented, or a collection fails.
+"""
+import argparse
+import json
+import os
+import re
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def proc_cpu(pid):
+    """User + system CPU seconds of a running process, from /proc."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def proc_rss_peak(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def pairs(findings):
+    return {(f["account_id"], f["region"], f["rule"], f["resource_id"]) for f in findings}
+
+
+def run_one(args, size, concurrency, workdir):
+    common = ["--accounts", str(size), "--regions", str(args.regions), "--seed", str(args.seed),
+              "--latency-ms", str(args.latency_ms)]
+    expect_path = os.path.join(workdir, f"expect-{size}.json")
+    if not os.path.exists(expect_path):
+        with open(expect_path, "w") as f:
+            subprocess.run([args.emulator, *common, "--expect"], stdout=f, check=True)
+    with open(expect_path) as f:
+        expect = json.load(f)
+    emu = subprocess.Popen([args.emulator, *common, "--exit-on-stdin-eof", *shlex.split(args.emulator_args)],
+                           stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        hello = json.loads(emu.stdout.readline())
+        url = hello["endpoint"]
+        snap = os.path.join(workdir, f"snap-{size}-{concurrency}.json")
+        env = {"PATH": os.environ["PATH"], "HOME": workdir, "AWS_ACCESS_KEY_ID": "AKIDSCALEBENCH",
+               "AWS_SECRET_ACCESS_KEY": "testing", "AWS_EC2_METADATA_DISABLED": "true",
+               "AWS_REGION": "us-east-1"}
+        cmd = [args.ibaudit, "collect", "--org", "--all-regions", "--endpoint-url", url,
+               "--concurrency", str(concurrency), "-v", "-o", snap]
+        if args.account_concurrency:
+            cmd += ["--account-concurrency", str(args.account_concurrency)]
+        emu_cpu0 = proc_cpu(emu.pid)
+        err_path = os.path.join(workdir, "collect.stderr")
+        with open(err_path, "w+") as err:
+            start = time.perf_counter()
+            proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=err)
+            _, status, usage = os.wait4(proc.pid, 0)
+            wall = time.perf_counter() - start
+            code = os.waitstatus_to_exitcode(status)
+            err.seek(0)
+            stderr = err.read()
+        emu_cpu = proc_cpu(emu.pid) - emu_cpu0
+        emu_rss = proc_rss_peak(emu.pid)
+        counts = json.load(urllib.request.urlopen(f"{url}/_scale/counts"))
+    finally:
+        emu.stdin.close()
+        emu.wait(timeout=60)
+    if code not in (0, 1):
+        sys.exit(f"collect exited {code}: {stderr[-4000:]}")
+    # `ibaudit: ec2:DescribeVpcs: 3 call(s), 3 attempt(s)`
+    own_calls = own_attempts = 0
+    for m in re.finditer(r"^ibaudit: (\w+:\w+): (\d+) call\(s\), (\d+) attempt\(s\)$", stderr, re.M):
+        own_calls += int(m.group(2))
+        own_attempts += int(m.group(3))
+    audit_path = os.path.join(workdir, f"audit-{size}-{concurrency}.json")
+    audit = subprocess.run([args.ibaudit, "audit", snap, "--format", "json", "-o", audit_path,
+                            "--fail-on", "none", "-q"], capture_output=True, text=True)
+    if audit.returncode not in (0, 3):
+        sys.exit(f"audit exited {audit.returncode}: {audit.stderr}")
+    with open(audit_path) as f:
+        report = json.load(f)
+    got = pairs(f for f in report["findings"] if not f.get("not_assessed"))
+    not_assessed = [f for f in report["findings"] if f.get("not_assessed")]
+    want = pairs(expect["findings"])
+    minimum = expect["minimum_total"]
+    calls = counts["total_calls"]
+    latency = args.latency_ms / 1000
+    latency_bound = minimum * latency / concurrency
+    bound = max(latency_bound, expect["rate_limit_bound_s"])
+    snap_mib = os.path.getsize(snap) / 2**20
+    os.remove(snap)
+    cpu = usage.ru_utime + usage.ru_stime
+    return {
+        "accounts": size, "regions": args.regions, "concurrency": concurrency,
+        "account_concurrency": args.account_concurrency or "default",
+        "latency_ms": args.latency_ms, "exit_code": code,
+        "wall_s": wall, "bound_s": bound, "latency_bound_s": latency_bound,
+        "rate_limit_bound_s": expect["rate_limit_bound_s"], "busiest": expect["busiest"],
+        "calls": calls, "minimum_calls": minimum, "calls_by_action": counts["calls"],
+        "throttles_sent": counts["total_throttled"], "own_calls": own_calls,
+        "own_attempts": own_attempts, "retries": own_attempts - own_calls,
+        "peak_in_flight": counts["peak_in_flight"],
+        "ibaudit_rss_mib": usage.ru_maxrss / 1024, "ibaudit_cpu_s": cpu,
+        "emulator_cpu_s": emu_cpu, "emulator_rss_mib": emu_rss, "snapshot_mib": snap_mib,
+        "findings_expected": len(want), "findings_found": len(got),
+        "lost": sorted(want - got)[:20], "invented": sorted(got - want)[:20],
+        "lost_n": len(want - got), "invented_n": len(got - want), "not_assessed": len(not_assessed),
+    }
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("ibaudit")
+    p.add_argument("emulator")
+    p.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 5000])
+    p.add_argument("--concurrency", type=int, nargs="+", default=[16])
+    p.add_argument("--account-concurrency", type=int, default=0)
+    p.add_argument("--regions", type=int, default=17)
+    p.add_argument("--latency-ms", type=int, default=40)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--json", help="also write the results here")
+    p.add_argument("--emulator-args", default="",
+                   help="more emulator options for the scans (not --expect), e.g. '--throttle-fraction 0.01'")
+    args = p.parse_args()
+    results = []
+    with tempfile.TemporaryDirectory() as d:
+        for size in args.sizes:
+            for c in args.concurrency:
+                r = run_one(args, size, c, d)
+                results.append(r)
+                print(f"# {size} accounts, --concurrency {c}: {r['wall_s']:.1f} s, {r['calls']} calls, "
+                      f"lost {r['lost_n']}, invented {r['invented_n']}", file=sys.stderr, flush=True)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(results, f, indent=1)
+    print(f"scale emulator: {args.regions} regions, latency {args.latency_ms} ms, EC2 buckets 100/20 and "
+          f"CloudTrail 10/10 per account, region and action {args.emulator_args}".rstrip())
+    head = (f"{'accounts':>8} {'conc':>4} {'wall s':>8} {'bound s':>8} {'x bound':>7} {'calls':>8} {'x min':>6} "
+            f"{'throttled':>9} {'retries':>7} {'RSS MiB':>8} {'snap MiB':>8} {'ib CPU us/call':>14} "
+            f"{'emu CPU us/call':>15} {'CPU/wall':>8} {'lost':>5} {'invented':>8}")
+    print(head)
+    for r in results:
+        per_call = lambda s: 1e6 * s / max(r["calls"], 1)
+        cores = (r["ibaudit_cpu_s"] + r["emulator_cpu_s"]) / r["wall_s"]
+        print(f"{r['accounts']:>8} {r['concurrency']:>4} {r['wall_s']:>8.1f} {r['bound_s']:>8.1f} "
+              f"{r['wall_s'] / r['bound_s']:>7.2f} {r['calls']:>8} {r['calls'] / r['minimum_calls']:>6.3f} "
+              f"{r['throttles_sent']:>9} {r['retries']:>7} {r['ibaudit_rss_mib']:>8.1f} {r['snapshot_mib']:>8.1f} "
+              f"{per_call(r['ibaudit_cpu_s']):>14.0f} {per_call(r['emulator_cpu_s']):>15.0f} {cores:>8.2f} "
+              f"{r['lost_n']:>5} {r['invented_n']:>8}")
+    print("bound: max(minimum calls x latency / concurrency, the busiest account-region-action's "
+          "(calls - 100) / 20 s); CPU/wall: cores busy (ibaudit + emulator) on average")
+    bad = [r for r in results if r["lost_n"] or r["invented_n"]]
+    for r in bad:
+        print(f"{r['accounts']} accounts: lost {r['lost']}, invented {r['invented']}", file=sys.stderr)
+    sys.exit(1 if bad else 0)
+
+
+if __name__ == "__main__":
+    main()

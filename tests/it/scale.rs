@@ -1,0 +1,253 @@
+//! Organization scans against the scale emulator (crates/scale-emulator),
+//! served in-process: a generated organization of five accounts x two
+//! regions, no latency. What a scan finds is checked against the
+//! generator's own expectation; throttling, server errors, a refused
+//! AssumeRole and an account whose calls hang are each forced. Behaviour
+//! only: nothing here is timed (`make bench-scale` measures).
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Output;
+use std::time::Duration;
+
+use ibaudit_scale_emulator::org::Spec;
+use ibaudit_scale_emulator::{expectation, Background, Options};
+use serde_json::Value;
+
+use crate::common::*;
+
+/// (account, region, rule, resource) of a finding.
+type Pair = (String, String, String, String);
+
+fn spec() -> Spec {
+    Spec {
+        seed: 18,
+        accounts: 5,
+        regions: 2,
+        broken_share: 0.5,
+        imagebuilder_share: 0.8,
+    }
+}
+
+fn options() -> Options {
+    let mut o = Options::new(spec());
+    o.latency = Duration::ZERO;
+    o
+}
+
+fn pair(f: &Value) -> Pair {
+    let s = |k: &str| f[k].as_str().unwrap_or_default().to_string();
+    (s("account_id"), s("region"), s("rule"), s("resource_id"))
+}
+
+/// What the generator says a scan of the whole organization finds.
+fn expected(opts: &Options) -> BTreeSet<Pair> {
+    expectation(opts)["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(pair)
+        .collect()
+}
+
+/// `scan --org --all-regions` through the emulator, as JSON.
+fn scan(emu: &Background, dir: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "scan",
+        "--org",
+        "--all-regions",
+        "--endpoint-url",
+        &emu.endpoint,
+        "--format",
+        "json",
+        "--fail-on",
+        "none",
+        "--save-snapshot",
+        "s.json",
+    ];
+    args.extend_from_slice(extra);
+    Ibaudit::new(&args)
+        .dir(dir)
+        .env("HOME", dir)
+        .env("AWS_ACCESS_KEY_ID", "AKIDSCALETEST")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .run()
+}
+
+/// The findings of a JSON report: assessed ones, and the accounts not assessed.
+fn findings(o: &Output) -> (BTreeSet<Pair>, BTreeSet<String>) {
+    let out = stdout(o);
+    let doc: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    let all = doc["findings"].as_array().unwrap();
+    let assessed = all
+        .iter()
+        .filter(|f| f["not_assessed"] != true)
+        .map(pair)
+        .collect();
+    let not = all
+        .iter()
+        .filter(|f| f["not_assessed"] == true)
+        .map(|f| f["account_id"].as_str().unwrap().to_string())
+        .collect();
+    (assessed, not)
+}
+
+fn account<'a>(snapshot: &'a Value, id: &str) -> &'a Value {
+    snapshot["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["account_id"] == id)
+        .unwrap_or_else(|| panic!("account {id} missing from the snapshot"))
+}
+
+/// The snapshot without when it was read.
+fn without_times(mut v: Value) -> Value {
+    fn strip(v: &mut Value) {
+        match v {
+            Value::Object(m) => {
+                // The trail status times come from the emulator's clock.
+                m.retain(|k, _| {
+                    k != "collected_at" && !k.ends_with("Time") && !k.ends_with("Succeeded")
+                });
+                m.values_mut().for_each(strip);
+            }
+            Value::Array(a) => a.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    strip(&mut v);
+    v
+}
+
+#[test]
+fn a_clean_scan_finds_exactly_what_the_generator_broke_in_the_fewest_calls() {
+    let opts = options();
+    let want = expected(&opts);
+    assert!(
+        want.len() >= 3,
+        "the generated organization is broken somewhere"
+    );
+    let emu = Background::start(opts.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let o = scan(&emu, dir.path(), &[]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let (got, not_assessed) = findings(&o);
+    assert!(not_assessed.is_empty(), "{not_assessed:?}");
+    assert_eq!(got, want, "lost: {:?}", want.difference(&got));
+    let counts = emu.emulator.counts();
+    assert_eq!(counts["total_throttled"], 0, "{counts}");
+    assert_eq!(
+        counts["total_calls"],
+        expectation(&opts)["minimum_total"],
+        "{counts}"
+    );
+}
+
+#[test]
+fn throttled_and_failing_calls_are_retried_and_the_results_are_the_same() {
+    let clean = Background::start(options());
+    let dir = tempfile::tempdir().unwrap();
+    let o = scan(&clean, dir.path(), &[]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let baseline = without_times(read_json(&dir.path().join("s.json")));
+    let (want, _) = findings(&o);
+
+    // Throttling of one action only: the SDK's adaptive retry mode makes the
+    // next attempts of the whole service and region (every account's) wait
+    // for its client-side rate limiter, seconds each. Server errors do not
+    // slow it down, so they go everywhere.
+    let mut opts = options();
+    opts.throttle_fraction = 0.5;
+    opts.throttle_services = vec!["imagebuilder:GetInfrastructureConfiguration".into()];
+    opts.error_fraction = 0.1;
+    opts.error_services = ["ec2", "sts", "organizations", "cloudtrail", "imagebuilder"]
+        .map(String::from)
+        .to_vec();
+    opts.throttle_max_consecutive = 1;
+    let emu = Background::start(opts);
+    let dir = tempfile::tempdir().unwrap();
+    let o = scan(&emu, dir.path(), &[]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let counts = emu.emulator.counts();
+    assert!(counts["total_throttled"].as_u64().unwrap() > 0, "{counts}");
+    assert!(counts["total_faulted"].as_u64().unwrap() > 0, "{counts}");
+    let (got, not_assessed) = findings(&o);
+    assert!(not_assessed.is_empty(), "{not_assessed:?}");
+    assert_eq!(got, want);
+    let snapshot = without_times(read_json(&dir.path().join("s.json")));
+    assert!(snapshot == baseline, "the snapshot differs after retries");
+}
+
+#[test]
+fn an_account_that_refuses_assume_role_is_not_assessed_and_the_rest_are() {
+    let mut opts = options();
+    let refused = opts.spec.account_id(3);
+    opts.deny_assume = vec![refused.clone()];
+    let want: BTreeSet<Pair> = expected(&opts)
+        .into_iter()
+        .filter(|p| p.0 != refused)
+        .collect();
+    let emu = Background::start(opts);
+    let dir = tempfile::tempdir().unwrap();
+    let o = scan(&emu, dir.path(), &[]);
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    let (got, not_assessed) = findings(&o);
+    assert_eq!(not_assessed, BTreeSet::from([refused.clone()]));
+    assert_eq!(got, want);
+    let snapshot = read_json(&dir.path().join("s.json"));
+    let errors = &account(&snapshot, &refused)["errors"];
+    assert_eq!(errors[0]["operation"], "AssumeRole", "{errors:#}");
+    assert_eq!(errors[0]["code"], "AccessDenied", "{errors:#}");
+}
+
+#[test]
+fn an_account_whose_calls_hang_is_cut_at_the_deadline_and_the_rest_are_audited() {
+    let mut opts = options();
+    let hanging = opts.spec.account_id(2);
+    opts.hang_accounts = vec![hanging.clone()];
+    let want: BTreeSet<Pair> = expected(&opts)
+        .into_iter()
+        .filter(|p| p.0 != hanging)
+        .collect();
+    let emu = Background::start(opts);
+    let dir = tempfile::tempdir().unwrap();
+    let o = scan(&emu, dir.path(), &["--max-duration", "4s"]);
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    let (got, not_assessed) = findings(&o);
+    assert_eq!(not_assessed, BTreeSet::from([hanging.clone()]));
+    assert_eq!(got, want);
+    assert!(emu.emulator.counts()["hung"].as_u64().unwrap() > 0);
+    let snapshot = read_json(&dir.path().join("s.json"));
+    let a = account(&snapshot, &hanging);
+    assert!(
+        a["errors"]
+            .as_array()
+            .is_some_and(|e| e.iter().any(|e| e["code"] == "DeadlineExceeded")),
+        "{a:#}"
+    );
+}
+
+#[test]
+fn credentials_that_expire_mid_scan_are_assumed_again() {
+    let mut opts = options();
+    // Shorter than the collector's refresh margin: every use assumes again.
+    opts.credential_lifetime = Some(Duration::from_secs(2));
+    let want = expected(&opts);
+    let members = opts.spec.accounts as u64 - 1;
+    let emu = Background::start(opts);
+    let dir = tempfile::tempdir().unwrap();
+    let o = scan(&emu, dir.path(), &[]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let (got, not_assessed) = findings(&o);
+    assert!(not_assessed.is_empty(), "{not_assessed:?}");
+    assert_eq!(got, want);
+    // No call went out with expired credentials, and they were asked for
+    // again (one AssumeRole per member when they last the whole scan).
+    let counts = emu.emulator.counts();
+    assert_eq!(counts["total_faulted"], 0, "{counts}");
+    let assumed = counts["calls"]["sts:AssumeRole"].as_u64().unwrap();
+    assert!(assumed > members, "{counts}");
+}
