@@ -5,13 +5,14 @@ use std::sync::Mutex;
 
 use anyhow::{Context, Result};
 use ibaudit_collector::{
-    collect, human, AccountScope, Collected, Progress, Scope, DEADLINE_EXCEEDED,
+    collect_each, human, AccountScope, AccountSink, Collected, Progress, Scope, DEADLINE_EXCEEDED,
 };
+use ibaudit_snapshot::Account;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::args::{CollectArgs, ScanArgs, ScopeArgs};
 use crate::commands::{audit_and_keep, load_config, EXIT_CLEAN, EXIT_INCOMPLETE};
-use crate::output::{diag, write_snapshot};
+use crate::output::{diag, write_snapshot, write_spooled_snapshot, Spool};
 
 fn scope(args: &ScopeArgs) -> Scope {
     Scope {
@@ -48,9 +49,39 @@ fn account_label(id: &str, name: Option<&str>) -> String {
     ibaudit_report::inert(&label).into_owned()
 }
 
-/// Runs the collection with a progress bar on a terminal, log lines otherwise.
-/// Ctrl-C stops it before anything is written.
-fn run_collection(args: &ScopeArgs, quiet: bool) -> Result<Collected> {
+/// What is kept of the accounts read: counts for the summary lines and the
+/// exit code.
+#[derive(Default)]
+struct Tally {
+    regions: usize,
+    /// Failures recorded, the account's own and its regions'.
+    errors: usize,
+    /// Region calls the deadline stopped.
+    cut: usize,
+    /// Accounts the deadline stopped before or while entering them.
+    cut_accounts: usize,
+}
+
+impl Tally {
+    fn add(&mut self, a: &Account) {
+        self.regions += a.regions.len();
+        self.errors += a.errors.len() + a.regions.iter().map(|r| r.errors.len()).sum::<usize>();
+        self.cut += a
+            .regions
+            .iter()
+            .flat_map(|r| &r.errors)
+            .filter(|e| e.code == DEADLINE_EXCEEDED)
+            .count();
+        if a.errors.iter().any(|e| e.code == DEADLINE_EXCEEDED) {
+            self.cut_accounts += 1;
+        }
+    }
+}
+
+/// Runs the collection with a progress bar on a terminal, log lines otherwise,
+/// handing each account to `sink` as it is read. Ctrl-C stops it before
+/// anything is written.
+fn run_collection(args: &ScopeArgs, quiet: bool, sink: &mut AccountSink<'_>) -> Result<Collected> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -146,7 +177,7 @@ fn run_collection(args: &ScopeArgs, quiet: bool) -> Result<Collected> {
     let scope = scope(args);
     let outcome = runtime.block_on(async {
         tokio::select! {
-            r = collect(&scope, &report) => Some(r),
+            r = collect_each(&scope, &report, sink) => Some(r),
             _ = tokio::signal::ctrl_c() => None,
         }
     });
@@ -171,23 +202,10 @@ fn print_calls(c: &Collected) {
 }
 
 /// Says that the collection stopped at its deadline, and what that means.
-fn report_deadline(c: &Collected, args: &ScopeArgs, quiet: bool) {
+fn report_deadline(c: &Collected, tally: &Tally, args: &ScopeArgs, quiet: bool) {
     if c.deadline_reached && !quiet {
-        let cut = c
-            .snapshot
-            .accounts
-            .iter()
-            .flat_map(|a| &a.regions)
-            .flat_map(|r| &r.errors)
-            .filter(|e| e.code == DEADLINE_EXCEEDED)
-            .count();
-        // Accounts the deadline stopped before or while entering them.
-        let accounts = c
-            .snapshot
-            .accounts
-            .iter()
-            .filter(|a| a.errors.iter().any(|e| e.code == DEADLINE_EXCEEDED))
-            .count();
+        let cut = tally.cut;
+        let accounts = tally.cut_accounts;
         let accounts = if accounts > 0 {
             format!(", {accounts} account(s) not read")
         } else {
@@ -200,32 +218,28 @@ fn report_deadline(c: &Collected, args: &ScopeArgs, quiet: bool) {
     }
 }
 
-fn errors_of(c: &Collected) -> usize {
-    c.snapshot
-        .accounts
-        .iter()
-        .map(|a| a.errors.len() + a.regions.iter().map(|r| r.errors.len()).sum::<usize>())
-        .sum()
-}
-
 pub fn run_collect(args: CollectArgs) -> Result<u8> {
-    let collected = run_collection(&args.scope, args.quiet)?;
-    write_snapshot(&collected.snapshot, Some(&args.output))?;
+    // Each account goes to the spool as soon as it is read, and is dropped:
+    // memory does not grow with the number of accounts.
+    let mut spool = Spool::beside(&args.output)?;
+    let mut tally = Tally::default();
+    let collected = run_collection(&args.scope, args.quiet, &mut |a: Account| {
+        tally.add(&a);
+        spool
+            .add(&a)
+            .map_err(|e| format!("cannot write the accounts read to a temporary file: {e}"))
+    })?;
+    write_spooled_snapshot(&collected.snapshot, spool, Some(&args.output))?;
     if args.verbose {
         print_calls(&collected);
     }
-    report_deadline(&collected, &args.scope, args.quiet);
-    let errors = errors_of(&collected);
+    report_deadline(&collected, &tally, &args.scope, args.quiet);
+    let errors = tally.errors;
     if !args.quiet {
         diag!(
             "ibaudit: wrote {} ({} region(s), {} call(s) failed{})",
             args.output.display(),
-            collected
-                .snapshot
-                .accounts
-                .iter()
-                .map(|a| a.regions.len())
-                .sum::<usize>(),
+            tally.regions,
             errors,
             if errors > 0 {
                 ": the audit will report them as not assessed"
@@ -245,11 +259,19 @@ pub fn run_collect(args: CollectArgs) -> Result<u8> {
 pub fn run_scan(args: ScanArgs) -> Result<(u8, ibaudit_report::Report)> {
     // A bad config is a usage error: find it before any AWS call.
     let config = load_config(&args.output)?;
-    let collected = run_collection(&args.scope, args.output.quiet)?;
+    let mut tally = Tally::default();
+    let mut accounts = Vec::new();
+    let mut collected = run_collection(&args.scope, args.output.quiet, &mut |a: Account| {
+        tally.add(&a);
+        accounts.push(a);
+        Ok(())
+    })?;
+    accounts.sort_by(|a, b| a.account_id.cmp(&b.account_id));
+    collected.snapshot.accounts = accounts;
     if args.output.verbose {
         print_calls(&collected);
     }
-    report_deadline(&collected, &args.scope, args.output.quiet);
+    report_deadline(&collected, &tally, &args.scope, args.output.quiet);
     if let Some(path) = &args.save_snapshot {
         write_snapshot(&collected.snapshot, Some(path))?;
     }

@@ -78,6 +78,104 @@ pub fn write_snapshot(snapshot: &ibaudit_snapshot::Snapshot, path: Option<&Path>
     )
 }
 
+/// Accounts written out as soon as they are read, to an unnamed temporary
+/// file (removed by the system when it is closed, whatever ends the run), and
+/// copied into the snapshot, sorted by id, by [`write_spooled_snapshot`]:
+/// what is kept in memory is each account's id and place in the file.
+pub struct Spool {
+    file: File,
+    /// Account id, offset and length of its text.
+    accounts: Vec<(String, u64, usize)>,
+    len: u64,
+    /// The text of the account being written.
+    buffer: Vec<u8>,
+}
+
+impl Spool {
+    /// A spool beside `output` (the same file system as the snapshot it
+    /// will be copied into), or in the temporary directory where that
+    /// directory takes no new file.
+    pub fn beside(output: &Path) -> Result<Spool> {
+        let dir = match output.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        let file = tempfile::tempfile_in(dir)
+            .or_else(|_| tempfile::tempfile())
+            .context("cannot create a temporary file for the accounts read")?;
+        Ok(Spool {
+            file,
+            accounts: Vec::new(),
+            len: 0,
+            buffer: Vec::new(),
+        })
+    }
+
+    /// Writes `account` as it stands in a snapshot's `accounts`.
+    pub fn add(&mut self, account: &ibaudit_snapshot::Account) -> io::Result<()> {
+        self.buffer.clear();
+        ibaudit_snapshot::json_pretty_nested_to_writer(&mut self.buffer, account, 2)?;
+        self.file.write_all(&self.buffer)?;
+        self.accounts
+            .push((account.account_id.clone(), self.len, self.buffer.len()));
+        self.len += self.buffer.len() as u64;
+        if self.buffer.capacity() > 1 << 20 {
+            self.buffer = Vec::new();
+        }
+        Ok(())
+    }
+}
+
+/// The accounts of a [`Spool`], serialized one at a time from its file.
+struct Spooled<'a> {
+    file: &'a File,
+    accounts: &'a [(String, u64, usize)],
+}
+
+impl serde::Serialize for Spooled<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use io::{Read, Seek};
+        use serde::ser::{Error, SerializeSeq};
+        let mut seq = s.serialize_seq(Some(self.accounts.len()))?;
+        let mut file = self.file;
+        for (_, offset, len) in self.accounts {
+            let mut text = vec![0; *len];
+            file.seek(io::SeekFrom::Start(*offset))
+                .and_then(|_| file.read_exact(&mut text))
+                .map_err(S::Error::custom)?;
+            let text = String::from_utf8(text).map_err(S::Error::custom)?;
+            let raw = serde_json::value::RawValue::from_string(text).map_err(S::Error::custom)?;
+            seq.serialize_element(&raw)?;
+        }
+        seq.end()
+    }
+}
+
+/// Writes `envelope` (a snapshot without its accounts) with the accounts of
+/// `spool`, sorted by id, as [`write_snapshot`] writes the whole snapshot.
+pub fn write_spooled_snapshot(
+    envelope: &ibaudit_snapshot::Snapshot,
+    mut spool: Spool,
+    path: Option<&Path>,
+) -> Result<()> {
+    spool.file.flush()?;
+    spool.accounts.sort_by(|a, b| a.0.cmp(&b.0));
+    let accounts = Spooled {
+        file: &spool.file,
+        accounts: &spool.accounts,
+    };
+    write_with(
+        &|w| {
+            ibaudit_snapshot::json_pretty_to_writer(
+                &mut *w,
+                &ibaudit_snapshot::SnapshotWith(envelope, &accounts),
+            )?;
+            w.write_all(b"\n")
+        },
+        path,
+    )
+}
+
 /// Writes what `body` writes to standard output (`None`) or to the file at
 /// `path`, through a buffer: the document is never held whole.
 fn write_with(body: Body, path: Option<&Path>) -> Result<()> {
@@ -308,6 +406,59 @@ mod tests {
             resolve(Path::new("no/such/file")).unwrap(),
             Resolved::File(PathBuf::from("no/such/file"))
         );
+    }
+
+    #[test]
+    fn a_spooled_snapshot_is_the_snapshot_written_whole_byte_for_byte() {
+        let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo/snapshot.json");
+        let mut snapshot = ibaudit_snapshot::load_keeping(&demo).unwrap();
+        let first = snapshot.accounts[0].clone();
+        for id in ["999999999999", "000000000001", "555555555555"] {
+            let mut a = first.clone();
+            a.account_id = id.into();
+            a.errors.push(ibaudit_snapshot::CollectionError {
+                operation: "AssumeRole".into(),
+                code: "AccessDenied".into(),
+                message: "not \u{1b}[31m authorized\r\n".into(),
+                resource: None,
+            });
+            snapshot.accounts.push(a);
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out.json");
+        // Each account's regions in order, as the collector hands it over;
+        // the accounts out of order, as they finish.
+        for a in &mut snapshot.accounts {
+            a.regions.sort_by(|x, y| x.region.cmp(&y.region));
+        }
+        let mut spool = Spool::beside(&out).unwrap();
+        for a in snapshot.accounts.iter().rev() {
+            spool.add(a).unwrap();
+        }
+        let envelope = ibaudit_snapshot::Snapshot {
+            accounts: Vec::new(),
+            ..snapshot.clone()
+        };
+        write_spooled_snapshot(&envelope, spool, Some(&out)).unwrap();
+        snapshot.sort();
+        let whole = dir.path().join("whole.json");
+        write_snapshot(&snapshot, Some(&whole)).unwrap();
+        assert_eq!(
+            String::from_utf8(fs::read(&out).unwrap()).unwrap(),
+            String::from_utf8(fs::read(&whole).unwrap()).unwrap()
+        );
+        // The spool left nothing behind.
+        let mut names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["out.json", "whole.json"]);
+        // No accounts: the envelope as it is written whole.
+        let empty = dir.path().join("empty.json");
+        write_spooled_snapshot(&envelope, Spool::beside(&empty).unwrap(), Some(&empty)).unwrap();
+        write_snapshot(&envelope, Some(&whole)).unwrap();
+        assert_eq!(fs::read(&empty).unwrap(), fs::read(&whole).unwrap());
     }
 
     #[cfg(unix)]

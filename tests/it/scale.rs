@@ -66,14 +66,18 @@ fn scan(emu: &Background, dir: &Path, extra: &[&str]) -> Output {
         "s.json",
     ];
     args.extend_from_slice(extra);
-    Ibaudit::new(&args)
-        .dir(dir)
+    in_dir(Ibaudit::new(&args), dir).run()
+}
+
+/// The binary run in `dir`, with credentials the emulator takes and
+/// nothing of the machine's own AWS configuration.
+fn in_dir(cmd: Ibaudit, dir: &Path) -> Ibaudit {
+    cmd.dir(dir)
         .env("HOME", dir)
         .env("AWS_ACCESS_KEY_ID", "AKIDSCALETEST")
         .env("AWS_SECRET_ACCESS_KEY", "testing")
         .env("AWS_REGION", "us-east-1")
         .env("AWS_EC2_METADATA_DISABLED", "true")
-        .run()
 }
 
 /// The findings of a JSON report: assessed ones, and the accounts not assessed.
@@ -144,6 +148,61 @@ fn a_clean_scan_finds_exactly_what_the_generator_broke_in_the_fewest_calls() {
         expectation(&opts)["minimum_total"],
         "{counts}"
     );
+}
+
+/// `collect --org --all-regions -o OUTPUT` through the emulator.
+fn collect(emu: &Background, dir: &Path, output: &str) -> Output {
+    let args = [
+        "collect",
+        "--org",
+        "--all-regions",
+        "--endpoint-url",
+        &emu.endpoint,
+        "-o",
+        output,
+    ];
+    in_dir(Ibaudit::new(&args), dir).run()
+}
+
+fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn collect_writes_each_account_as_it_is_read_and_the_snapshot_is_the_scans() {
+    let emu = Background::start(options());
+    let dir = tempfile::tempdir().unwrap();
+    let o = collect(&emu, dir.path(), "c.json");
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    // Nothing but the snapshot is left beside it.
+    assert_eq!(names_in(dir.path()), ["c.json"]);
+    let o = scan(&emu, dir.path(), &[]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let read = |name: &str| -> Value {
+        serde_json::from_slice(&std::fs::read(dir.path().join(name)).unwrap()).unwrap()
+    };
+    let (collected, scanned) = (read("c.json"), read("s.json"));
+    let ids: Vec<&str> = collected["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["account_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), spec().accounts);
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
+    assert_eq!(without_times(collected), without_times(scanned));
+
+    // A snapshot that cannot be written leaves no file behind.
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    let o = collect(&emu, dir.path(), "sub");
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert_eq!(names_in(dir.path()), ["c.json", "s.json", "sub"]);
+    assert!(names_in(&dir.path().join("sub")).is_empty());
 }
 
 #[test]

@@ -146,7 +146,13 @@ pub enum CollectError {
     /// regions cut by the deadline are recorded in its `errors` instead.
     #[error("the collection reached its maximum duration ({max}) before {operation} answered: nothing was collected")]
     DeadlineBeforeStart { operation: ApiCall, max: String },
+    /// The account sink refused an account (its spool could not be written).
+    #[error("{0}")]
+    Sink(String),
 }
+
+/// Where [`collect_each`] hands each account once it is read.
+pub type AccountSink<'a> = dyn FnMut(Account) -> Result<(), String> + Send + 'a;
 
 /// The snapshot and the calls it took.
 pub struct Collected {
@@ -561,6 +567,27 @@ pub async fn collect(
     scope: &Scope,
     progress: &(dyn Fn(Progress) + Send + Sync),
 ) -> Result<Collected, CollectError> {
+    let mut accounts = Vec::new();
+    let mut collected = collect_each(scope, progress, &mut |a| {
+        accounts.push(a);
+        Ok(())
+    })
+    .await?;
+    // Accounts are handed over as they finish; a snapshot lists them by id.
+    accounts.sort_by(|a, b| a.account_id.cmp(&b.account_id));
+    collected.snapshot.accounts = accounts;
+    Ok(collected)
+}
+
+/// Collects as [`collect`] does, handing each account to `sink` as soon as
+/// it is read (in the order they finish, each one's regions in the order a
+/// snapshot lists them) instead of keeping it: the snapshot returned has no
+/// accounts. Sorted by id, the accounts are those [`collect`] returns.
+pub async fn collect_each(
+    scope: &Scope,
+    progress: &(dyn Fn(Progress) + Send + Sync),
+    sink: &mut AccountSink<'_>,
+) -> Result<Collected, CollectError> {
     let sdk = sdk_config(scope).await;
     let run = Run::new(sdk, scope);
     // The region that answers account-wide questions: the configured one, or
@@ -587,7 +614,7 @@ pub async fn collect(
         .to_string();
 
     if let Some(accounts) = &scope.accounts {
-        let (accounts, organization) = org::collect(
+        let organization = org::collect(
             scope,
             accounts,
             &run,
@@ -595,19 +622,19 @@ pub async fn collect(
             &account_id,
             &partition,
             progress,
+            sink,
         )
         .await?;
-        let mut snapshot = Snapshot {
+        let snapshot = Snapshot {
             collected_at: now_rfc3339(),
             collector: Some(Collector {
                 name: "ibaudit".into(),
                 version: env!("CARGO_PKG_VERSION").into(),
             }),
-            accounts,
+            accounts: Vec::new(),
             organization,
             extra: Default::default(),
         };
-        snapshot.sort();
         return Ok(Collected {
             snapshot,
             calls: run.log.snapshot(),
@@ -615,17 +642,20 @@ pub async fn collect(
         });
     }
     let regions = read_regions(&run, scope, home, progress).await?;
+    let collected_at = now_rfc3339();
+    sink(Account {
+        partition,
+        regions,
+        ..Account::new(account_id)
+    })
+    .map_err(CollectError::Sink)?;
     let snapshot = Snapshot {
-        collected_at: now_rfc3339(),
+        collected_at,
         collector: Some(Collector {
             name: "ibaudit".into(),
             version: env!("CARGO_PKG_VERSION").into(),
         }),
-        accounts: vec![Account {
-            partition,
-            regions,
-            ..Account::new(account_id)
-        }],
+        accounts: Vec::new(),
         organization: None,
         extra: Default::default(),
     };

@@ -21,7 +21,7 @@ use ibaudit_snapshot::aws::CollectionError;
 use ibaudit_snapshot::{Account, OrgOperation, Organization, Shard};
 use tokio::sync::Mutex;
 
-use crate::{collection_error, CollectError, Progress, Run, Scope};
+use crate::{collection_error, AccountSink, CollectError, Progress, Run, Scope};
 
 /// Which accounts to read, and how to enter them.
 #[derive(Debug, Clone)]
@@ -265,8 +265,11 @@ pub fn assumed_role(
     })
 }
 
-/// Reads every account in scope; `caller` and `partition` come from
-/// GetCallerIdentity with the caller's own credentials.
+/// Reads every account in scope, handing each to `sink` as soon as it is
+/// read (its regions sorted by name), and returns the organization block;
+/// `caller` and `partition` come from GetCallerIdentity with the caller's
+/// own credentials.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn collect(
     scope: &Scope,
     accounts: &AccountScope,
@@ -275,14 +278,18 @@ pub(crate) async fn collect(
     caller: &str,
     partition: &str,
     progress: &(dyn Fn(Progress) + Send + Sync),
-) -> Result<(Vec<Account>, Option<Organization>), CollectError> {
+    sink: &mut AccountSink<'_>,
+) -> Result<Option<Organization>, CollectError> {
     let (list, organization) = targets(run, home, accounts, caller).await?;
     progress(Progress::Accounts(list.len()));
     let limit = accounts.account_concurrency.max(1);
     // Tasks report through a channel: `progress` stays on this task.
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Progress>();
     let mut tasks = tokio::task::JoinSet::new();
-    let mut read: Vec<(usize, Account)> = Vec::new();
+    let mut hand_over = |mut account: Account| {
+        account.regions.sort_by(|x, y| x.region.cmp(&y.region));
+        sink(account).map_err(CollectError::Sink)
+    };
     // Accounts start in id order, at most `limit` at once; once the deadline
     // has passed none starts, and each is recorded as not read.
     let mut pending = list.into_iter().enumerate();
@@ -294,7 +301,7 @@ pub(crate) async fn collect(
             if t.inactive.is_none() && run.past_deadline() {
                 let account = not_started(scope, accounts, run, caller, partition, t);
                 progress(done(&account));
-                read.push((index, account));
+                hand_over(account)?;
                 continue;
             }
             let tx = tx.clone();
@@ -312,15 +319,17 @@ pub(crate) async fn collect(
         }
         tokio::select! {
             Some(p) = rx.recv() => progress(p),
-            Some(r) = tasks.join_next() => read.push(r.expect("an account task panicked")),
+            Some(r) = tasks.join_next() => {
+                let (_, account) = r.expect("an account task panicked");
+                hand_over(account)?;
+            }
         }
     }
     drop(tx);
     while let Ok(p) = rx.try_recv() {
         progress(p);
     }
-    read.sort_by_key(|(i, _)| *i);
-    Ok((read.into_iter().map(|(_, a)| a).collect(), organization))
+    Ok(organization)
 }
 
 fn role_arn(partition: &str, account_id: &str, accounts: &AccountScope) -> String {

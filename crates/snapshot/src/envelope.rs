@@ -295,17 +295,29 @@ fn check_region(s: &String) -> Result<(), String> {
 
 impl Serialize for Snapshot {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        SnapshotWith(self, &self.accounts).serialize(s)
+    }
+}
+
+/// A snapshot's envelope (everything but its `accounts`) with the accounts
+/// `A` serializes in their place: the same document as [`Snapshot`] writes,
+/// for accounts that are not held in memory.
+pub struct SnapshotWith<'a, A: ?Sized>(pub &'a Snapshot, pub &'a A);
+
+impl<A: Serialize + ?Sized> Serialize for SnapshotWith<'_, A> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let snapshot = self.0;
         let mut m = s.serialize_map(None)?;
         m.serialize_entry("ibaudit_snapshot", &SNAPSHOT_VERSION)?;
-        m.serialize_entry("collected_at", &self.collected_at)?;
-        if let Some(c) = &self.collector {
+        m.serialize_entry("collected_at", &snapshot.collected_at)?;
+        if let Some(c) = &snapshot.collector {
             m.serialize_entry("collector", c)?;
         }
-        if let Some(o) = &self.organization {
+        if let Some(o) = &snapshot.organization {
             m.serialize_entry("organization", o)?;
         }
-        m.serialize_entry("accounts", &self.accounts)?;
-        for (k, v) in self.extra.iter() {
+        m.serialize_entry("accounts", self.1)?;
+        for (k, v) in snapshot.extra.iter() {
             m.serialize_entry(k, v)?;
         }
         m.end()

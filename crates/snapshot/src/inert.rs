@@ -157,6 +157,26 @@ pub fn json_pretty_to_writer<W: io::Write, T: ?Sized + Serialize>(
     value.serialize(&mut ser)
 }
 
+/// `value` as [`json_pretty_to_writer`] writes it where it stands `depth`
+/// arrays or objects deep in a document: its inner lines indented for that
+/// depth, its first line without indentation. An account written at depth 2
+/// is the text of that account inside a snapshot's `accounts`.
+pub fn json_pretty_nested_to_writer<W: io::Write, T: ?Sized + Serialize>(
+    writer: W,
+    value: &T,
+    depth: usize,
+) -> serde_json::Result<()> {
+    let mut pretty = PrettyFormatter::new();
+    for _ in 0..depth {
+        // Only the formatter's depth changes: nothing reaches `writer`.
+        pretty
+            .begin_array(&mut io::sink())
+            .map_err(serde_json::Error::io)?;
+    }
+    let mut ser = serde_json::Serializer::with_formatter(writer, InertJson(pretty));
+    value.serialize(&mut ser)
+}
+
 /// `value` as pretty-printed JSON text; see [`json_pretty_to_writer`].
 pub fn json_pretty<T: ?Sized + Serialize>(value: &T) -> serde_json::Result<String> {
     let mut out = Vec::with_capacity(128);

@@ -24,9 +24,12 @@ mod shard;
 pub use aws::CollectionError;
 pub use described::LeftOut;
 pub use envelope::{
-    Account, Collector, Extra, Organization, RegionSnapshot, Snapshot, SNAPSHOT_VERSION,
+    Account, Collector, Extra, Organization, RegionSnapshot, Snapshot, SnapshotWith,
+    SNAPSHOT_VERSION,
 };
-pub use inert::{inert, json_compact, json_pretty, json_pretty_to_writer};
+pub use inert::{
+    inert, json_compact, json_pretty, json_pretty_nested_to_writer, json_pretty_to_writer,
+};
 pub use load::{
     from_bytes, from_bytes_keeping, from_slice, from_slice_keeping, load, load_each, load_keeping,
     LoadError,
