@@ -99,6 +99,19 @@ fn wrong_types_name_the_json_path() {
 
 #[test]
 fn missing_required_fields_name_the_json_path() {
+    // A resource without its id is malformed: nothing could name it.
+    let mut v = valid();
+    v["accounts"][0]["regions"][0]["DescribeVpcEndpoints"]["VpcEndpoints"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("VpcEndpointId");
+    expect(
+        &v.to_string(),
+        &[
+            "accounts[0].regions[0].DescribeVpcEndpoints.VpcEndpoints[0]",
+            "missing field `VpcEndpointId`",
+        ],
+    );
     let mut v = valid();
     v.as_object_mut().unwrap().remove("collected_at");
     expect(&v.to_string(), &["missing field `collected_at`"]);
@@ -113,16 +126,15 @@ fn missing_required_fields_name_the_json_path() {
     );
 }
 
-/// A resource described without a field AWS always sends is no reason to
-/// refuse the snapshot: it is left out, not assessed (IB900 naming where it
-/// is and what it lacks), and the rest is audited.
+/// A resource described without a field AWS always sends (other than its
+/// id) is no reason to refuse the snapshot: it is left out, not assessed
+/// (IB900 naming it, where it is and what it lacks), and the rest is audited.
 #[test]
-fn a_resource_without_a_required_field_is_not_assessed_by_its_position() {
+fn a_resource_without_a_required_field_is_not_assessed_by_its_id() {
     let mut v = valid();
-    v["accounts"][0]["regions"][0]["DescribeVpcEndpoints"]["VpcEndpoints"][0]
-        .as_object_mut()
-        .unwrap()
-        .remove("VpcEndpointId");
+    let endpoint = &mut v["accounts"][0]["regions"][0]["DescribeVpcEndpoints"]["VpcEndpoints"][0];
+    let id = endpoint["VpcEndpointId"].as_str().unwrap().to_string();
+    endpoint.as_object_mut().unwrap().remove("VpcEndpointType");
     let (_dir, path) = write_temp("input.json", &v.to_string());
     let o = ibaudit(&["audit", path.to_str().unwrap(), "--format", "json"]);
     assert_eq!(code(&o), 3, "{}", stderr(&o));
@@ -134,12 +146,12 @@ fn a_resource_without_a_required_field_is_not_assessed_by_its_position() {
         .filter(|f| f["rule"] == "IB900")
         .collect();
     assert_eq!(gaps.len(), 1, "{report:#}");
-    assert_eq!(
-        gaps[0]["resource_id"],
-        "us-east-1/DescribeVpcEndpoints.VpcEndpoints[0]"
-    );
+    assert_eq!(gaps[0]["resource_id"], id.as_str());
     let message = gaps[0]["message"].as_str().unwrap();
-    assert!(message.contains("has no VpcEndpointId field"), "{message}");
+    assert!(
+        message.contains("at DescribeVpcEndpoints.VpcEndpoints[0] has no VpcEndpointType field"),
+        "{message}"
+    );
 }
 
 #[test]

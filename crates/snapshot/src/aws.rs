@@ -637,12 +637,13 @@ mod required {
 }
 
 macro_rules! described {
-    ($($ty:ty: $op:ident, $list:expr, $what:literal, |$x:ident| $id:expr
+    ($($ty:ty: $op:ident, $list:expr, $what:literal, $idf:literal, |$x:ident| $id:expr
         $(, vpc: $vpc:expr)? $(, service: $service:expr)?;)*) => {$(
         impl Described for $ty {
             const OPERATION: Operation = Operation::$op;
             const LIST: Option<&'static str> = $list;
             const WHAT: &'static str = $what;
+            const ID: &'static str = $idf;
             fn id(&self) -> &str {
                 let $x = self;
                 $id
@@ -660,21 +661,22 @@ macro_rules! described {
 }
 
 described! {
-    VpcEndpoint: DescribeVpcEndpoints, Some("VpcEndpoints"), "endpoint", |x| &x.vpc_endpoint_id,
+    VpcEndpoint: DescribeVpcEndpoints, Some("VpcEndpoints"), "endpoint", "VpcEndpointId", |x| &x.vpc_endpoint_id,
         vpc: Some(&x.vpc_id), service: x.service_name.as_deref();
-    Vpc: DescribeVpcs, Some("Vpcs"), "VPC", |x| &x.vpc_id, vpc: Some(&x.vpc_id);
-    VpcAttributeResponse: DescribeVpcAttribute, None, "VPC attribute response", |x| &x.vpc_id;
-    Subnet: DescribeSubnets, Some("Subnets"), "subnet", |x| &x.subnet_id, vpc: Some(&x.vpc_id);
-    SecurityGroup: DescribeSecurityGroups, Some("SecurityGroups"), "security group", |x| &x.group_id,
+    Vpc: DescribeVpcs, Some("Vpcs"), "VPC", "VpcId", |x| &x.vpc_id, vpc: Some(&x.vpc_id);
+    VpcAttributeResponse: DescribeVpcAttribute, None, "VPC attribute response", "VpcId", |x| &x.vpc_id;
+    Subnet: DescribeSubnets, Some("Subnets"), "subnet", "SubnetId", |x| &x.subnet_id, vpc: Some(&x.vpc_id);
+    SecurityGroup: DescribeSecurityGroups, Some("SecurityGroups"), "security group", "GroupId", |x| &x.group_id,
         vpc: x.vpc_id.as_deref();
-    RouteTable: DescribeRouteTables, Some("RouteTables"), "route table", |x| &x.route_table_id,
+    RouteTable: DescribeRouteTables, Some("RouteTables"), "route table", "RouteTableId", |x| &x.route_table_id,
         vpc: Some(&x.vpc_id);
-    PrefixList: DescribePrefixLists, Some("PrefixLists"), "prefix list", |x| &x.prefix_list_id;
-    Trail: DescribeTrails, Some("trailList"), "trail", |x| &x.trail_arn;
+    PrefixList: DescribePrefixLists, Some("PrefixLists"), "prefix list", "PrefixListId", |x| &x.prefix_list_id;
+    Trail: DescribeTrails, Some("trailList"), "trail", "TrailARN", |x| &x.trail_arn;
     InfrastructureConfigurationSummary: ListInfrastructureConfigurations,
-        Some("infrastructureConfigurationSummaryList"), "infrastructure configuration", |x| &x.arn;
+        Some("infrastructureConfigurationSummaryList"), "infrastructure configuration", "arn", |x| &x.arn;
     GetInfrastructureConfigurationResponse: GetInfrastructureConfiguration, None,
-        "infrastructure configuration", |x| &x.infrastructure_configuration.arn;
+        "infrastructure configuration", "infrastructureConfiguration.arn",
+        |x| &x.infrastructure_configuration.arn;
 }
 
 /// How each operation's response is read within a snapshot: as derived,

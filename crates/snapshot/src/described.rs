@@ -10,10 +10,11 @@
 //!
 //! So while a snapshot is read, such a resource is left out of the model and
 //! recorded in its region's `errors` as the operation's failure for that
-//! resource, code [`FIELD_MISSING`], naming its id (or, without one, its
-//! position: `DescribeVpcEndpoints.VpcEndpoints[3]`) and the fields it lacks;
-//! the audit reports it not assessed (IB900). A field of the wrong type, or
-//! broken JSON, still refuses the snapshot with its JSON path and position.
+//! resource, code [`FIELD_MISSING`], naming its id, its position
+//! (`DescribeVpcEndpoints.VpcEndpoints[3]`) and the fields it lacks; the
+//! audit reports it not assessed (IB900). A resource without its id is
+//! malformed, not odd (nothing could name it): it refuses the snapshot at
+//! its JSON path, as a field of the wrong type or broken JSON does.
 //!
 //! How: each required field reads through a default that notes the field
 //! absent in the innermost resource being read (a [`Frame`]); the lists of
@@ -178,6 +179,9 @@ pub(crate) trait Described {
     const LIST: Option<&'static str>;
     /// What it is, for a reader (`endpoint`).
     const WHAT: &'static str;
+    /// The required field that is its id, as its default notes it absent
+    /// (`VpcEndpointId`).
+    const ID: &'static str;
     /// Its id; empty when it has none.
     fn id(&self) -> &str;
     /// Its VPC, where it names one.
@@ -273,6 +277,11 @@ impl<'de, T: Deserialize<'de> + Described> DeserializeSeed<'de> for Item<T> {
         let fields = frame.close();
         if fields.is_empty() {
             return Ok(Some(item));
+        }
+        // A resource without its id is malformed, not odd: nothing could
+        // name it in a report, and the snapshot is refused at its path.
+        if fields.contains(&T::ID) || item.id().is_empty() {
+            return Err(de::Error::missing_field(name(T::ID)));
         }
         if leave_out(|| left_out(&item, self.0, &fields)) {
             Ok(None)
@@ -386,6 +395,7 @@ mod tests {
             const OPERATION: Operation = Operation::DescribeVpcs;
             const LIST: Option<&'static str> = None;
             const WHAT: &'static str = "r";
+            const ID: &'static str = "a";
             fn id(&self) -> &str {
                 ""
             }

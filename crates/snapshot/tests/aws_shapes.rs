@@ -158,14 +158,20 @@ fn a_timestamp_of_another_json_type_is_an_input_error() {
 
 #[test]
 fn fields_aws_always_sends_stay_required() {
-    // Without one, the endpoint is not assessed: left out of the model and
-    // recorded, by its id or else its position, with the field it lacks.
+    // Without its id, the snapshot is malformed, refused at the path.
+    let err = from_slice(
+        &with_endpoint(r#""VpcEndpointType": "Resource", "VpcId": "vpc-1""#),
+        Path::new("m.json"),
+    )
+    .unwrap_err();
+    assert!(matches!(err, LoadError::Data { .. }), "{err}");
+    assert!(
+        err.to_string().contains("missing field `VpcEndpointId`"),
+        "{err}"
+    );
+    // Without another, the endpoint is not assessed: left out of the model
+    // and recorded, by its id, with the field it lacks.
     for (missing, fields, resource) in [
-        (
-            "VpcEndpointId",
-            r#""VpcEndpointType": "Resource", "VpcId": "vpc-1""#,
-            "DescribeVpcEndpoints.VpcEndpoints[0]",
-        ),
         (
             "VpcEndpointType",
             r#""VpcEndpointId": "vpce-1", "VpcId": "vpc-1""#,

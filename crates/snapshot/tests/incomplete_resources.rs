@@ -1,9 +1,9 @@
 //! One resource described without a field the model requires does not cost
 //! the snapshot: it is left out of the model and recorded in its region's
-//! `errors` (code `FieldMissing`, the resource's id or else its position,
-//! the fields it lacks), and everything else is read as before. A field of
-//! the wrong type, or broken JSON, still refuses the snapshot with its JSON
-//! path and position; outside a snapshot (the collector's reading of an AWS
+//! `errors` (code `FieldMissing`, the resource's id, its position, the
+//! fields it lacks), and everything else is read as before. A resource
+//! without its id, a field of the wrong type, or broken JSON still refuses
+//! the snapshot with its JSON path and position; outside a snapshot (the collector's reading of an AWS
 //! response) a missing field is still an error.
 
 use std::path::Path;
@@ -74,12 +74,6 @@ fn an_endpoint_without_a_required_field_is_left_out_and_named() {
             "vpce-2",
             "the endpoint at DescribeVpcEndpoints.VpcEndpoints[1] has no VpcId field",
         ),
-        // Without its id, it is named by its position.
-        (
-            without(endpoint("vpce-2"), "VpcEndpointId"),
-            "DescribeVpcEndpoints.VpcEndpoints[1]",
-            "the endpoint at DescribeVpcEndpoints.VpcEndpoints[1] has no VpcEndpointId field",
-        ),
         (
             without(without(endpoint("vpce-2"), "VpcEndpointType"), "VpcId"),
             "vpce-2",
@@ -120,14 +114,7 @@ fn an_endpoint_without_a_required_field_is_left_out_and_named() {
 #[test]
 fn every_described_resource_is_left_out_alike() {
     let trail = "arn:aws:cloudtrail:us-east-1:111122223333:trail/t";
-    let config = "arn:aws:imagebuilder:us-east-1:111122223333:infrastructure-configuration/c";
     for (region, operation, resource, message) in [
-        (
-            json!({"DescribeVpcs": {"Vpcs": [{"VpcId": "vpc-1"}, {"CidrBlock": "10.0.0.0/16"}]}}),
-            "DescribeVpcs",
-            "DescribeVpcs.Vpcs[1]",
-            "the VPC at DescribeVpcs.Vpcs[1] has no VpcId field",
-        ),
         (
             json!({"DescribeVpcs": {"Vpcs": [{"VpcId": "vpc-1"}, {"VpcId": "vpc-2",
                 "CidrBlockAssociationSet": [{"CidrBlockState": {"State": "associated"}}]}]}}),
@@ -179,33 +166,11 @@ fn every_described_resource_is_left_out_alike() {
             "the trail at DescribeTrails.trailList[1] has no Name field",
         ),
         (
-            json!({"ListInfrastructureConfigurations": {"infrastructureConfigurationSummaryList": [
-                {"arn": config}, {"name": "no arn"}]}}),
-            "ListInfrastructureConfigurations",
-            "ListInfrastructureConfigurations.infrastructureConfigurationSummaryList[1]",
-            "the infrastructure configuration at ListInfrastructureConfigurations.infrastructureConfigurationSummaryList[1] has no arn field",
-        ),
-        (
-            json!({"DescribeVpcAttribute": [{"VpcId": "vpc-1", "EnableDnsSupport": {"Value": true}},
-                {"EnableDnsHostnames": {"Value": true}}]}),
-            "DescribeVpcAttribute",
-            "DescribeVpcAttribute[1]",
-            "the VPC attribute response at DescribeVpcAttribute[1] has no VpcId field",
-        ),
-        (
             json!({"DescribeVpcAttribute": [{"VpcId": "vpc-1", "EnableDnsSupport": {"Value": true}},
                 {"VpcId": "vpc-2", "EnableDnsSupport": {}}]}),
             "DescribeVpcAttribute",
             "vpc-2",
             "the VPC attribute response at DescribeVpcAttribute[1] has no EnableDnsSupport/EnableDnsHostnames.Value field",
-        ),
-        (
-            json!({"GetInfrastructureConfiguration": [
-                {"infrastructureConfiguration": {"arn": config}},
-                {"infrastructureConfiguration": {"name": "no arn"}}]}),
-            "GetInfrastructureConfiguration",
-            "GetInfrastructureConfiguration[1]",
-            "the infrastructure configuration at GetInfrastructureConfiguration[1] has no infrastructureConfiguration.arn field",
         ),
         (
             json!({"GetEventSelectors": {
@@ -233,6 +198,62 @@ fn every_described_resource_is_left_out_alike() {
             other => panic!("{other}"),
         };
         assert_eq!(count, 1, "{region}: {kept}");
+    }
+}
+
+/// A resource without its id is malformed, not odd: nothing could name it
+/// in a report. The snapshot is refused at the resource's JSON path.
+#[test]
+fn a_resource_without_its_id_refuses_the_snapshot_at_its_path() {
+    let config = "arn:aws:imagebuilder:us-east-1:111122223333:infrastructure-configuration/c";
+    for (region, path, field) in [
+        (
+            json!({"DescribeVpcEndpoints": {"VpcEndpoints": [
+                endpoint("vpce-1"), without(endpoint("vpce-2"), "VpcEndpointId")]}}),
+            "accounts[0].regions[0].DescribeVpcEndpoints.VpcEndpoints[1]",
+            "VpcEndpointId",
+        ),
+        (
+            json!({"DescribeVpcs": {"Vpcs": [{"VpcId": "vpc-1"}, {"CidrBlock": "10.0.0.0/16"}]}}),
+            "accounts[0].regions[0].DescribeVpcs.Vpcs[1]",
+            "VpcId",
+        ),
+        (
+            json!({"DescribeSubnets": {"Subnets": [{"VpcId": "vpc-1"}]}}),
+            "accounts[0].regions[0].DescribeSubnets.Subnets[0]",
+            "SubnetId",
+        ),
+        (
+            json!({"DescribeTrails": {"trailList": [{"Name": "a"}]}}),
+            "accounts[0].regions[0].DescribeTrails.trailList[0]",
+            "TrailARN",
+        ),
+        (
+            json!({"ListInfrastructureConfigurations": {"infrastructureConfigurationSummaryList": [
+                {"arn": config}, {"name": "no arn"}]}}),
+            "accounts[0].regions[0].ListInfrastructureConfigurations.infrastructureConfigurationSummaryList[1]",
+            "arn",
+        ),
+        (
+            json!({"DescribeVpcAttribute": [{"EnableDnsHostnames": {"Value": true}}]}),
+            "accounts[0].regions[0].DescribeVpcAttribute[0]",
+            "VpcId",
+        ),
+        (
+            json!({"GetInfrastructureConfiguration": [
+                {"infrastructureConfiguration": {"name": "no arn"}}]}),
+            "accounts[0].regions[0].GetInfrastructureConfiguration[0]",
+            "arn",
+        ),
+    ] {
+        let err = from_slice(&snapshot(region.clone()), Path::new("s.json")).unwrap_err();
+        assert!(matches!(err, LoadError::Data { .. }), "{region}: {err}");
+        let text = err.to_string();
+        assert!(text.contains(path), "{region}: {text}");
+        assert!(
+            text.contains(&format!("missing field `{field}`")),
+            "{region}: {text}"
+        );
     }
 }
 
