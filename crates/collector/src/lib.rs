@@ -188,13 +188,6 @@ pub(crate) fn is_throttling(code: &str) -> bool {
     THROTTLING_CODES.contains(&code)
 }
 
-/// Without `--max-duration`, how many rounds of the SDK's retries a call
-/// still throttled gets: one, the SDK's attempts with their own backoff,
-/// since nothing says how long the scan may wait. With `--max-duration`, rounds go on, after the pauses of
-/// [`throttled_pause`], while the next one can start before the deadline:
-/// a scan given time spends it waiting throttling out.
-pub(crate) const THROTTLED_ROUNDS: u32 = 1;
-
 /// The pause before round `round + 1` of a throttled call: 1, 2, 4, 8, 16,
 /// then 30 seconds, each with up to a quarter more at random, so that the
 /// calls one throttle stopped do not all come back at once. EC2 refills its
@@ -306,9 +299,10 @@ impl Run {
     /// account-region's retry quota is) is made again, from `make`, after a
     /// pause that grows each round, while the deadline leaves time for it:
     /// throttling slows the account-region it comes from, and becomes "not
-    /// assessed" only when the time given to the scan is up (or, without
-    /// `--max-duration`, after [`THROTTLED_ROUNDS`] rounds). The permit is
-    /// given back during the pause, so other account-regions go on.
+    /// assessed" only when the time given to the scan is up. Without
+    /// `--max-duration` nothing says how long a scan may wait, and the SDK's
+    /// own attempts, with their backoff, are all. The permit is given back
+    /// during the pause, so other account-regions go on.
     pub async fn call<T, E, R, F, M>(
         &self,
         operation: Operation,
@@ -333,10 +327,7 @@ impl Run {
             match result {
                 Err(e) if is_throttling(&e.code) => {
                     let pause = throttled_pause(round);
-                    let time_left = match self.deadline {
-                        Some(d) => Instant::now() + pause < d.at,
-                        None => round + 1 < THROTTLED_ROUNDS,
-                    };
+                    let time_left = self.deadline.is_some_and(|d| Instant::now() + pause < d.at);
                     if !time_left {
                         return Err(e);
                     }

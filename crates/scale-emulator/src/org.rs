@@ -258,6 +258,27 @@ pub struct Endpoint {
     pub enis: Vec<String>,
 }
 
+impl Endpoint {
+    /// An available S3 gateway endpoint on one route table, with the
+    /// default (full access) policy.
+    fn s3_gateway(id: String, vpc: String, route_table: String, name: String) -> Endpoint {
+        Endpoint {
+            id,
+            vpc,
+            service: "s3",
+            interface: false,
+            state: "available",
+            private_dns: false,
+            subnets: Vec::new(),
+            groups: Vec::new(),
+            route_tables: vec![route_table],
+            policy: DEFAULT_GATEWAY_POLICY,
+            name,
+            enis: Vec::new(),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub arn: String,
@@ -604,20 +625,13 @@ impl<'a> Generator<'a> {
         let vpc = self.out.vpcs[i].id.clone();
         if self.rng.chance(0.5) {
             let rtb = self.out.tables.last().unwrap().id.clone();
-            self.out.endpoints.push(Endpoint {
-                id: self.id("vpce", &[v as u64, 1]),
-                vpc: vpc.clone(),
-                service: "s3",
-                interface: false,
-                state: "available",
-                private_dns: false,
-                subnets: Vec::new(),
-                groups: Vec::new(),
-                route_tables: vec![rtb],
-                policy: DEFAULT_GATEWAY_POLICY,
-                name: format!("app-s3-{v}"),
-                enis: Vec::new(),
-            });
+            let id = self.id("vpce", &[v as u64, 1]);
+            self.out.endpoints.push(Endpoint::s3_gateway(
+                id,
+                vpc.clone(),
+                rtb,
+                format!("app-s3-{v}"),
+            ));
         }
         if self.rng.chance(0.5) {
             let sg = self.id("sg", &[v as u64]);
@@ -723,20 +737,12 @@ impl<'a> Generator<'a> {
             });
         }
         if has_s3 {
-            self.out.endpoints.push(Endpoint {
-                id: s3,
-                vpc: vpc.clone(),
-                service: "s3",
-                interface: false,
-                state: "available",
-                private_dns: false,
-                subnets: Vec::new(),
-                groups: Vec::new(),
-                route_tables: vec![rtb],
-                policy: DEFAULT_GATEWAY_POLICY,
-                name: format!("build-s3-{v}"),
-                enis: Vec::new(),
-            });
+            self.out.endpoints.push(Endpoint::s3_gateway(
+                s3,
+                vpc.clone(),
+                rtb,
+                format!("build-s3-{v}"),
+            ));
         }
         if variant != Variant::NoSsm {
             for (k, service) in ["ssm", "ssmmessages"].into_iter().enumerate() {
