@@ -206,7 +206,7 @@ fn err_json(display: &str, e: serde_json::Error) -> IacError {
 pub fn read_plan(bytes: &[u8], opts: &PlanOptions) -> Result<IacModel, IacError> {
     let display = opts.display;
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let doc: PlanDoc = match serde_path_to_error::deserialize(&mut de) {
+    let mut doc: PlanDoc = match serde_path_to_error::deserialize(&mut de) {
         Ok(d) => d,
         Err(e) => {
             let path = e.path().to_string();
@@ -268,7 +268,7 @@ pub fn read_plan(bytes: &[u8], opts: &PlanOptions) -> Result<IacModel, IacError>
     let lines = LineIndex::new(bytes);
     let base = bytes.as_ptr() as usize;
     let mut model = IacModel::default();
-    let config = doc.configuration.clone().unwrap_or(Value::Null);
+    let config = doc.configuration.take().unwrap_or(Value::Null);
     let sources = match opts.source_root {
         Some((root, root_display)) => Some(hcl::SourceIndex::load(root, root_display, &config)?),
         None => None,
@@ -311,18 +311,25 @@ pub fn read_plan(bytes: &[u8], opts: &PlanOptions) -> Result<IacModel, IacError>
         });
     }
 
-    // Every instance of a type that matters.
-    let mut instances = Vec::new();
-    for (i, raw) in doc.resource_changes.iter().flatten().enumerate() {
-        let text = raw.get();
-        let relevant = match serde_json::from_str::<Head>(text) {
+    // Every instance of a type that matters. The entries are chosen first so
+    // that the instances are allocated once, at their number: a plan of
+    // tens of thousands of resources would otherwise grow the vector to
+    // twice what it holds while the whole file is still in memory.
+    let relevant: Vec<(usize, &RawValue)> = doc
+        .resource_changes
+        .iter()
+        .flatten()
+        .enumerate()
+        .filter(|(_, raw)| match serde_json::from_str::<Head>(raw.get()) {
             Ok(h) => h.ty.is_none_or(|t| TYPES.contains(&t.as_ref())),
             // Read again below for the error's path.
             Err(_) => true,
-        };
-        if !relevant {
-            continue;
-        }
+        })
+        .map(|(i, raw)| (i, *raw))
+        .collect();
+    let mut instances = Vec::with_capacity(relevant.len());
+    for (i, raw) in relevant {
+        let text = raw.get();
         let rc: ResourceChange = match serde_json::from_str(text) {
             Ok(rc) => rc,
             Err(_) => {
@@ -545,9 +552,15 @@ pub fn read_plan(bytes: &[u8], opts: &PlanOptions) -> Result<IacModel, IacError>
             let slot = match by_region.iter().position(|r| r.region == region) {
                 Some(i) => i,
                 None => {
+                    // The first region usually holds every resource.
+                    let room = if by_region.is_empty() {
+                        instances.len()
+                    } else {
+                        0
+                    };
                     by_region.push(IrRegion {
                         region: region.clone(),
-                        resources: Vec::new(),
+                        resources: Vec::with_capacity(room),
                         variant: None,
                     });
                     by_region.len() - 1
