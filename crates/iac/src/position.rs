@@ -18,7 +18,7 @@ impl LineIndex {
         for (i, b) in text.iter().enumerate() {
             if *b == b'\n' {
                 line += 1;
-                if line % STRIDE == 0 {
+                if line.is_multiple_of(STRIDE) {
                     starts.push(i + 1);
                 }
             }
