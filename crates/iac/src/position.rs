@@ -34,14 +34,13 @@ impl LineIndex {
             Ok(i) => i,
             Err(i) => i - 1,
         };
-        let mut line = block * STRIDE;
-        let mut start = self.starts[block];
-        for (i, b) in text[start..end].iter().enumerate() {
-            if *b == b'\n' {
-                line += 1;
-                start = self.starts[block] + i + 1;
-            }
-        }
+        let from = self.starts[block];
+        let rest = &text[from..end];
+        let line = block * STRIDE + rest.iter().filter(|b| **b == b'\n').count();
+        let start = rest
+            .iter()
+            .rposition(|b| *b == b'\n')
+            .map_or(from, |i| from + i + 1);
         let column = String::from_utf8_lossy(&text[start..end]).chars().count() + 1;
         (line as u32 + 1, column as u32)
     }
