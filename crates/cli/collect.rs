@@ -1,18 +1,21 @@
 //! `collect` and `scan`: the live side, on a tokio runtime.
 
 use std::io::IsTerminal;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
 use anyhow::{Context, Result};
 use ibaudit_collector::{
     collect_each, human, AccountScope, AccountSink, Collected, Progress, Scope, DEADLINE_EXCEEDED,
 };
-use ibaudit_snapshot::Account;
+use ibaudit_snapshot::{Account, Organization};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::args::{CollectArgs, ScanArgs, ScopeArgs};
-use crate::commands::{audit_and_keep, load_config, EXIT_CLEAN, EXIT_INCOMPLETE};
-use crate::output::{diag, write_snapshot, write_spooled_snapshot, Spool};
+use crate::commands::{
+    load_config, needs_networks, options_for, read_baseline_of, scope_of_report,
+    write_with_baseline, EXIT_CLEAN, EXIT_INCOMPLETE,
+};
+use crate::output::{diag, write_spooled_snapshot, Spool};
 
 fn scope(args: &ScopeArgs) -> Scope {
     Scope {
@@ -79,9 +82,15 @@ impl Tally {
 }
 
 /// Runs the collection with a progress bar on a terminal, log lines otherwise,
-/// handing each account to `sink` as it is read. Ctrl-C stops it before
+/// handing each account to `sink` as it is read; an organization scan sets
+/// `organization` before the first account. Ctrl-C stops it before
 /// anything is written.
-fn run_collection(args: &ScopeArgs, quiet: bool, sink: &mut AccountSink<'_>) -> Result<Collected> {
+fn run_collection(
+    args: &ScopeArgs,
+    quiet: bool,
+    organization: &OnceLock<Organization>,
+    sink: &mut AccountSink<'_>,
+) -> Result<Collected> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -89,10 +98,15 @@ fn run_collection(args: &ScopeArgs, quiet: bool, sink: &mut AccountSink<'_>) -> 
     let bar: Mutex<Option<ProgressBar>> = Mutex::new(None);
     let terminal = std::io::stderr().is_terminal() && !quiet;
     let report = |p: Progress| {
+        if let Progress::Organization(o) = p {
+            let _ = organization.set(o);
+            return;
+        }
         if quiet {
             return;
         }
         match p {
+            Progress::Organization(_) => {}
             Progress::Regions(regions) if terminal => {
                 let b = ProgressBar::new(regions.len() as u64);
                 b.set_style(
@@ -221,9 +235,10 @@ fn report_deadline(c: &Collected, tally: &Tally, args: &ScopeArgs, quiet: bool) 
 pub fn run_collect(args: CollectArgs) -> Result<u8> {
     // Each account goes to the spool as soon as it is read, and is dropped:
     // memory does not grow with the number of accounts.
-    let mut spool = Spool::beside(&args.output)?;
+    let mut spool = Spool::beside(Some(&args.output))?;
     let mut tally = Tally::default();
-    let collected = run_collection(&args.scope, args.quiet, &mut |a: Account| {
+    let organization = OnceLock::new();
+    let collected = run_collection(&args.scope, args.quiet, &organization, &mut |a: Account| {
         tally.add(&a);
         spool
             .add(&a)
@@ -256,25 +271,72 @@ pub fn run_collect(args: CollectArgs) -> Result<u8> {
 }
 
 /// The exit code, and the report (for `--security-hub`).
+///
+/// Each account is audited as soon as it is read and dropped: what is kept
+/// is its findings and scope (and, for the reports that draw them, its
+/// networks), so memory does not grow with the accounts' resources. With
+/// `--save-snapshot` each account also goes to a spool file, copied into
+/// the snapshot at the end as `collect` does.
 pub fn run_scan(args: ScanArgs) -> Result<(u8, ibaudit_report::Report)> {
-    // A bad config is a usage error: find it before any AWS call.
+    // A bad config or baseline is a usage error: find it before any AWS call.
     let config = load_config(&args.output)?;
+    let baseline = read_baseline_of(&args.output)?;
+    let options = options_for(config, &args.output.environments);
+    let keep_networks = needs_networks(&args.output);
+    let mut spool = match &args.save_snapshot {
+        Some(path) => Some(Spool::beside(Some(path))?),
+        None => None,
+    };
     let mut tally = Tally::default();
-    let mut accounts = Vec::new();
-    let mut collected = run_collection(&args.scope, args.output.quiet, &mut |a: Account| {
-        tally.add(&a);
-        accounts.push(a);
-        Ok(())
-    })?;
-    accounts.sort_by(|a, b| a.account_id.cmp(&b.account_id));
-    collected.snapshot.accounts = accounts;
+    let organization = OnceLock::new();
+    let mut auditor: Option<ibaudit_rules::Auditor> = None;
+    let mut audit_time = std::time::Duration::ZERO;
+    let collected = run_collection(
+        &args.scope,
+        args.output.quiet,
+        &organization,
+        &mut |a: Account| {
+            tally.add(&a);
+            if let Some(spool) = spool.as_mut() {
+                spool.add(&a).map_err(|e| {
+                    format!("cannot write the accounts read to a temporary file: {e}")
+                })?;
+            }
+            let started = std::time::Instant::now();
+            auditor
+                .get_or_insert_with(|| {
+                    ibaudit_rules::Auditor::new(&options, organization.get())
+                        .keep_networks(keep_networks)
+                })
+                .account(&a);
+            audit_time += started.elapsed();
+            Ok(())
+        },
+    )?;
     if args.output.verbose {
         print_calls(&collected);
     }
     report_deadline(&collected, &tally, &args.scope, args.output.quiet);
-    if let Some(path) = &args.save_snapshot {
-        write_snapshot(&collected.snapshot, Some(path))?;
+    let mut envelope = collected.snapshot;
+    envelope.organization = envelope.organization.or(organization.into_inner());
+    if let (Some(path), Some(spool)) = (&args.save_snapshot, spool) {
+        write_spooled_snapshot(&envelope, spool, Some(path))?;
     }
-    let (code, report) = audit_and_keep(collected.snapshot, config, &args.output)?;
+    let auditor = auditor.unwrap_or_else(|| {
+        ibaudit_rules::Auditor::new(&options, envelope.organization.as_ref())
+            .keep_networks(keep_networks)
+    });
+    let mut report = auditor.finish(envelope.collected_at.clone());
+    if args.output.verbose {
+        diag!(
+            "ibaudit: audited {} account(s), {} region(s) with {} rules in {} ms",
+            report.accounts.len(),
+            tally.regions,
+            ibaudit_rules::registry().len(),
+            audit_time.as_millis()
+        );
+    }
+    let scope = scope_of_report(&report);
+    let code = write_with_baseline(&mut report, scope, &args.output, baseline)?;
     Ok((code, report))
 }

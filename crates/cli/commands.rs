@@ -7,7 +7,7 @@ use ibaudit_report::{asff, diff, json, markdown, ocsf, sarif, table};
 use ibaudit_rules::{audit, registry, rule_by_id, AuditOptions, Config, Date, Outcome, Report};
 
 use crate::args::{AuditArgs, ColorChoice, DiffArgs, DiffFormat, Format, MergeArgs, OutputArgs};
-use crate::output::{diag, write_report, write_snapshot};
+use crate::output::{diag, write_merged_snapshot, write_report, Spool};
 
 pub const EXIT_CLEAN: u8 = 0;
 pub const EXIT_FINDINGS: u8 = 1;
@@ -43,17 +43,6 @@ pub(crate) fn run_explain(rule: &str) -> Result<u8> {
 
 fn read_snapshot(path: &Path) -> Result<ibaudit_snapshot::Snapshot> {
     read(path, ibaudit_snapshot::from_bytes, ibaudit_snapshot::load)
-}
-
-/// A snapshot read for writing out again (`merge`): each operation response
-/// keeps its exact JSON text, so the output holds everything the input did,
-/// fields the model does not name included.
-fn read_snapshot_keeping(path: &Path) -> Result<ibaudit_snapshot::Snapshot> {
-    read(
-        path,
-        ibaudit_snapshot::from_bytes_keeping,
-        ibaudit_snapshot::load_keeping,
-    )
 }
 
 /// `path` read with `load`, or standard input (`-`) with `from_bytes`.
@@ -96,7 +85,7 @@ pub(crate) fn run_audit(args: AuditArgs) -> Result<u8> {
 
 /// Whether a report `out` asks for draws or names each VPC's network
 /// ([`Report::networks`]).
-fn needs_networks(out: &OutputArgs) -> bool {
+pub(crate) fn needs_networks(out: &OutputArgs) -> bool {
     std::iter::once(out.format)
         .chain(out.outputs.iter().map(|(f, _)| *f))
         .any(|f| {
@@ -137,6 +126,16 @@ fn stream_and_report(path: &Path, config: Config, out: &OutputArgs) -> Result<u8
             started.elapsed().as_millis()
         );
     }
+    let scope = scope_of_report(&report);
+    report_and_keep(&mut report, scope, out)
+}
+
+/// The regions of each account a report assessed: what the SARIF report
+/// names as its scope ([`sarif::scope_of`] for a report of a snapshot no
+/// longer held).
+pub(crate) fn scope_of_report(
+    report: &Report,
+) -> std::collections::BTreeMap<String, BTreeSet<String>> {
     let mut scope: std::collections::BTreeMap<String, BTreeSet<String>> = Default::default();
     for a in report.scope.iter().flat_map(|s| &s.accounts) {
         scope
@@ -144,11 +143,19 @@ fn stream_and_report(path: &Path, config: Config, out: &OutputArgs) -> Result<u8
             .or_default()
             .extend(a.regions.iter().map(|r| r.region.clone()));
     }
-    report_and_keep(&mut report, scope, out)
+    scope
 }
 
 /// `ibaudit merge`: every input is read first (a bad one fails before
-/// anything is written); an overlap is an input error (exit 2) naming both files.
+/// anything is written); an overlap is an input error (exit 2) naming both
+/// files.
+///
+/// The inputs are read account by account ([`ibaudit_snapshot::load_each`]):
+/// each account is checked against the accounts seen before it
+/// ([`ibaudit_snapshot::Merger`]), written to a spool file and dropped; the
+/// merged snapshot is then written from the spool, one account at a time,
+/// its parts joined. So memory is set by the largest account, not by the
+/// inputs.
 pub(crate) fn run_merge(args: MergeArgs) -> Result<u8> {
     if args
         .snapshots
@@ -159,14 +166,49 @@ pub(crate) fn run_merge(args: MergeArgs) -> Result<u8> {
     {
         bail!("standard input (`-`) can be merged only once");
     }
-    let mut inputs = Vec::with_capacity(args.snapshots.len());
+    let mut merger = ibaudit_snapshot::Merger::new();
+    let mut spool = Spool::beside(args.output.as_deref())?;
+    let mut regions = 0;
     for path in &args.snapshots {
-        inputs.push((path.display().to_string(), read_snapshot_keeping(path)?));
+        let label = path.display().to_string();
+        let mut failed: Option<anyhow::Error> = None;
+        let mut each = |_: Option<&ibaudit_snapshot::Organization>,
+                        account: ibaudit_snapshot::Account| {
+            if failed.is_some() {
+                return;
+            }
+            regions += account.regions.len();
+            let added = merger
+                .account(&label, &account)
+                .map_err(anyhow::Error::from)
+                .and_then(|()| {
+                    spool.add(&account).map_err(|e| {
+                        anyhow!("cannot write the accounts read to a temporary file: {e}")
+                    })
+                });
+            if let Err(e) = added {
+                failed = Some(e);
+            }
+        };
+        let envelope = if path == Path::new("-") {
+            let mut bytes = Vec::new();
+            std::io::stdin().read_to_end(&mut bytes)?;
+            let mut snapshot = ibaudit_snapshot::from_bytes_keeping(bytes, Path::new("<stdin>"))?;
+            for account in std::mem::take(&mut snapshot.accounts) {
+                each(snapshot.organization.as_ref(), account);
+            }
+            snapshot
+        } else {
+            ibaudit_snapshot::load_each_keeping(path, &mut each)?
+        };
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        merger.envelope(&label, &envelope)?;
     }
-    let merged = ibaudit_snapshot::merge(inputs)?;
-    write_snapshot(&merged, args.output.as_deref())?;
+    let merged = merger.finish()?;
+    write_merged_snapshot(&merged, spool, args.output.as_deref())?;
     if !args.quiet {
-        let regions: usize = merged.accounts.iter().map(|a| a.regions.len()).sum();
         diag!(
             "ibaudit: merged {} snapshot(s): {} account(s), {regions} region(s){}",
             args.snapshots.len(),
@@ -259,15 +301,17 @@ fn report_and_keep(
     scope: std::collections::BTreeMap<String, BTreeSet<String>>,
     out: &OutputArgs,
 ) -> Result<u8> {
-    let baseline = match &out.baseline {
-        Some(path) => Some(read_baseline(path)?),
-        None => None,
-    };
+    let baseline = read_baseline_of(out)?;
     write_with_baseline(report, scope, out, baseline)
 }
 
+/// The baseline `out` names (`--baseline`), read.
+pub(crate) fn read_baseline_of(out: &OutputArgs) -> Result<Option<diff::Baseline>> {
+    out.baseline.as_deref().map(read_baseline).transpose()
+}
+
 /// Writes the reports of `report`, with first-seen times from `baseline`.
-fn write_with_baseline(
+pub(crate) fn write_with_baseline(
     report: &mut Report,
     scope: std::collections::BTreeMap<String, BTreeSet<String>>,
     out: &OutputArgs,

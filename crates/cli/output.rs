@@ -68,6 +68,7 @@ pub fn write_report(text: &str, path: Option<&Path>) -> Result<()> {
 
 /// Writes a snapshot as ibaudit writes every snapshot (indented, a final
 /// newline), streamed: its text is never held whole beside it.
+#[cfg(test)]
 pub fn write_snapshot(snapshot: &ibaudit_snapshot::Snapshot, path: Option<&Path>) -> Result<()> {
     write_with(
         &|w| {
@@ -80,29 +81,44 @@ pub fn write_snapshot(snapshot: &ibaudit_snapshot::Snapshot, path: Option<&Path>
 
 /// Accounts written out as soon as they are read, to an unnamed temporary
 /// file (removed by the system when it is closed, whatever ends the run), and
-/// copied into the snapshot, sorted by id, by [`write_spooled_snapshot`]:
-/// what is kept in memory is each account's id and place in the file.
+/// copied into the snapshot, sorted by id, by [`write_spooled_snapshot`] (or
+/// joined part by part by [`write_merged_snapshot`]): what is kept in memory
+/// is each account's id and place in the file.
 pub struct Spool {
     file: File,
-    /// Account id, offset and length of its text.
-    accounts: Vec<(String, u64, usize)>,
+    accounts: Vec<Spooled>,
     len: u64,
     /// The text of the account being written.
     buffer: Vec<u8>,
 }
 
+/// One account's text in a [`Spool`].
+struct Spooled {
+    account_id: String,
+    offset: u64,
+    len: usize,
+    /// Written as a merged snapshot writes it when it is the account's only
+    /// part: regions in name order, no `collected_at` of its own.
+    plain: bool,
+}
+
 impl Spool {
     /// A spool beside `output` (the same file system as the snapshot it
     /// will be copied into), or in the temporary directory where that
-    /// directory takes no new file.
-    pub fn beside(output: &Path) -> Result<Spool> {
-        let dir = match output.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => Path::new("."),
-        };
-        let file = tempfile::tempfile_in(dir)
-            .or_else(|_| tempfile::tempfile())
-            .context("cannot create a temporary file for the accounts read")?;
+    /// directory takes no new file (or there is no `output`: standard
+    /// output).
+    pub fn beside(output: Option<&Path>) -> Result<Spool> {
+        let file = match output {
+            Some(output) => {
+                let dir = match output.parent() {
+                    Some(d) if !d.as_os_str().is_empty() => d,
+                    _ => Path::new("."),
+                };
+                tempfile::tempfile_in(dir).or_else(|_| tempfile::tempfile())
+            }
+            None => tempfile::tempfile(),
+        }
+        .context("cannot create a temporary file for the accounts read")?;
         Ok(Spool {
             file,
             accounts: Vec::new(),
@@ -116,34 +132,50 @@ impl Spool {
         self.buffer.clear();
         ibaudit_snapshot::json_pretty_nested_to_writer(&mut self.buffer, account, 2)?;
         self.file.write_all(&self.buffer)?;
-        self.accounts
-            .push((account.account_id.clone(), self.len, self.buffer.len()));
+        self.accounts.push(Spooled {
+            account_id: account.account_id.clone(),
+            offset: self.len,
+            len: self.buffer.len(),
+            plain: account.collected_at.is_none()
+                && account.regions.is_sorted_by(|x, y| x.region <= y.region),
+        });
         self.len += self.buffer.len() as u64;
         if self.buffer.capacity() > 1 << 20 {
             self.buffer = Vec::new();
         }
         Ok(())
     }
+
+    /// The accounts by id, the parts of each in the order they were added.
+    fn sorted(mut self) -> io::Result<(File, Vec<Spooled>)> {
+        self.file.flush()?;
+        self.accounts
+            .sort_by(|a, b| a.account_id.cmp(&b.account_id));
+        Ok((self.file, self.accounts))
+    }
+}
+
+/// The text of `entry`, read back from `file`.
+fn read_spooled(mut file: &File, entry: &Spooled) -> io::Result<String> {
+    use io::{Read, Seek};
+    let mut text = vec![0; entry.len];
+    file.seek(io::SeekFrom::Start(entry.offset))?;
+    file.read_exact(&mut text)?;
+    String::from_utf8(text).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
 }
 
 /// The accounts of a [`Spool`], serialized one at a time from its file.
-struct Spooled<'a> {
+struct SpooledAccounts<'a> {
     file: &'a File,
-    accounts: &'a [(String, u64, usize)],
+    accounts: &'a [Spooled],
 }
 
-impl serde::Serialize for Spooled<'_> {
+impl serde::Serialize for SpooledAccounts<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use io::{Read, Seek};
         use serde::ser::{Error, SerializeSeq};
         let mut seq = s.serialize_seq(Some(self.accounts.len()))?;
-        let mut file = self.file;
-        for (_, offset, len) in self.accounts {
-            let mut text = vec![0; *len];
-            file.seek(io::SeekFrom::Start(*offset))
-                .and_then(|_| file.read_exact(&mut text))
-                .map_err(S::Error::custom)?;
-            let text = String::from_utf8(text).map_err(S::Error::custom)?;
+        for entry in self.accounts {
+            let text = read_spooled(self.file, entry).map_err(S::Error::custom)?;
             let raw = serde_json::value::RawValue::from_string(text).map_err(S::Error::custom)?;
             seq.serialize_element(&raw)?;
         }
@@ -153,27 +185,101 @@ impl serde::Serialize for Spooled<'_> {
 
 /// Writes `envelope` (a snapshot without its accounts) with the accounts of
 /// `spool`, sorted by id, as [`write_snapshot`] writes the whole snapshot.
+#[cfg(feature = "collector")]
 pub fn write_spooled_snapshot(
     envelope: &ibaudit_snapshot::Snapshot,
-    mut spool: Spool,
+    spool: Spool,
     path: Option<&Path>,
 ) -> Result<()> {
-    spool.file.flush()?;
-    spool.accounts.sort_by(|a, b| a.0.cmp(&b.0));
-    let accounts = Spooled {
-        file: &spool.file,
-        accounts: &spool.accounts,
+    let (file, accounts) = spool.sorted()?;
+    let accounts = SpooledAccounts {
+        file: &file,
+        accounts: &accounts,
     };
+    write_envelope_with(envelope, &accounts, path)
+}
+
+fn write_envelope_with(
+    envelope: &ibaudit_snapshot::Snapshot,
+    accounts: &impl serde::Serialize,
+    path: Option<&Path>,
+) -> Result<()> {
     write_with(
         &|w| {
             ibaudit_snapshot::json_pretty_to_writer(
                 &mut *w,
-                &ibaudit_snapshot::SnapshotWith(envelope, &accounts),
+                &ibaudit_snapshot::SnapshotWith(envelope, accounts),
             )?;
             w.write_all(b"\n")
         },
         path,
     )
+}
+
+/// The accounts of a merge: each account's parts read back from the spool
+/// and joined ([`ibaudit_snapshot::join`]), one account at a time.
+struct MergedAccounts<'a> {
+    file: &'a File,
+    /// The spool's parts, sorted by account id.
+    parts: &'a [Spooled],
+    /// Each account's time, in id order.
+    accounts: &'a [(String, Option<String>)],
+}
+
+impl serde::Serialize for MergedAccounts<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error, SerializeSeq};
+        let mut seq = s.serialize_seq(Some(self.accounts.len()))?;
+        let mut rest = self.parts;
+        for (id, collected_at) in self.accounts {
+            let n = rest.iter().take_while(|p| &p.account_id == id).count();
+            let (parts, after) = rest.split_at(n);
+            rest = after;
+            match parts {
+                // One part, already as the merge writes it: its text.
+                [only] if only.plain && collected_at.is_none() => {
+                    let text = read_spooled(self.file, only).map_err(S::Error::custom)?;
+                    let raw =
+                        serde_json::value::RawValue::from_string(text).map_err(S::Error::custom)?;
+                    seq.serialize_element(&raw)?;
+                }
+                _ => {
+                    let mut read = Vec::with_capacity(parts.len());
+                    for p in parts {
+                        let text = read_spooled(self.file, p).map_err(S::Error::custom)?;
+                        read.push(
+                            ibaudit_snapshot::account_from_slice_keeping(text.as_bytes())
+                                .map_err(S::Error::custom)?,
+                        );
+                    }
+                    if read.is_empty() {
+                        return Err(S::Error::custom(format!(
+                            "account {id} is missing from the spool"
+                        )));
+                    }
+                    seq.serialize_element(&ibaudit_snapshot::join(read, collected_at.clone()))?;
+                }
+            }
+        }
+        seq.end()
+    }
+}
+
+/// Writes the merge `merged` (its envelope, and each account's time) with
+/// the accounts' parts held in `spool`, as [`write_snapshot`] writes the
+/// snapshot [`ibaudit_snapshot::merge`] returns.
+pub fn write_merged_snapshot(
+    merged: &ibaudit_snapshot::Merged,
+    spool: Spool,
+    path: Option<&Path>,
+) -> Result<()> {
+    let (file, parts) = spool.sorted()?;
+    let accounts = MergedAccounts {
+        file: &file,
+        parts: &parts,
+        accounts: &merged.accounts,
+    };
+    write_envelope_with(&merged.envelope, &accounts, path)
 }
 
 /// Writes what `body` writes to standard output (`None`) or to the file at
@@ -408,6 +514,7 @@ mod tests {
         );
     }
 
+    #[cfg(feature = "collector")]
     #[test]
     fn a_spooled_snapshot_is_the_snapshot_written_whole_byte_for_byte() {
         let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo/snapshot.json");
@@ -431,7 +538,7 @@ mod tests {
         for a in &mut snapshot.accounts {
             a.regions.sort_by(|x, y| x.region.cmp(&y.region));
         }
-        let mut spool = Spool::beside(&out).unwrap();
+        let mut spool = Spool::beside(Some(&out)).unwrap();
         for a in snapshot.accounts.iter().rev() {
             spool.add(a).unwrap();
         }
@@ -456,7 +563,12 @@ mod tests {
         assert_eq!(names, ["out.json", "whole.json"]);
         // No accounts: the envelope as it is written whole.
         let empty = dir.path().join("empty.json");
-        write_spooled_snapshot(&envelope, Spool::beside(&empty).unwrap(), Some(&empty)).unwrap();
+        write_spooled_snapshot(
+            &envelope,
+            Spool::beside(Some(&empty)).unwrap(),
+            Some(&empty),
+        )
+        .unwrap();
         write_snapshot(&envelope, Some(&whole)).unwrap();
         assert_eq!(fs::read(&empty).unwrap(), fs::read(&whole).unwrap());
     }

@@ -103,6 +103,10 @@ pub enum Progress {
     TrailsDone {
         trails: usize,
     },
+    /// Many accounts, from an organization: the organization block, before
+    /// any account is handed over (an audit fed account by account needs
+    /// its id from the first account on).
+    Organization(ibaudit_snapshot::Organization),
     /// Many accounts: how many will be read.
     Accounts(usize),
     /// One account read (or given up on).

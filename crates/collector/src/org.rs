@@ -281,6 +281,9 @@ pub(crate) async fn collect(
     sink: &mut AccountSink<'_>,
 ) -> Result<Option<Organization>, CollectError> {
     let (list, organization) = targets(run, home, accounts, caller).await?;
+    if let Some(o) = &organization {
+        progress(Progress::Organization(o.clone()));
+    }
     progress(Progress::Accounts(list.len()));
     let limit = accounts.account_concurrency.max(1);
     // Tasks report through a channel: `progress` stays on this task.

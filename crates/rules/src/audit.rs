@@ -332,7 +332,16 @@ impl<'o> Auditor<'o> {
 
     /// The report of the accounts audited, for a snapshot collected at
     /// `collected_at`.
-    pub fn finish(self, collected_at: String) -> Report {
+    ///
+    /// Accounts are reported in id order, whatever order they were fed in
+    /// (a scan feeds them as they finish): the report of an organization
+    /// does not depend on which account answered first.
+    pub fn finish(mut self, collected_at: String) -> Report {
+        self.scope
+            .accounts
+            .sort_by(|a, b| a.account_id.cmp(&b.account_id));
+        self.networks
+            .sort_by(|a, b| a.account_id.cmp(&b.account_id));
         let mut findings = self.findings;
         sort_and_dedup(&mut findings);
         let notes = self.options.config.apply(&mut findings, self.options.today);

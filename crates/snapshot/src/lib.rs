@@ -31,10 +31,10 @@ pub use inert::{
     inert, json_compact, json_pretty, json_pretty_nested_to_writer, json_pretty_to_writer,
 };
 pub use load::{
-    from_bytes, from_bytes_keeping, from_slice, from_slice_keeping, load, load_each, load_keeping,
-    LoadError,
+    account_from_slice_keeping, from_bytes, from_bytes_keeping, from_slice, from_slice_keeping,
+    load, load_each, load_each_keeping, load_keeping, LoadError,
 };
-pub use merge::{merge, MergeError};
+pub use merge::{join, merge, MergeError, Merged, Merger};
 pub use operation::{AccountOperation, ApiCall, Operation, OrgOperation, Service};
 pub use redact::{redact_url, redact_urls};
 pub use response::Response;

@@ -96,8 +96,15 @@ pub fn load_each(
     let scan = precheck(&mut file, len, path)?;
     let outer_growth = crate::memory::growth(len.saturating_sub(scan.accounts_len))
         .saturating_add(crate::memory::string_buffer(scan.longest_string));
-    let account_growth = crate::memory::growth(scan.largest_account)
+    let mut account_growth = crate::memory::growth(scan.largest_account)
         .saturating_add(crate::memory::string_buffer(scan.longest_string));
+    if crate::response::keeping() {
+        // Each response's text is kept beside its model, and parsed by a
+        // parser with a buffer of its own (see `stream`).
+        account_growth = account_growth
+            .saturating_add(scan.largest_account)
+            .saturating_add(crate::memory::string_buffer(scan.longest_string));
+    }
     // An organization block after the accounts is read first, on its own:
     // the accounts' audit needs its id. Should it not read, the read in its
     // place fails and says why.
@@ -109,8 +116,14 @@ pub fn load_each(
     let reader = crate::memory::budgeted(&mut file);
     let start = crate::memory::live_bytes().unwrap_or(0);
     // The budget of `load` for the whole file, as a ceiling.
-    let ceiling = crate::memory::limit(start, len)
+    let mut ceiling = crate::memory::limit(start, len)
         .saturating_add(crate::memory::string_buffer(scan.longest_string));
+    if crate::response::keeping() {
+        // As `stream`'s budget for a keeping read: the text on top.
+        ceiling = ceiling
+            .saturating_add(len)
+            .saturating_add(crate::memory::string_buffer(scan.longest_string));
+    }
     let limit = start.saturating_add(outer_growth).min(ceiling);
     let snapshot = crate::memory::with_limit(limit, || {
         let mut de = serde_json::Deserializer::from_reader(reader);
@@ -219,6 +232,24 @@ pub fn from_bytes(bytes: Vec<u8>, path: &Path) -> Result<Snapshot, LoadError> {
 /// typed model and so costs no memory for fields nobody reads.
 pub fn load_keeping(path: &Path) -> Result<Snapshot, LoadError> {
     crate::response::keeping_raw(|| load(path))
+}
+
+/// [`load_each`], keeping each operation response's JSON text (see
+/// [`load_keeping`]): an account handed to `each` writes back everything
+/// the file held of it.
+pub fn load_each_keeping(
+    path: &Path,
+    each: impl FnMut(Option<&crate::Organization>, crate::Account),
+) -> Result<Snapshot, LoadError> {
+    crate::response::keeping_raw(|| load_each(path, each))
+}
+
+/// One account, as a snapshot's `accounts` holds it, read from `bytes`
+/// keeping each operation response's JSON text: an account written out by
+/// ibaudit and read back (a spool). Nothing else is checked: the text is
+/// ibaudit's own.
+pub fn account_from_slice_keeping(bytes: &[u8]) -> serde_json::Result<crate::Account> {
+    crate::response::keeping_raw(|| serde_json::from_slice(bytes))
 }
 
 /// [`from_bytes`], keeping each operation response's JSON text (see

@@ -78,15 +78,284 @@ fn quoted(v: &impl serde::Serialize) -> String {
     crate::inert(&json).into_owned()
 }
 
+/// What is known of one account of the inputs seen so far: enough to check
+/// every further part of it, not the part itself.
 struct Entry {
-    account: Account,
+    partition: String,
+    account_name: Option<String>,
     /// Where the account was first seen, and where each of its regions was.
     first: String,
     name_from: Option<String>,
     regions: BTreeMap<String, String>,
+    extra: BTreeMap<String, Value>,
     extra_from: BTreeMap<String, String>,
-    /// The earliest time any part of the account was read.
-    read_at: String,
+    /// The earliest time any part of the account says it was read.
+    read_at: Option<String>,
+    /// The inputs of its parts without a time of their own: they were read
+    /// when their input was.
+    read_with: Vec<String>,
+}
+
+/// A merge fed one input at a time, each account part by part, that keeps
+/// only what its checks need (ids, names, partitions, region names, unknown
+/// keys): the parts themselves are the caller's to keep or spool, and to
+/// join with [`join`] in input order. [`merge`] is this over snapshots held
+/// whole. Errors are those [`merge`] gives, found as soon as the part that
+/// causes them is seen.
+#[derive(Default)]
+pub struct Merger {
+    collected_at: Option<String>,
+    collector: Option<crate::Collector>,
+    organization: Option<(crate::Organization, String)>,
+    extra: BTreeMap<String, (Value, String)>,
+    /// Each input's `collected_at`, by label.
+    inputs: BTreeMap<String, String>,
+    accounts: BTreeMap<String, Entry>,
+}
+
+/// The merged snapshot without its accounts, and each account's
+/// `collected_at` (`None` where it is the envelope's), in id order.
+pub struct Merged {
+    pub envelope: Snapshot,
+    pub accounts: Vec<(String, Option<String>)>,
+}
+
+impl Merger {
+    pub fn new() -> Self {
+        Merger::default()
+    }
+
+    /// The envelope of input `label` (its `accounts` are not read: give
+    /// them to [`Merger::account`], before or after this).
+    pub fn envelope(&mut self, label: &str, snapshot: &Snapshot) -> Result<(), MergeError> {
+        if self
+            .collected_at
+            .as_ref()
+            .is_none_or(|t| instant(&snapshot.collected_at) < instant(t))
+        {
+            self.collected_at = Some(snapshot.collected_at.clone());
+        }
+        self.inputs
+            .insert(label.to_string(), snapshot.collected_at.clone());
+        if self.collector.is_none() {
+            self.collector = snapshot.collector.clone();
+        }
+        if let Some(org) = &snapshot.organization {
+            match &self.organization {
+                Some((seen, from)) if seen != org => {
+                    return Err(MergeError::Conflict {
+                        what: "the organization".to_string(),
+                        first_value: quoted(seen),
+                        first: from.clone(),
+                        second_value: quoted(org),
+                        second: label.to_string(),
+                    })
+                }
+                Some(_) => {}
+                None => self.organization = Some((org.clone(), label.to_string())),
+            }
+        }
+        for (key, raw) in snapshot.extra.iter() {
+            let key = key.to_string();
+            let value: Value = serde_json::from_str(raw.get()).unwrap_or(Value::Null);
+            match self.extra.get(&key) {
+                Some((seen, from)) if *seen != value => {
+                    return Err(MergeError::Conflict {
+                        what: format!("the key {}", quoted(&key)),
+                        first_value: quoted(seen),
+                        first: from.clone(),
+                        second_value: quoted(&value),
+                        second: label.to_string(),
+                    })
+                }
+                Some(_) => {}
+                None => {
+                    self.extra.insert(key, (value, label.to_string()));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks `account`, a part read from input `label`, against the parts
+    /// seen before it, and records it.
+    pub fn account(&mut self, label: &str, account: &Account) -> Result<(), MergeError> {
+        let extra = || {
+            account
+                .extra
+                .iter()
+                .map(|(k, raw)| {
+                    (
+                        k.to_string(),
+                        serde_json::from_str(raw.get()).unwrap_or(Value::Null),
+                    )
+                })
+                .collect::<Vec<(String, Value)>>()
+        };
+        let Some(entry) = self.accounts.get_mut(&account.account_id) else {
+            let extra = extra();
+            self.accounts.insert(
+                account.account_id.clone(),
+                Entry {
+                    partition: account.partition.clone(),
+                    account_name: account.account_name.clone(),
+                    first: label.to_string(),
+                    name_from: account.account_name.as_ref().map(|_| label.to_string()),
+                    regions: account
+                        .regions
+                        .iter()
+                        .map(|r| (r.region.clone(), label.to_string()))
+                        .collect(),
+                    extra_from: extra
+                        .iter()
+                        .map(|(k, _)| (k.clone(), label.to_string()))
+                        .collect(),
+                    extra: extra.into_iter().collect(),
+                    read_at: account.collected_at.clone(),
+                    read_with: match account.collected_at {
+                        Some(_) => Vec::new(),
+                        None => vec![label.to_string()],
+                    },
+                },
+            );
+            return Ok(());
+        };
+        let id = &account.account_id;
+        if entry.partition != account.partition {
+            return Err(MergeError::Conflict {
+                what: format!("the partition of account {id}"),
+                first_value: entry.partition.clone(),
+                first: entry.first.clone(),
+                second_value: account.partition.clone(),
+                second: label.to_string(),
+            });
+        }
+        match (&entry.account_name, &account.account_name) {
+            (Some(seen), Some(name)) if seen != name => {
+                return Err(MergeError::Conflict {
+                    what: format!("the name of account {id}"),
+                    first_value: quoted(seen),
+                    first: entry.name_from.clone().unwrap_or_default(),
+                    second_value: quoted(name),
+                    second: label.to_string(),
+                })
+            }
+            (None, Some(name)) => {
+                entry.account_name = Some(name.clone());
+                entry.name_from = Some(label.to_string());
+            }
+            _ => {}
+        }
+        for region in &account.regions {
+            if let Some(first) = entry.regions.get(&region.region) {
+                return Err(MergeError::Overlap {
+                    account: id.clone(),
+                    region: region.region.clone(),
+                    first: first.clone(),
+                    second: label.to_string(),
+                });
+            }
+            entry
+                .regions
+                .insert(region.region.clone(), label.to_string());
+        }
+        for (key, value) in extra() {
+            match entry.extra.get(&key) {
+                Some(seen) if *seen != value => {
+                    return Err(MergeError::Conflict {
+                        what: format!("the key {} of account {id}", quoted(&key)),
+                        first_value: quoted(seen),
+                        first: entry.extra_from.get(&key).cloned().unwrap_or_default(),
+                        second_value: quoted(&value),
+                        second: label.to_string(),
+                    })
+                }
+                Some(_) => {}
+                None => {
+                    entry.extra_from.insert(key.clone(), label.to_string());
+                    entry.extra.insert(key, value);
+                }
+            }
+        }
+        match &account.collected_at {
+            Some(t) => {
+                if entry
+                    .read_at
+                    .as_ref()
+                    .is_none_or(|seen| instant(t) < instant(seen))
+                {
+                    entry.read_at = Some(t.clone());
+                }
+            }
+            None => entry.read_with.push(label.to_string()),
+        }
+        Ok(())
+    }
+
+    /// The envelope of the merge, and each account's time.
+    pub fn finish(self) -> Result<Merged, MergeError> {
+        let Some(collected_at) = self.collected_at else {
+            return Err(MergeError::NoInput);
+        };
+        let inputs = self.inputs;
+        let accounts = self
+            .accounts
+            .into_iter()
+            .map(|(id, e)| {
+                let mut read_at = e.read_at;
+                for label in &e.read_with {
+                    let t = inputs.get(label).unwrap_or(&collected_at);
+                    if read_at
+                        .as_ref()
+                        .is_none_or(|seen| instant(t) < instant(seen))
+                    {
+                        read_at = Some(t.clone());
+                    }
+                }
+                let read_at = read_at.filter(|t| instant(t) != instant(&collected_at));
+                (id, read_at)
+            })
+            .collect();
+        let envelope = Snapshot {
+            collected_at,
+            collector: self.collector,
+            accounts: Vec::new(),
+            organization: self.organization.map(|(o, _)| o),
+            extra: {
+                let mut kept = Extra::default();
+                for (k, (v, _)) in self.extra {
+                    kept.insert_value(k, &v).expect("a parsed value serialises");
+                }
+                kept
+            },
+        };
+        Ok(Merged { envelope, accounts })
+    }
+}
+
+/// The parts of one account, in input order, as one account read at
+/// `collected_at` (`None`: when the merged snapshot was): the first part's
+/// name where it has one, else the first named part's; every region, sorted
+/// by name; the first value of each unknown key; the errors of every part,
+/// in order. The parts must have passed [`Merger::account`].
+pub fn join(parts: impl IntoIterator<Item = Account>, collected_at: Option<String>) -> Account {
+    let mut parts = parts.into_iter();
+    let mut joined = parts.next().expect("an account has at least one part");
+    for part in parts {
+        if joined.account_name.is_none() {
+            joined.account_name = part.account_name;
+        }
+        joined.regions.extend(part.regions);
+        for (key, raw) in part.extra.iter() {
+            if joined.extra.get(key).is_none() {
+                joined.extra.insert(key.to_string(), raw.to_owned());
+            }
+        }
+        joined.errors.extend(part.errors);
+    }
+    joined.collected_at = collected_at;
+    joined.regions.sort_by(|x, y| x.region.cmp(&y.region));
+    joined
 }
 
 /// Merges `inputs` (a label for messages, the snapshot). The envelope's
@@ -98,190 +367,27 @@ pub fn merge<I>(inputs: I) -> Result<Snapshot, MergeError>
 where
     I: IntoIterator<Item = (String, Snapshot)>,
 {
-    let mut collected_at: Option<String> = None;
-    let mut collector = None;
-    let mut organization: Option<(crate::Organization, String)> = None;
-    let mut extra: BTreeMap<String, (Value, String)> = BTreeMap::new();
-    let mut accounts: BTreeMap<String, Entry> = BTreeMap::new();
-
-    for (label, snapshot) in inputs {
-        if collected_at
-            .as_ref()
-            .is_none_or(|t| instant(&snapshot.collected_at) < instant(t))
-        {
-            collected_at = Some(snapshot.collected_at.clone());
-        }
-        if collector.is_none() {
-            collector = snapshot.collector.clone();
-        }
-        if let Some(org) = snapshot.organization {
-            match &organization {
-                Some((seen, from)) if *seen != org => {
-                    return Err(MergeError::Conflict {
-                        what: "the organization".to_string(),
-                        first_value: quoted(seen),
-                        first: from.clone(),
-                        second_value: quoted(&org),
-                        second: label,
-                    })
-                }
-                Some(_) => {}
-                None => organization = Some((org, label.clone())),
-            }
-        }
-        for (key, raw) in snapshot.extra.iter() {
-            let key = key.to_string();
-            let value: Value = serde_json::from_str(raw.get()).unwrap_or(Value::Null);
-            match extra.get(&key) {
-                Some((seen, from)) if *seen != value => {
-                    return Err(MergeError::Conflict {
-                        what: format!("the key {}", quoted(&key)),
-                        first_value: quoted(seen),
-                        first: from.clone(),
-                        second_value: quoted(&value),
-                        second: label,
-                    })
-                }
-                Some(_) => {}
-                None => {
-                    extra.insert(key, (value, label.clone()));
-                }
-            }
-        }
-        for mut account in snapshot.accounts {
-            let read_at = account
-                .collected_at
-                .take()
-                .unwrap_or_else(|| snapshot.collected_at.clone());
-            let Some(entry) = accounts.get_mut(&account.account_id) else {
-                let regions = account
-                    .regions
-                    .iter()
-                    .map(|r| (r.region.clone(), label.clone()))
-                    .collect();
-                let extra_from = account
-                    .extra
-                    .keys()
-                    .map(|k| (k.to_string(), label.clone()))
-                    .collect();
-                accounts.insert(
-                    account.account_id.clone(),
-                    Entry {
-                        name_from: account.account_name.as_ref().map(|_| label.clone()),
-                        account,
-                        first: label.clone(),
-                        regions,
-                        extra_from,
-                        read_at,
-                    },
-                );
-                continue;
-            };
-            join(entry, account, &label, read_at)?;
+    let mut merger = Merger::new();
+    let mut parts: BTreeMap<String, Vec<Account>> = BTreeMap::new();
+    for (label, mut snapshot) in inputs {
+        merger.envelope(&label, &snapshot)?;
+        for account in std::mem::take(&mut snapshot.accounts) {
+            merger.account(&label, &account)?;
+            parts
+                .entry(account.account_id.clone())
+                .or_default()
+                .push(account);
         }
     }
-
-    let Some(collected_at) = collected_at else {
-        return Err(MergeError::NoInput);
-    };
-    let accounts = accounts
-        .into_values()
-        .map(|mut e| {
-            if instant(&e.read_at) != instant(&collected_at) {
-                e.account.collected_at = Some(e.read_at);
-            }
-            e.account
-        })
-        .collect();
-    let mut merged = Snapshot {
-        collected_at,
-        collector,
+    let Merged {
+        mut envelope,
         accounts,
-        organization: organization.map(|(o, _)| o),
-        extra: {
-            let mut kept = Extra::default();
-            for (k, (v, _)) in extra {
-                kept.insert_value(k, &v).expect("a parsed value serialises");
-            }
-            kept
-        },
-    };
-    merged.sort();
-    Ok(merged)
-}
-
-/// Adds `account`, read from `label`, to the account already seen.
-fn join(
-    entry: &mut Entry,
-    account: Account,
-    label: &str,
-    read_at: String,
-) -> Result<(), MergeError> {
-    let id = account.account_id.clone();
-    if entry.account.partition != account.partition {
-        return Err(MergeError::Conflict {
-            what: format!("the partition of account {id}"),
-            first_value: entry.account.partition.clone(),
-            first: entry.first.clone(),
-            second_value: account.partition,
-            second: label.to_string(),
-        });
-    }
-    match (&entry.account.account_name, account.account_name) {
-        (Some(seen), Some(name)) if *seen != name => {
-            return Err(MergeError::Conflict {
-                what: format!("the name of account {id}"),
-                first_value: quoted(seen),
-                first: entry.name_from.clone().unwrap_or_default(),
-                second_value: quoted(&name),
-                second: label.to_string(),
-            })
-        }
-        (None, Some(name)) => {
-            entry.account.account_name = Some(name);
-            entry.name_from = Some(label.to_string());
-        }
-        _ => {}
-    }
-    for region in account.regions {
-        if let Some(first) = entry.regions.get(&region.region) {
-            return Err(MergeError::Overlap {
-                account: id,
-                region: region.region,
-                first: first.clone(),
-                second: label.to_string(),
-            });
-        }
-        entry
-            .regions
-            .insert(region.region.clone(), label.to_string());
-        entry.account.regions.push(region);
-    }
-    for (key, raw) in account.extra.iter() {
-        let key = key.to_string();
-        let value: Value = serde_json::from_str(raw.get()).unwrap_or(Value::Null);
-        match entry.account.extra.get(&key) {
-            Some(seen) if seen != value => {
-                return Err(MergeError::Conflict {
-                    what: format!("the key {} of account {id}", quoted(&key)),
-                    first_value: quoted(&seen),
-                    first: entry.extra_from.get(&key).cloned().unwrap_or_default(),
-                    second_value: quoted(&value),
-                    second: label.to_string(),
-                })
-            }
-            Some(_) => {}
-            None => {
-                entry.extra_from.insert(key.clone(), label.to_string());
-                entry.account.extra.insert(key, raw.to_owned());
-            }
-        }
-    }
-    entry.account.errors.extend(account.errors);
-    if instant(&read_at) < instant(&entry.read_at) {
-        entry.read_at = read_at;
-    }
-    Ok(())
+    } = merger.finish()?;
+    envelope.accounts = accounts
+        .into_iter()
+        .map(|(id, at)| join(parts.remove(&id).unwrap_or_default(), at))
+        .collect();
+    Ok(envelope)
 }
 
 #[cfg(test)]
