@@ -164,20 +164,25 @@ fn read_spooled(mut file: &File, entry: &Spooled) -> io::Result<String> {
     String::from_utf8(text).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
 }
 
+/// The text of `entry`, to write as it is.
+fn raw_spooled(file: &File, entry: &Spooled) -> io::Result<Box<serde_json::value::RawValue>> {
+    serde_json::value::RawValue::from_string(read_spooled(file, entry)?).map_err(io::Error::other)
+}
+
 /// The accounts of a [`Spool`], serialized one at a time from its file.
+#[cfg(feature = "collector")]
 struct SpooledAccounts<'a> {
     file: &'a File,
     accounts: &'a [Spooled],
 }
 
+#[cfg(feature = "collector")]
 impl serde::Serialize for SpooledAccounts<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::{Error, SerializeSeq};
         let mut seq = s.serialize_seq(Some(self.accounts.len()))?;
         for entry in self.accounts {
-            let text = read_spooled(self.file, entry).map_err(S::Error::custom)?;
-            let raw = serde_json::value::RawValue::from_string(text).map_err(S::Error::custom)?;
-            seq.serialize_element(&raw)?;
+            seq.serialize_element(&raw_spooled(self.file, entry).map_err(S::Error::custom)?)?;
         }
         seq.end()
     }
@@ -238,10 +243,9 @@ impl serde::Serialize for MergedAccounts<'_> {
             match parts {
                 // One part, already as the merge writes it: its text.
                 [only] if only.plain && collected_at.is_none() => {
-                    let text = read_spooled(self.file, only).map_err(S::Error::custom)?;
-                    let raw =
-                        serde_json::value::RawValue::from_string(text).map_err(S::Error::custom)?;
-                    seq.serialize_element(&raw)?;
+                    seq.serialize_element(
+                        &raw_spooled(self.file, only).map_err(S::Error::custom)?,
+                    )?;
                 }
                 _ => {
                     let mut read = Vec::with_capacity(parts.len());
