@@ -44,6 +44,9 @@ mod rule_fixtures;
 mod sarif;
 #[cfg(feature = "collector")]
 mod scale;
+// The scale emulator's answers against moto's for the same resources.
+#[cfg(feature = "collector")]
+mod scale_moto;
 // The Security Hub import against moto's Security Hub.
 #[cfg(feature = "collector")]
 mod securityhub;

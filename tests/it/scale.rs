@@ -152,7 +152,12 @@ fn a_clean_scan_finds_exactly_what_the_generator_broke_in_the_fewest_calls() {
 
 /// `collect --org --all-regions -o OUTPUT` through the emulator.
 fn collect(emu: &Background, dir: &Path, output: &str) -> Output {
-    let args = [
+    collect_with(emu, dir, output, &[])
+}
+
+/// `collect --org --all-regions -o OUTPUT EXTRA...` through the emulator.
+fn collect_with(emu: &Background, dir: &Path, output: &str, extra: &[&str]) -> Output {
+    let mut args = vec![
         "collect",
         "--org",
         "--all-regions",
@@ -161,6 +166,7 @@ fn collect(emu: &Background, dir: &Path, output: &str) -> Output {
         "-o",
         output,
     ];
+    args.extend_from_slice(extra);
     in_dir(Ibaudit::new(&args), dir).run()
 }
 
@@ -309,4 +315,125 @@ fn credentials_that_expire_mid_scan_are_assumed_again() {
     assert_eq!(counts["total_faulted"], 0, "{counts}");
     let assumed = counts["calls"]["sts:AssumeRole"].as_u64().unwrap();
     assert!(assumed > members, "{counts}");
+}
+
+/// The first place where two JSON values differ, as a path.
+fn first_difference(a: &Value, b: &Value, path: &str) -> Option<String> {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            for k in x.keys().chain(y.keys()) {
+                let p = format!("{path}.{k}");
+                match (x.get(k), y.get(k)) {
+                    (Some(l), Some(r)) => {
+                        if let Some(d) = first_difference(l, r, &p) {
+                            return Some(d);
+                        }
+                    }
+                    (l, r) => return Some(format!("{p}: {l:?} / {r:?}")),
+                }
+            }
+            None
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => x
+            .iter()
+            .zip(y)
+            .enumerate()
+            .find_map(|(i, (l, r))| first_difference(l, r, &format!("{path}[{i}]"))),
+        _ => (a != b).then(|| format!("{path}: {a} / {b}")),
+    }
+}
+
+/// `audit FILE --format json` of a snapshot in `dir`.
+fn audit_in(dir: &Path, file: &str) -> Output {
+    let args = ["audit", file, "--format", "json", "--fail-on", "none"];
+    in_dir(Ibaudit::new(&args), dir).run()
+}
+
+#[test]
+fn eight_shards_merged_equal_the_unsharded_collection_of_forty_accounts() {
+    const SHARDS: u32 = 8;
+    let mut opts = options();
+    opts.spec = Spec {
+        seed: 40,
+        accounts: 40,
+        regions: 3,
+        ..spec()
+    };
+    let want = expected(&opts);
+    let emu = Background::start(opts.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let assumed = || {
+        emu.emulator.counts()["calls"]["sts:AssumeRole"]
+            .as_u64()
+            .unwrap()
+    };
+
+    let o = collect(&emu, dir.path(), "whole.json");
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let whole = read_json(&dir.path().join("whole.json"));
+    let ids = |s: &Value| -> Vec<String> {
+        s["accounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["account_id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let all: BTreeSet<String> = ids(&whole).into_iter().collect();
+    let members = opts.spec.accounts as u64 - 1;
+    assert_eq!(all.len(), opts.spec.accounts);
+    assert_eq!(assumed(), members);
+
+    // Each account in exactly one shard: the one its id hashes to.
+    let mut shard_of: std::collections::BTreeMap<String, u32> = Default::default();
+    let mut files = Vec::new();
+    for i in 1..=SHARDS {
+        let file = format!("shard-{i}.json");
+        let o = collect_with(
+            &emu,
+            dir.path(),
+            &file,
+            &["--shard", &format!("{i}/{SHARDS}")],
+        );
+        assert_eq!(code(&o), 0, "shard {i}: {}", stderr(&o));
+        for id in ids(&read_json(&dir.path().join(&file))) {
+            assert_eq!(
+                ibaudit_snapshot::shard_of(&id, SHARDS),
+                i,
+                "{id} in shard {i}"
+            );
+            if let Some(other) = shard_of.insert(id.clone(), i) {
+                panic!("{id} is in shards {other} and {i}");
+            }
+        }
+        files.push(file);
+    }
+    assert_eq!(shard_of.keys().cloned().collect::<BTreeSet<_>>(), all);
+    // With these ids every shard reads some of the accounts.
+    let used: BTreeSet<u32> = shard_of.values().copied().collect();
+    assert_eq!(used.len(), SHARDS as usize, "{shard_of:?}");
+    // Between them the shards entered every member once more.
+    assert_eq!(assumed(), 2 * members);
+
+    let mut args = vec!["merge"];
+    args.extend(files.iter().map(String::as_str));
+    args.extend(["-o", "merged.json"]);
+    let o = in_dir(Ibaudit::new(&args), dir.path()).run();
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let merged = without_times(read_json(&dir.path().join("merged.json")));
+    let whole = without_times(whole);
+    if let Some(d) = first_difference(&merged, &whole, "") {
+        panic!("the merged shards differ from the unsharded snapshot (merged / whole) at {d}");
+    }
+
+    let (of_merged, of_whole) = (
+        audit_in(dir.path(), "merged.json"),
+        audit_in(dir.path(), "whole.json"),
+    );
+    assert_eq!(code(&of_merged), 0, "{}", stderr(&of_merged));
+    assert_eq!(code(&of_whole), 0, "{}", stderr(&of_whole));
+    let (got, not_assessed) = findings(&of_merged);
+    assert!(not_assessed.is_empty(), "{not_assessed:?}");
+    assert_eq!(got, findings(&of_whole).0);
+    assert_eq!(got, want, "lost: {:?}", want.difference(&got));
 }

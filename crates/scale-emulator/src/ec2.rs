@@ -342,6 +342,13 @@ fn subnets(region: &Region, p: &Params, rid: &str) -> Reply {
     let (items, next) = page(items, p, 1000, rid)?;
     let (mut x, root) = doc("DescribeSubnets", rid);
     x.items("subnetSet", items, |x, s| {
+        // A /24 less AWS's five reserved addresses and one per endpoint
+        // network interface in the subnet.
+        let enis: usize = region
+            .endpoints
+            .iter()
+            .map(|e| e.subnets.iter().filter(|id| **id == s.id).count())
+            .sum();
         x.leaf("subnetId", &s.id)
             .leaf(
                 "subnetArn",
@@ -355,7 +362,7 @@ fn subnets(region: &Region, p: &Params, rid: &str) -> Reply {
             .leaf("vpcId", &s.vpc)
             .leaf("cidrBlock", &s.cidr)
             .values::<&str>("ipv6CidrBlockAssociationSet", [])
-            .leaf("availableIpAddressCount", 251)
+            .leaf("availableIpAddressCount", 251 - enis)
             .leaf("availabilityZone", &s.zone)
             .leaf("availabilityZoneId", &s.zone_id)
             .leaf("defaultForAz", false)

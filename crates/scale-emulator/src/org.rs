@@ -268,7 +268,9 @@ impl Endpoint {
             service: "s3",
             interface: false,
             state: "available",
-            private_dns: false,
+            // As DescribeVpcEndpoints reports a gateway endpoint (the AWS
+            // CLI reference's describe-vpc-endpoints example; moto too).
+            private_dns: true,
             subnets: Vec::new(),
             groups: Vec::new(),
             route_tables: vec![route_table],
