@@ -136,6 +136,8 @@ scale-emulator:
 
 SCALE_SIZES ?= 100 1000 5000
 SCALE_CONCURRENCY ?= 16
+## SCALE_ARGS=--faults: the fault mix (benches/scale.py says what it is).
+SCALE_ARGS ?=
 
 ## Organizations of 100, 1,000 and 5,000 accounts x 17 regions from the scale
 ## emulator (40 ms a call, EC2 and CloudTrail token buckets): wall time and calls against
@@ -144,7 +146,7 @@ SCALE_CONCURRENCY ?= 16
 ## or more values each) choose the runs.
 bench-scale: release scale-emulator
 	$(PYTHON) benches/scale.py target/release/ibaudit target/release/ibaudit-scale-emulator \
-	  --sizes $(SCALE_SIZES) --concurrency $(SCALE_CONCURRENCY)
+	  --sizes $(SCALE_SIZES) --concurrency $(SCALE_CONCURRENCY) $(SCALE_ARGS)
 
 IAC_BENCH := target/bench/iac
 IAC_STAMP := $(IAC_BENCH)/.generated

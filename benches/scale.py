@@ -20,8 +20,16 @@ For each size (and each --concurrency given) it reports:
 
 Usage: scale.py IBAUDIT EMULATOR [--sizes 100 1000 5000] [--concurrency 16 ...]
                 [--account-concurrency N] [--regions 17] [--latency-ms 40]
-                [--json FILE] [--emulator-args '--throttle-fraction 0.01 ...']
-Exits 1 when a finding is lost or invented, or a collection fails.
+                [--json FILE] [--emulator-args '--throttle-fraction 0.01 ...'] [--faults]
+
+--faults runs the fault mix: 1% of EC2, CloudTrail and Image Builder calls
+throttled (0.5%) or failing with 500/503 (0.5%), 20 accounts whose calls
+hang, 10 that refuse AssumeRole, and member credentials that last 302 s (the
+collector renews them 5 minutes before they expire: after 2 s of use). The
+scan must exit 3 with exactly those 30 accounts not assessed, each with its
+reason in the snapshot, and every other account's findings as generated.
+Exits 1 when a finding is lost or invented, an account is missing or not
+assessed when it should be, or a collection fails.
 """
 import argparse
 import json
@@ -56,16 +64,35 @@ def pairs(findings):
     return {(f["account_id"], f["region"], f["rule"], f["resource_id"]) for f in findings}
 
 
+def fault_accounts(size):
+    """The hanging and the refusing accounts of the fault mix: spread over
+    the organization (never the management account, index 0)."""
+    members = list(range(1, size))
+    step = max(len(members) // 30, 1)
+    picked = [members[i * step] for i in range(min(30, len(members)))]
+    ids = [f"{100_000_000_000 + i:012}" for i in picked]
+    return ids[:20], ids[20:]
+
+
 def run_one(args, size, concurrency, workdir):
     common = ["--accounts", str(size), "--regions", str(args.regions), "--seed", str(args.seed),
               "--latency-ms", str(args.latency_ms)]
+    hanging, refused = fault_accounts(size) if args.faults else ([], [])
+    fault_args = []
+    if args.faults:
+        services = "ec2,cloudtrail,imagebuilder"
+        fault_args = ["--throttle-fraction", "0.005", "--throttle-services", services,
+                      "--error-fraction", "0.005", "--error-services", services,
+                      "--hang-accounts", ",".join(hanging), "--deny-assume", ",".join(refused),
+                      "--credential-seconds", "302"]
     expect_path = os.path.join(workdir, f"expect-{size}.json")
     if not os.path.exists(expect_path):
         with open(expect_path, "w") as f:
             subprocess.run([args.emulator, *common, "--expect"], stdout=f, check=True)
     with open(expect_path) as f:
         expect = json.load(f)
-    emu = subprocess.Popen([args.emulator, *common, "--exit-on-stdin-eof", *shlex.split(args.emulator_args)],
+    emu = subprocess.Popen([args.emulator, *common, "--exit-on-stdin-eof", *fault_args,
+                            *shlex.split(args.emulator_args)],
                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         hello = json.loads(emu.stdout.readline())
@@ -94,7 +121,7 @@ def run_one(args, size, concurrency, workdir):
     finally:
         emu.stdin.close()
         emu.wait(timeout=60)
-    if code not in (0, 1):
+    if code not in ((3,) if args.faults else (0, 1)):
         sys.exit(f"collect exited {code}: {stderr[-4000:]}")
     # `ibaudit: ec2:DescribeVpcs: 3 call(s), 3 attempt(s)`
     own_calls = own_attempts = 0
@@ -110,7 +137,19 @@ def run_one(args, size, concurrency, workdir):
         report = json.load(f)
     got = pairs(f for f in report["findings"] if not f.get("not_assessed"))
     not_assessed = [f for f in report["findings"] if f.get("not_assessed")]
-    want = pairs(expect["findings"])
+    faulted = set(hanging) | set(refused)
+    want = {p for p in pairs(expect["findings"]) if p[0] not in faulted}
+    # Every account is in the snapshot: read, or with the reason it was not.
+    with open(snap) as f:
+        accounts = {a["account_id"]: a for a in json.load(f)["accounts"]}
+    missing = sorted(f"{100_000_000_000 + i:012}" for i in range(size)
+                     if f"{100_000_000_000 + i:012}" not in accounts)
+    unassessed = {f["account_id"] for f in not_assessed}
+    without_reason = sorted(a for a in faulted if not accounts.get(a, {}).get("errors"))
+    reasons = {}
+    for a in sorted(faulted):
+        for e in accounts.get(a, {}).get("errors", [])[:1]:
+            reasons[e.get("code", "?")] = reasons.get(e.get("code", "?"), 0) + 1
     minimum = expect["minimum_total"]
     calls = counts["total_calls"]
     latency = args.latency_ms / 1000
@@ -134,6 +173,11 @@ def run_one(args, size, concurrency, workdir):
         "findings_expected": len(want), "findings_found": len(got),
         "lost": sorted(want - got)[:20], "invented": sorted(got - want)[:20],
         "lost_n": len(want - got), "invented_n": len(got - want), "not_assessed": len(not_assessed),
+        "faulted_accounts": len(faulted), "unassessed_accounts": len(unassessed),
+        "unexpected_unassessed": sorted(unassessed - faulted)[:20],
+        "faulted_assessed": sorted(faulted - unassessed)[:20],
+        "missing_accounts": missing[:20], "without_reason": without_reason[:20],
+        "fault_reasons": reasons,
     }
 
 
@@ -148,6 +192,7 @@ def main():
     p.add_argument("--latency-ms", type=int, default=40)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--json", help="also write the results here")
+    p.add_argument("--faults", action="store_true", help="run the fault mix (see above)")
     p.add_argument("--emulator-args", default="",
                    help="more emulator options for the scans (not --expect), e.g. '--throttle-fraction 0.01'")
     args = p.parse_args()
@@ -158,12 +203,16 @@ def main():
                 r = run_one(args, size, c, d)
                 results.append(r)
                 print(f"# {size} accounts, --concurrency {c}: {r['wall_s']:.1f} s, {r['calls']} calls, "
-                      f"lost {r['lost_n']}, invented {r['invented_n']}", file=sys.stderr, flush=True)
+                      f"lost {r['lost_n']}, invented {r['invented_n']}, exit {r['exit_code']}, "
+                      f"not assessed {r['unassessed_accounts']} account(s) {r['fault_reasons']}",
+                      file=sys.stderr, flush=True)
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=1)
     print(f"scale emulator: {args.regions} regions, latency {args.latency_ms} ms, EC2 buckets 100/20 and "
-          f"CloudTrail 10/10 per account, region and action {args.emulator_args}".rstrip())
+          f"CloudTrail 10/10 per account, region and action {args.emulator_args}".rstrip()
+          + (" + fault mix (1% throttled or 500/503, 20 hanging, 10 refusing AssumeRole, "
+             "302 s credentials)" if args.faults else ""))
     head = (f"{'accounts':>8} {'conc':>4} {'wall s':>8} {'bound s':>8} {'x bound':>7} {'calls':>8} {'x min':>6} "
             f"{'throttled':>9} {'retries':>7} {'RSS MiB':>8} {'snap MiB':>8} {'ib CPU us/call':>14} "
             f"{'emu CPU us/call':>15} {'CPU/wall':>8} {'lost':>5} {'invented':>8}")
@@ -178,9 +227,13 @@ def main():
               f"{r['lost_n']:>5} {r['invented_n']:>8}")
     print("bound: max(minimum calls x latency / concurrency, the busiest account-region-action's "
           "(calls - 100) / 20 s); CPU/wall: cores busy (ibaudit + emulator) on average")
-    bad = [r for r in results if r["lost_n"] or r["invented_n"]]
+    bad = [r for r in results if r["lost_n"] or r["invented_n"] or r["missing_accounts"]
+           or r["unexpected_unassessed"] or r["faulted_assessed"] or r["without_reason"]]
     for r in bad:
-        print(f"{r['accounts']} accounts: lost {r['lost']}, invented {r['invented']}", file=sys.stderr)
+        print(f"{r['accounts']} accounts: lost {r['lost']}, invented {r['invented']}, missing "
+              f"{r['missing_accounts']}, not assessed unexpectedly {r['unexpected_unassessed']}, "
+              f"faulted yet assessed {r['faulted_assessed']}, no reason {r['without_reason']}",
+              file=sys.stderr)
     sys.exit(1 if bad else 0)
 
 

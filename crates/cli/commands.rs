@@ -7,7 +7,7 @@ use ibaudit_report::{asff, diff, json, markdown, ocsf, sarif, table};
 use ibaudit_rules::{audit, registry, rule_by_id, AuditOptions, Config, Date, Outcome, Report};
 
 use crate::args::{AuditArgs, ColorChoice, DiffArgs, DiffFormat, Format, MergeArgs, OutputArgs};
-use crate::output::{diag, write_merged_snapshot, write_report, Spool};
+use crate::output::{diag, write_merged_snapshot, write_report, write_report_with, Spool};
 
 pub const EXIT_CLEAN: u8 = 0;
 pub const EXIT_FINDINGS: u8 = 1;
@@ -341,6 +341,13 @@ pub(crate) fn write_with_baseline(
     )
 }
 
+/// A report ready to be written: its text, or what writes it as it is made.
+enum Rendered<'r> {
+    Text(String),
+    Json,
+    Sarif(sarif::Planned<'r>),
+}
+
 /// What an IaC run adds to the reports.
 #[derive(Default)]
 pub(crate) struct ReportExtras {
@@ -384,9 +391,12 @@ pub(crate) fn write_reports(
         ..sarif::Options::default()
     };
     let mut sarif_notes_given = false;
-    let mut render = |format: Format, to_stdout: bool| -> String {
-        match format {
-            Format::Json => json::render(report),
+    // JSON and SARIF are written as they are made (their text is never held
+    // whole); the other formats are text of a bounded size, or for a reader
+    // of a page.
+    let mut render = |format: Format, to_stdout: bool| -> Rendered<'_> {
+        Rendered::Text(match format {
+            Format::Json => return Rendered::Json,
             Format::Asff => asff::render(report, &finding_options),
             Format::Ocsf => ocsf::render(report, &finding_options),
             Format::OcsfJsonl => ocsf::render_lines(report, &finding_options),
@@ -399,12 +409,12 @@ pub(crate) fn write_reports(
                 },
             ),
             Format::Sarif => {
-                let rendered = sarif::render_with(report, &sarif_options);
+                let planned = sarif::plan(report, &sarif_options);
                 if !sarif_notes_given {
-                    notes.extend(rendered.notes);
+                    notes.extend(planned.notes.iter().cloned());
                     sarif_notes_given = true;
                 }
-                rendered.text
+                return Rendered::Sarif(planned);
             }
             Format::Table => {
                 let to_terminal = to_stdout && std::io::stdout().is_terminal();
@@ -415,10 +425,10 @@ pub(crate) fn write_reports(
                 };
                 table::render(report, style)
             }
-        }
+        })
     };
     let main = render(out.format, out.output.is_none());
-    let extra: Vec<(String, &Path)> = out
+    let extra: Vec<(Rendered<'_>, &Path)> = out
         .outputs
         .iter()
         .map(|(format, path)| (render(*format, false), path.as_path()))
@@ -426,12 +436,19 @@ pub(crate) fn write_reports(
     for note in &notes {
         diag!("ibaudit: warning: {note}");
     }
+    let write = |rendered: &Rendered<'_>, path: Option<&Path>| -> Result<()> {
+        match rendered {
+            Rendered::Text(text) => write_report(text, path),
+            Rendered::Json => write_report_with(&|w| json::render_to(report, w), path),
+            Rendered::Sarif(planned) => write_report_with(&|w| planned.write_to(w), path),
+        }
+    };
     // The extra reports first: the main report may be standard output, read
     // by a pipe that expects the files to exist once it ends.
-    for (text, path) in &extra {
-        write_report(text, Some(path))?;
+    for (rendered, path) in &extra {
+        write(rendered, Some(path))?;
     }
-    write_report(&main, out.output.as_deref())?;
+    write(&main, out.output.as_deref())?;
     if !out.quiet {
         let summary = table::summary_line(report);
         for path in out

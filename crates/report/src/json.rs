@@ -2,6 +2,7 @@
 //! built from its own types here, never by dumping internal ones.
 
 use std::collections::BTreeMap;
+use std::io::Write;
 
 use serde::{Deserialize, Serialize};
 
@@ -12,12 +13,43 @@ struct ReportV1<'a> {
     ibaudit_report: u32,
     tool: Tool,
     snapshot: SnapshotV1<'a>,
-    findings: Vec<FindingV1<'a>>,
+    findings: Findings<'a>,
     summary: SummaryV1,
     /// Every account and region assessed, with what in each was not: a
     /// region with no finding is listed too. Absent for IaC input.
     #[serde(skip_serializing_if = "Option::is_none")]
     scope: Option<&'a ibaudit_rules::AssessedScope>,
+}
+
+/// The findings, each mapped to its version-1 shape as it is written: the
+/// report never holds a second copy of them.
+struct Findings<'a>(&'a Report);
+
+impl Serialize for Findings<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let report = self.0;
+        s.collect_seq(report.findings.iter().map(|f| FindingV1 {
+            rule: f.rule,
+            name: f.name,
+            outcome: f.outcome,
+            severity: f.severity.as_str(),
+            not_assessed: f.not_assessed,
+            account_id: &f.account_id,
+            account_name: f.account_name.as_deref(),
+            region: &f.region,
+            resource_type: f.resource_type,
+            resource_id: &f.resource_id,
+            resource_arn: f.resource_arn.as_deref(),
+            resource_name: f.resource_name.as_deref(),
+            message: &f.message,
+            fingerprint: &f.fingerprint,
+            key: f.key.as_deref(),
+            suppressed: f.suppressed.as_ref(),
+            location: f.location.as_ref(),
+            introduced: f.introduced,
+            first_seen: report.first_seen.get(&f.fingerprint).map(String::as_str),
+        }))
+    }
 }
 
 #[derive(Serialize)]
@@ -81,6 +113,14 @@ struct SummaryV1 {
 
 /// The report as pretty-printed JSON, with a trailing newline.
 pub fn render(report: &Report) -> String {
+    let mut out = Vec::new();
+    render_to(report, &mut out).expect("writing to memory");
+    String::from_utf8(out).expect("serde_json writes UTF-8")
+}
+
+/// [`render`], written to `w` as it is made: the report's text is never
+/// held whole, so its memory is the findings' own, whatever their number.
+pub fn render_to(report: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()> {
     let summary = Summary::of(report);
     let doc = ReportV1 {
         ibaudit_report: 1,
@@ -92,31 +132,7 @@ pub fn render(report: &Report) -> String {
             collected_at: &report.collected_at,
             accounts: &report.accounts,
         },
-        findings: report
-            .findings
-            .iter()
-            .map(|f| FindingV1 {
-                rule: f.rule,
-                name: f.name,
-                outcome: f.outcome,
-                severity: f.severity.as_str(),
-                not_assessed: f.not_assessed,
-                account_id: &f.account_id,
-                account_name: f.account_name.as_deref(),
-                region: &f.region,
-                resource_type: f.resource_type,
-                resource_id: &f.resource_id,
-                resource_arn: f.resource_arn.as_deref(),
-                resource_name: f.resource_name.as_deref(),
-                message: &f.message,
-                fingerprint: &f.fingerprint,
-                key: f.key.as_deref(),
-                suppressed: f.suppressed.as_ref(),
-                location: f.location.as_ref(),
-                introduced: f.introduced,
-                first_seen: report.first_seen.get(&f.fingerprint).map(String::as_str),
-            })
-            .collect(),
+        findings: Findings(report),
         summary: SummaryV1 {
             total: summary.total,
             by_severity: summary
@@ -129,9 +145,10 @@ pub fn render(report: &Report) -> String {
         },
         scope: report.scope.as_ref(),
     };
-    let mut out = crate::inert::json_pretty(&doc).expect("the report serialises");
-    out.push('\n');
-    out
+    let mut w = std::io::BufWriter::with_capacity(64 * 1024, w);
+    crate::inert::json_pretty_to_writer(&mut w, &doc).map_err(std::io::Error::from)?;
+    w.write_all(b"\n")?;
+    w.flush()
 }
 
 #[derive(Deserialize)]

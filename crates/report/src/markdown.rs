@@ -124,7 +124,7 @@ fn resource_cell(f: &Finding) -> String {
 
 /// For a change audited in its account: what it introduces and what it
 /// fixes, first, as a pull-request comment wants them.
-fn change_section(kept: &[&Finding], opts: &Options, out: &mut String) {
+fn change_section(kept: &[&Finding], opts: &Options, out: &mut Out) {
     let introduced: Vec<&&Finding> = kept
         .iter()
         .filter(|f| f.introduced == Some(true) && !f.is_not_assessed())
@@ -157,7 +157,7 @@ fn change_section(kept: &[&Finding], opts: &Options, out: &mut String) {
     out.push('\n');
 }
 
-fn summary_table(report: &Report, out: &mut String) {
+fn summary_table(report: &Report, out: &mut Out) {
     let mut rows: BTreeMap<&str, [usize; 7]> = BTreeMap::new();
     for a in &report.accounts {
         rows.entry(a.as_str()).or_default();
@@ -201,8 +201,47 @@ fn summary_table(report: &Report, out: &mut String) {
     }
 }
 
-fn render_kept(report: &Report, kept: &[&Finding], opts: &Options, note: Option<&str>) -> String {
-    let mut out = String::new();
+/// Markdown text being written, kept to at most `cap` bytes: what goes past
+/// it is only noted (`over`), so a report of many findings never holds more
+/// than the limit's worth of text while it is fitted to the limit.
+struct Out {
+    text: String,
+    cap: usize,
+    over: bool,
+}
+
+impl Out {
+    fn new(cap: usize) -> Out {
+        Out {
+            text: String::new(),
+            cap,
+            over: false,
+        }
+    }
+
+    fn push_str(&mut self, s: &str) {
+        if self.over {
+            return;
+        }
+        if self.text.len() + s.len() <= self.cap {
+            self.text.push_str(s);
+            return;
+        }
+        let mut fits = self.cap - self.text.len();
+        while !s.is_char_boundary(fits) {
+            fits -= 1;
+        }
+        self.text.push_str(&s[..fits]);
+        self.over = true;
+    }
+
+    fn push(&mut self, c: char) {
+        self.push_str(c.encode_utf8(&mut [0; 4]));
+    }
+}
+
+fn render_kept(report: &Report, kept: &[&Finding], opts: &Options, note: Option<&str>) -> Out {
+    let mut out = Out::new(opts.max_bytes);
     out.push_str("## ibaudit\n\n");
     let summary = Summary::of(report);
     out.push_str(&format!(
@@ -270,7 +309,7 @@ pub const MAX_DIAGRAMS: usize = 10;
 pub const MAX_DIAGRAM_BYTES: usize = 256 * 1024;
 
 /// The path of each VPC with findings, as Mermaid flowcharts.
-fn paths_section(report: &Report, out: &mut String) {
+fn paths_section(report: &Report, out: &mut Out) {
     let views: Vec<_> = crate::paths::views(report)
         .into_iter()
         .filter(|v| v.worst().is_some())
@@ -314,7 +353,7 @@ pub fn render(report: &Report, opts: &Options) -> String {
     kept.sort_by_key(|f| std::cmp::Reverse((f.is_not_assessed(), f.severity)));
     let all = kept.len();
     let mut out = render_kept(report, &kept, opts, None);
-    while out.len() > opts.max_bytes && !kept.is_empty() {
+    while out.over && !kept.is_empty() {
         let drop = kept.len().div_ceil(10);
         kept.truncate(kept.len() - drop);
         let floor = kept
@@ -327,9 +366,11 @@ pub fn render(report: &Report, opts: &Options) -> String {
         );
         out = render_kept(report, &kept, opts, Some(&note));
     }
-    if out.len() > opts.max_bytes {
+    let over = out.over;
+    let mut out = out.text;
+    if over {
         // Even the summary does not fit: cut at a line boundary.
-        let mut cut = opts.max_bytes.saturating_sub(64);
+        let mut cut = opts.max_bytes.saturating_sub(64).min(out.len());
         while !out.is_char_boundary(cut) {
             cut -= 1;
         }

@@ -687,12 +687,9 @@ fn units<'a>(report: &'a Report, opts: &Options, notes: &mut Vec<String>) -> Vec
     out
 }
 
-fn run(unit: &Unit<'_>, rules: &[ReportingDescriptor]) -> serde_json::Value {
-    let index: BTreeMap<&str, usize> = rules
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (r.id.as_str(), i))
-        .collect();
+/// A run without its results (`results` is `[]`): [`RunDoc`] writes them
+/// one at a time in its place.
+fn run_shell(unit: &Unit<'_>, rules: &[ReportingDescriptor]) -> serde_json::Value {
     let driver = ToolComponent::builder()
         .name(TOOL_NAME)
         .semantic_version(TOOL_VERSION)
@@ -707,16 +704,7 @@ fn run(unit: &Unit<'_>, rules: &[ReportingDescriptor]) -> serde_json::Value {
                 .id(unit.category.clone())
                 .build(),
         )
-        .results(
-            unit.findings
-                .iter()
-                .map(|f| {
-                    let id = finding_descriptor_id(f);
-                    let i = index.get(id.as_str()).copied();
-                    result(f, &id, i)
-                })
-                .collect::<Vec<_>>(),
-        )
+        .results(Vec::<SarifResult>::new())
         .build();
     let mut value = serde_json::to_value(run).expect("a run serialises");
     // What could not be assessed is a problem of the tool's run, which SARIF
@@ -749,6 +737,52 @@ fn run(unit: &Unit<'_>, rules: &[ReportingDescriptor]) -> serde_json::Value {
     value
 }
 
+/// One run as it is written: its results made and written one at a time,
+/// so that a file of many results never holds them all as JSON values.
+struct RunDoc<'u, 'a> {
+    unit: &'u Unit<'a>,
+    rules: &'u [ReportingDescriptor],
+}
+
+impl serde::Serialize for RunDoc<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let shell = run_shell(self.unit, self.rules);
+        let serde_json::Value::Object(fields) = shell else {
+            return Err(serde::ser::Error::custom("a run is an object"));
+        };
+        let mut m = s.serialize_map(Some(fields.len()))?;
+        for (k, v) in &fields {
+            if k == "results" {
+                m.serialize_entry(k, &Results(self))?;
+            } else {
+                m.serialize_entry(k, v)?;
+            }
+        }
+        m.end()
+    }
+}
+
+struct Results<'r, 'u, 'a>(&'r RunDoc<'u, 'a>);
+
+impl serde::Serialize for Results<'_, '_, '_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let index: BTreeMap<&str, usize> = self
+            .0
+            .rules
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.id.as_str(), i))
+            .collect();
+        s.collect_seq(self.0.unit.findings.iter().map(|f| {
+            let id = finding_descriptor_id(f);
+            let i = index.get(id.as_str()).copied();
+            // As a value, as the run's other parts: keys in name order.
+            serde_json::to_value(result(f, &id, i)).expect("a result serialises")
+        }))
+    }
+}
+
 fn worst(unit: &Unit<'_>) -> (Option<Severity>, usize) {
     (
         unit.findings
@@ -768,15 +802,73 @@ fn left_out_note(reason: &str, gone: &[String]) -> String {
     )
 }
 
-fn document(units: &[Unit<'_>], rules: &[ReportingDescriptor]) -> String {
-    let doc = json!({
-        "$schema": SCHEMA_URI,
-        "version": "2.1.0",
-        "runs": units.iter().map(|u| run(u, rules)).collect::<Vec<_>>(),
-    });
-    let mut text = crate::inert::json_pretty(&doc).expect("SARIF serialises");
-    text.push('\n');
-    text
+/// The SARIF file of `units`, written to `w` run by run.
+fn write_document(
+    units: &[Unit<'_>],
+    rules: &[ReportingDescriptor],
+    w: &mut dyn Write,
+) -> std::io::Result<()> {
+    struct Runs<'u, 'a>(&'u [Unit<'a>], &'u [ReportingDescriptor]);
+    impl serde::Serialize for Runs<'_, '_> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.collect_seq(self.0.iter().map(|unit| RunDoc {
+                unit,
+                rules: self.1,
+            }))
+        }
+    }
+    // Keys in name order, as a JSON object value writes them.
+    #[derive(serde::Serialize)]
+    struct Doc<'u, 'a> {
+        #[serde(rename = "$schema")]
+        schema: &'static str,
+        runs: Runs<'u, 'a>,
+        version: &'static str,
+    }
+    let doc = Doc {
+        schema: SCHEMA_URI,
+        runs: Runs(units, rules),
+        version: "2.1.0",
+    };
+    let mut w = std::io::BufWriter::with_capacity(64 * 1024, w);
+    crate::inert::json_pretty_to_writer(&mut w, &doc).map_err(std::io::Error::from)?;
+    w.write_all(b"\n")?;
+    w.flush()
+}
+
+/// The size of `units`' SARIF file once gzipped, as GitHub measures its
+/// limit, counted as it is written: the file is not held.
+fn gzipped_len(units: &[Unit<'_>], rules: &[ReportingDescriptor]) -> usize {
+    struct Count(usize);
+    impl Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut enc = flate2::write::GzEncoder::new(Count(0), flate2::Compression::default());
+    write_document(units, rules, &mut enc).expect("counting cannot fail");
+    enc.finish().expect("counting cannot fail").0
+}
+
+/// What a SARIF file of a report will hold, within GitHub's limits: its
+/// runs, decided (and the notes saying what was left out) before anything is
+/// written, so that the file can be written as it is made
+/// ([`Planned::write_to`]).
+pub struct Planned<'a> {
+    units: Vec<Unit<'a>>,
+    rules: Vec<ReportingDescriptor>,
+    pub notes: Vec<String>,
+}
+
+impl Planned<'_> {
+    /// Writes the SARIF file to `w`, run by run and result by result.
+    pub fn write_to(&self, w: &mut dyn Write) -> std::io::Result<()> {
+        write_document(&self.units, &self.rules, w)
+    }
 }
 
 pub fn render(report: &Report) -> Rendered {
@@ -796,6 +888,17 @@ pub fn render_with_limits(report: &Report, limits: Limits) -> Rendered {
 
 /// Renders as `opts` asks, within GitHub's limits.
 pub fn render_with(report: &Report, opts: &Options) -> Rendered {
+    let planned = plan(report, opts);
+    let mut text = Vec::new();
+    planned.write_to(&mut text).expect("writing to memory");
+    Rendered {
+        text: String::from_utf8(text).expect("serde_json writes UTF-8"),
+        notes: planned.notes,
+    }
+}
+
+/// The runs of `report`'s SARIF file as `opts` asks, within GitHub's limits.
+pub fn plan<'a>(report: &'a Report, opts: &Options) -> Planned<'a> {
     let rules = rule_descriptors();
     let mut notes = Vec::new();
     let mut units = units(report, opts, &mut notes);
@@ -823,17 +926,24 @@ pub fn render_with(report: &Report, opts: &Options) -> Rendered {
         });
     }
     loop {
-        let text = document(&units, &rules);
-        let size = gzipped_len(&text);
+        let size = gzipped_len(&units, &rules);
         if size <= limits.gzipped_bytes {
-            return Rendered { text, notes };
+            return Planned {
+                units,
+                rules,
+                notes,
+            };
         }
         if units.len() <= 1 {
             notes.push(format!(
                 "SARIF: the file is {size} bytes gzipped, over GitHub's {} byte limit, and cannot be split further: GitHub will reject it; audit fewer accounts or regions per file",
                 limits.gzipped_bytes
             ));
-            return Rendered { text, notes };
+            return Planned {
+                units,
+                rules,
+                notes,
+            };
         }
         let least = (0..units.len())
             .min_by_key(|&i| worst(&units[i]))
@@ -847,12 +957,6 @@ pub fn render_with(report: &Report, opts: &Options) -> Rendered {
             &[gone.category],
         ));
     }
-}
-
-fn gzipped_len(text: &str) -> usize {
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    enc.write_all(text.as_bytes()).expect("writing to memory");
-    enc.finish().expect("writing to memory").len()
 }
 
 #[cfg(test)]

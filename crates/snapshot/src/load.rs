@@ -105,44 +105,102 @@ pub fn load_each(
             .saturating_add(scan.largest_account)
             .saturating_add(crate::memory::string_buffer(scan.longest_string));
     }
+    // The budget of `load` for the whole file, as a ceiling.
+    let mut ceiling_growth = crate::memory::growth(len)
+        .saturating_add(crate::memory::string_buffer(scan.longest_string));
+    if crate::response::keeping() {
+        // As `stream`'s budget for a keeping read: the text on top.
+        ceiling_growth = ceiling_growth
+            .saturating_add(len)
+            .saturating_add(crate::memory::string_buffer(scan.longest_string));
+    }
+    let budget = Budget {
+        account_growth,
+        outer_growth,
+        ceiling_growth,
+    };
+    // First without tracking the JSON path: a snapshot that reads needs no
+    // path, and keeping it costs a string per key read. Should the read
+    // fail, it is read again with the path tracked, for the error that
+    // names where; the accounts already handed to `each` are not handed
+    // again.
+    let mut handed = 0usize;
+    let fast = read_each(&mut file, path, scan, &budget, false, &mut |o, a| {
+        handed += 1;
+        each(o, a)
+    });
+    let snapshot = match fast {
+        Ok(snapshot) => snapshot,
+        Err(_) => {
+            let mut skip = handed;
+            read_each(&mut file, path, scan, &budget, true, &mut |o, a| {
+                if skip > 0 {
+                    skip -= 1;
+                } else {
+                    each(o, a)
+                }
+            })?
+        }
+    };
+    unchanged(&file, &meta, len, path)?;
+    Ok(snapshot)
+}
+
+/// The memory budget of a read account by account (see [`load_each`]).
+struct Budget {
+    account_growth: usize,
+    outer_growth: usize,
+    /// The growth [`load`] allows the whole file.
+    ceiling_growth: usize,
+}
+
+/// One read of `file` for [`load_each`], from its start. Untracked, a
+/// failure is only that: its message is the tracked read's.
+fn read_each(
+    file: &mut std::fs::File,
+    path: &Path,
+    scan: Scan,
+    budget: &Budget,
+    tracked: bool,
+    each: &mut dyn FnMut(Option<&crate::Organization>, crate::Account),
+) -> Result<Snapshot, LoadError> {
     // An organization block after the accounts is read first, on its own:
     // the accounts' audit needs its id. Should it not read, the read in its
     // place fails and says why.
     let organization = match scan.organization_after_accounts {
-        Some((start, end)) => read_organization(&mut file, start, end, outer_growth),
+        Some((start, end)) => read_organization(file, start, end, budget.outer_growth),
         None => None,
     };
-    rewind(&mut file, path)?;
-    let reader = crate::memory::budgeted(&mut file);
+    rewind(file, path)?;
+    let reader = crate::memory::budgeted(&mut *file);
     let start = crate::memory::live_bytes().unwrap_or(0);
-    // The budget of `load` for the whole file, as a ceiling.
-    let mut ceiling = crate::memory::limit(start, len)
-        .saturating_add(crate::memory::string_buffer(scan.longest_string));
-    if crate::response::keeping() {
-        // As `stream`'s budget for a keeping read: the text on top.
-        ceiling = ceiling
-            .saturating_add(len)
-            .saturating_add(crate::memory::string_buffer(scan.longest_string));
-    }
-    let limit = start.saturating_add(outer_growth).min(ceiling);
-    let snapshot = crate::memory::with_limit(limit, || {
+    let ceiling = start.saturating_add(budget.ceiling_growth);
+    let limit = start.saturating_add(budget.outer_growth).min(ceiling);
+    crate::memory::with_limit(limit, || {
         let mut de = serde_json::Deserializer::from_reader(reader);
         let seed = crate::envelope::Streamed {
             organization,
-            each: &mut each,
-            account_growth,
-            outer_growth,
+            each,
+            account_growth: budget.account_growth,
+            outer_growth: budget.outer_growth,
             ceiling,
         };
-        parse_with(&mut de, seed, path, None)
-    })
-    .map_err(|e| {
-        as_whole_read(e, path, || {
-            std::fs::read(path).ok().map(std::borrow::Cow::Owned)
+        if !tracked {
+            use serde::de::DeserializeSeed;
+            let read = seed.deserialize(&mut de).and_then(|s| de.end().map(|()| s));
+            return read.map_err(|e| LoadError::Syntax {
+                path: path.to_path_buf(),
+                line: e.line(),
+                column: e.column(),
+                message: "not read".into(),
+            });
+        }
+        parse_with(&mut de, seed, path, None).map_err(|e| {
+            as_whole_read(e, path, || {
+                std::fs::read(path).ok().map(std::borrow::Cow::Owned)
+            })
         })
-    })?;
-    unchanged(&file, &meta, len, path)?;
-    Ok(snapshot)
+    })
 }
 
 /// The top-level `organization` value at `start..end` of `file`, if it reads.
