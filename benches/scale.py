@@ -18,7 +18,7 @@ For each size (and each --concurrency given) it reports:
 - findings lost or invented: `ibaudit audit` of the snapshot next to the
   generator's expectation, as (account, region, rule, resource) sets.
 
-Usage: scale.py IBAUDIT EMULATOR [--sizes 100 1000 5000] [--concurrency 16 ...]
+Usage: scale.py IBAUDIT EMULATOR [--sizes 100 1000 5000] [--concurrency 16 ...] [--command scan]
                 [--account-concurrency N] [--regions 17] [--latency-ms 40]
                 [--json FILE] [--emulator-args '--throttle-fraction 0.01 ...'] [--faults]
 
@@ -101,8 +101,16 @@ def run_one(args, size, concurrency, workdir):
         env = {"PATH": os.environ["PATH"], "HOME": workdir, "AWS_ACCESS_KEY_ID": "AKIDSCALEBENCH",
                "AWS_SECRET_ACCESS_KEY": "testing", "AWS_EC2_METADATA_DISABLED": "true",
                "AWS_REGION": "us-east-1"}
-        cmd = [args.ibaudit, "collect", "--org", "--all-regions", "--endpoint-url", url,
-               "--concurrency", str(concurrency), "-v", "-o", snap]
+        report_path = os.path.join(workdir, f"audit-{size}-{concurrency}.json")
+        if args.command == "scan":
+            # Collected and audited in one run; the snapshot only for the
+            # checks below (--save-snapshot spools it beside the report).
+            cmd = [args.ibaudit, "scan", "--org", "--all-regions", "--endpoint-url", url,
+                   "--concurrency", str(concurrency), "-v", "--format", "json", "-o", report_path,
+                   "--fail-on", "none", "--save-snapshot", snap]
+        else:
+            cmd = [args.ibaudit, "collect", "--org", "--all-regions", "--endpoint-url", url,
+                   "--concurrency", str(concurrency), "-v", "-o", snap]
         if args.account_concurrency:
             cmd += ["--account-concurrency", str(args.account_concurrency)]
         emu_cpu0 = proc_cpu(emu.pid)
@@ -122,17 +130,18 @@ def run_one(args, size, concurrency, workdir):
         emu.stdin.close()
         emu.wait(timeout=60)
     if code not in ((3,) if args.faults else (0, 1)):
-        sys.exit(f"collect exited {code}: {stderr[-4000:]}")
+        sys.exit(f"{args.command} exited {code}: {stderr[-4000:]}")
     # `ibaudit: ec2:DescribeVpcs: 3 call(s), 3 attempt(s)`
     own_calls = own_attempts = 0
     for m in re.finditer(r"^ibaudit: (\w+:\w+): (\d+) call\(s\), (\d+) attempt\(s\)$", stderr, re.M):
         own_calls += int(m.group(2))
         own_attempts += int(m.group(3))
-    audit_path = os.path.join(workdir, f"audit-{size}-{concurrency}.json")
-    audit = subprocess.run([args.ibaudit, "audit", snap, "--format", "json", "-o", audit_path,
-                            "--fail-on", "none", "-q"], capture_output=True, text=True)
-    if audit.returncode not in (0, 3):
-        sys.exit(f"audit exited {audit.returncode}: {audit.stderr}")
+    audit_path = report_path
+    if args.command == "collect":
+        audit = subprocess.run([args.ibaudit, "audit", snap, "--format", "json", "-o", audit_path,
+                                "--fail-on", "none", "-q"], capture_output=True, text=True)
+        if audit.returncode not in (0, 3):
+            sys.exit(f"audit exited {audit.returncode}: {audit.stderr}")
     with open(audit_path) as f:
         report = json.load(f)
     got = pairs(f for f in report["findings"] if not f.get("not_assessed"))
@@ -159,7 +168,7 @@ def run_one(args, size, concurrency, workdir):
     os.remove(snap)
     cpu = usage.ru_utime + usage.ru_stime
     return {
-        "accounts": size, "regions": args.regions, "concurrency": concurrency,
+        "command": args.command, "accounts": size, "regions": args.regions, "concurrency": concurrency,
         "account_concurrency": args.account_concurrency or "default",
         "latency_ms": args.latency_ms, "exit_code": code,
         "wall_s": wall, "bound_s": bound, "latency_bound_s": latency_bound,
@@ -193,6 +202,9 @@ def main():
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--json", help="also write the results here")
     p.add_argument("--faults", action="store_true", help="run the fault mix (see above)")
+    p.add_argument("--command", choices=["collect", "scan"], default="collect",
+                   help="collect --org (then audit the snapshot), or scan --org (collect and audit "
+                        "in one run, the figures being the scan's)")
     p.add_argument("--emulator-args", default="",
                    help="more emulator options for the scans (not --expect), e.g. '--throttle-fraction 0.01'")
     args = p.parse_args()
@@ -209,7 +221,7 @@ def main():
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=1)
-    print(f"scale emulator: {args.regions} regions, latency {args.latency_ms} ms, EC2 buckets 100/20 and "
+    print(f"ibaudit {args.command} --org; scale emulator: {args.regions} regions, latency {args.latency_ms} ms, EC2 buckets 100/20 and "
           f"CloudTrail 10/10 per account, region and action {args.emulator_args}".rstrip()
           + (" + fault mix (1% throttled or 500/503, 20 hanging, 10 refusing AssumeRole, "
              "302 s credentials)" if args.faults else ""))

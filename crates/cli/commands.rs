@@ -105,6 +105,16 @@ fn stream_and_report(path: &Path, config: Config, out: &OutputArgs) -> Result<u8
     let mut auditor: Option<ibaudit_rules::Auditor> = None;
     let mut regions = 0;
     let keep_networks = needs_networks(out);
+    // An account once audited is freed on a thread of its own, while the
+    // next is read: freeing a large account's many small allocations is a
+    // few percent of the audit. At most one waits to be freed, so at most
+    // two accounts are held at once; the last may not be freed at all
+    // before the process ends (the system takes its memory back whole).
+    let (drop_tx, drop_rx) = std::sync::mpsc::sync_channel::<ibaudit_snapshot::Account>(0);
+    std::thread::Builder::new()
+        .name("ibaudit-free".into())
+        .spawn(move || drop_rx.into_iter().for_each(drop))
+        .context("cannot start a thread")?;
     let envelope = ibaudit_snapshot::load_each(path, |organization, account| {
         regions += account.regions.len();
         auditor
@@ -112,7 +122,11 @@ fn stream_and_report(path: &Path, config: Config, out: &OutputArgs) -> Result<u8
                 ibaudit_rules::Auditor::new(&options, organization).keep_networks(keep_networks)
             })
             .account(&account);
+        if let Err(std::sync::mpsc::SendError(account)) = drop_tx.send(account) {
+            drop(account);
+        }
     })?;
+    drop(drop_tx);
     let auditor = auditor.unwrap_or_else(|| {
         ibaudit_rules::Auditor::new(&options, envelope.organization.as_ref())
             .keep_networks(keep_networks)

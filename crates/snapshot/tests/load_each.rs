@@ -3,7 +3,7 @@
 //! error that names where (the first read does not track the JSON path),
 //! and the accounts handed over before the failure are not handed again.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use ibaudit_snapshot::{load, load_each, LoadError};
 
@@ -26,7 +26,7 @@ fn write(name: &str, accounts: &[String]) -> PathBuf {
     path
 }
 
-fn ids(path: &PathBuf) -> (Vec<String>, Result<(), LoadError>) {
+fn ids(path: &Path) -> (Vec<String>, Result<(), LoadError>) {
     let mut seen = Vec::new();
     let read = load_each(path, |_, a| seen.push(a.account_id)).map(|_| ());
     (seen, read)
