@@ -11,7 +11,7 @@ For each size (and each --concurrency given) it reports:
 - calls made next to the minimum (the emulator's own count);
 - throttles the emulator sent, and the retries ibaudit made (its own `-v`
   count: attempts - calls);
-- peak RSS and CPU time of ibaudit (wait4), CPU time of the emulator
+- peak RSS and CPU time of ibaudit (GNU time), CPU time of the emulator
   (/proc/PID/stat), each per call, so that where the machine's cores bound a
   figure it shows;
 - the snapshot's size;
@@ -43,6 +43,7 @@ import time
 import urllib.request
 
 TICKS = os.sysconf("SC_CLK_TCK")
+GNU_TIME = "/usr/bin/time"
 
 
 def proc_cpu(pid):
@@ -115,14 +116,24 @@ def run_one(args, size, concurrency, workdir):
             cmd += ["--account-concurrency", str(args.account_concurrency)]
         emu_cpu0 = proc_cpu(emu.pid)
         err_path = os.path.join(workdir, "collect.stderr")
+        # Peak RSS and CPU time through GNU time: the rusage of a child of
+        # this script would report this script's own size at the fork as
+        # the child's peak (the high-water mark survives exec), and this
+        # script holds the generator's expectations.
+        time_path = os.path.join(workdir, "time.out")
         with open(err_path, "w+") as err:
             start = time.perf_counter()
-            proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=err)
-            _, status, usage = os.wait4(proc.pid, 0)
+            proc = subprocess.Popen([GNU_TIME, "-f", "%M %U %S", "-o", time_path, *cmd], env=env,
+                                    stdout=subprocess.DEVNULL, stderr=err)
+            _, status, _ = os.wait4(proc.pid, 0)
             wall = time.perf_counter() - start
             code = os.waitstatus_to_exitcode(status)
             err.seek(0)
             stderr = err.read()
+        with open(time_path) as f:
+            # The last line ("Command exited with non-zero status N" may come first).
+            fields = f.read().split("\n")[-2].split()
+            maxrss_kb, user_s, sys_s = int(fields[0]), float(fields[1]), float(fields[2])
         emu_cpu = proc_cpu(emu.pid) - emu_cpu0
         emu_rss = proc_rss_peak(emu.pid)
         counts = json.load(urllib.request.urlopen(f"{url}/_scale/counts"))
@@ -166,7 +177,7 @@ def run_one(args, size, concurrency, workdir):
     bound = max(latency_bound, expect["rate_limit_bound_s"])
     snap_mib = os.path.getsize(snap) / 2**20
     os.remove(snap)
-    cpu = usage.ru_utime + usage.ru_stime
+    cpu = user_s + sys_s
     return {
         "command": args.command, "accounts": size, "regions": args.regions, "concurrency": concurrency,
         "account_concurrency": args.account_concurrency or "default",
@@ -177,7 +188,7 @@ def run_one(args, size, concurrency, workdir):
         "throttles_sent": counts["total_throttled"], "own_calls": own_calls,
         "own_attempts": own_attempts, "retries": own_attempts - own_calls,
         "peak_in_flight": counts["peak_in_flight"],
-        "ibaudit_rss_mib": usage.ru_maxrss / 1024, "ibaudit_cpu_s": cpu,
+        "ibaudit_rss_mib": maxrss_kb / 1024, "ibaudit_cpu_s": cpu,
         "emulator_cpu_s": emu_cpu, "emulator_rss_mib": emu_rss, "snapshot_mib": snap_mib,
         "findings_expected": len(want), "findings_found": len(got),
         "lost": sorted(want - got)[:20], "invented": sorted(got - want)[:20],
@@ -208,6 +219,8 @@ def main():
     p.add_argument("--emulator-args", default="",
                    help="more emulator options for the scans (not --expect), e.g. '--throttle-fraction 0.01'")
     args = p.parse_args()
+    if not os.access(GNU_TIME, os.X_OK):
+        sys.exit("GNU time (/usr/bin/time) is needed for peak RSS: apt-get install time")
     results = []
     with tempfile.TemporaryDirectory() as d:
         for size in args.sizes:
