@@ -65,13 +65,18 @@ def pairs(findings):
     return {(f["account_id"], f["region"], f["rule"], f["resource_id"]) for f in findings}
 
 
+def account_id(i):
+    """The id of the emulator's account i (crates/scale-emulator: ACCOUNT_BASE + i)."""
+    return f"{100_000_000_000 + i:012}"
+
+
 def fault_accounts(size):
     """The hanging and the refusing accounts of the fault mix: spread over
     the organization (never the management account, index 0)."""
     members = list(range(1, size))
     step = max(len(members) // 30, 1)
     picked = [members[i * step] for i in range(min(30, len(members)))]
-    ids = [f"{100_000_000_000 + i:012}" for i in picked]
+    ids = [account_id(i) for i in picked]
     return ids[:20], ids[20:]
 
 
@@ -162,8 +167,7 @@ def run_one(args, size, concurrency, workdir):
     # Every account is in the snapshot: read, or with the reason it was not.
     with open(snap) as f:
         accounts = {a["account_id"]: a for a in json.load(f)["accounts"]}
-    missing = sorted(f"{100_000_000_000 + i:012}" for i in range(size)
-                     if f"{100_000_000_000 + i:012}" not in accounts)
+    missing = sorted(a for a in map(account_id, range(size)) if a not in accounts)
     unassessed = {f["account_id"] for f in not_assessed}
     without_reason = sorted(a for a in faulted if not accounts.get(a, {}).get("errors"))
     reasons = {}

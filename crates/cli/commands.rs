@@ -7,7 +7,7 @@ use ibaudit_report::{asff, diff, json, markdown, ocsf, sarif, table};
 use ibaudit_rules::{audit, registry, rule_by_id, AuditOptions, Config, Date, Outcome, Report};
 
 use crate::args::{AuditArgs, ColorChoice, DiffArgs, DiffFormat, Format, MergeArgs, OutputArgs};
-use crate::output::{diag, write_merged_snapshot, write_report, write_report_with, Spool};
+use crate::output::{diag, write_merged_snapshot, write_report, write_with, Spool};
 
 pub const EXIT_CLEAN: u8 = 0;
 pub const EXIT_FINDINGS: u8 = 1;
@@ -122,9 +122,9 @@ fn stream_and_report(path: &Path, config: Config, out: &OutputArgs) -> Result<u8
                 ibaudit_rules::Auditor::new(&options, organization).keep_networks(keep_networks)
             })
             .account(&account);
-        if let Err(std::sync::mpsc::SendError(account)) = drop_tx.send(account) {
-            drop(account);
-        }
+        // Should the thread be gone, the account comes back in the error
+        // and is freed here.
+        let _ = drop_tx.send(account);
     })?;
     drop(drop_tx);
     let auditor = auditor.unwrap_or_else(|| {
@@ -453,8 +453,8 @@ pub(crate) fn write_reports(
     let write = |rendered: &Rendered<'_>, path: Option<&Path>| -> Result<()> {
         match rendered {
             Rendered::Text(text) => write_report(text, path),
-            Rendered::Json => write_report_with(&|w| json::render_to(report, w), path),
-            Rendered::Sarif(planned) => write_report_with(&|w| planned.write_to(w), path),
+            Rendered::Json => write_with(&|w| json::render_to(report, w), path),
+            Rendered::Sarif(planned) => write_with(&|w| planned.write_to(w), path),
         }
     };
     // The extra reports first: the main report may be standard output, read

@@ -66,15 +66,6 @@ pub fn write_report(text: &str, path: Option<&Path>) -> Result<()> {
     write_with(&|w| w.write_all(text.as_bytes()), path)
 }
 
-/// Writes what `body` writes, as it writes it, to standard output (`None`)
-/// or to the file at `path` (replaced only once the whole is written).
-pub fn write_report_with(
-    body: &dyn Fn(&mut dyn Write) -> io::Result<()>,
-    path: Option<&Path>,
-) -> Result<()> {
-    write_with(body, path)
-}
-
 /// Writes a snapshot as ibaudit writes every snapshot (indented, a final
 /// newline), streamed: its text is never held whole beside it.
 #[cfg(test)]
@@ -297,7 +288,7 @@ pub fn write_merged_snapshot(
 
 /// Writes what `body` writes to standard output (`None`) or to the file at
 /// `path`, through a buffer: the document is never held whole.
-fn write_with(body: Body, path: Option<&Path>) -> Result<()> {
+pub fn write_with(body: Body, path: Option<&Path>) -> Result<()> {
     match path {
         None => write_stdout(body),
         Some(path) => write_file(body, path),

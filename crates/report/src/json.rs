@@ -2,7 +2,6 @@
 //! built from its own types here, never by dumping internal ones.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 
 use serde::{Deserialize, Serialize};
 
@@ -120,6 +119,7 @@ pub fn render(report: &Report) -> String {
 
 /// [`render`], written to `w` as it is made: the report's text is never
 /// held whole, so its memory is the findings' own, whatever their number.
+/// `w` is written in small pieces: give it a buffered writer.
 pub fn render_to(report: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()> {
     let summary = Summary::of(report);
     let doc = ReportV1 {
@@ -145,10 +145,8 @@ pub fn render_to(report: &Report, w: &mut dyn std::io::Write) -> std::io::Result
         },
         scope: report.scope.as_ref(),
     };
-    let mut w = std::io::BufWriter::with_capacity(64 * 1024, w);
-    crate::inert::json_pretty_to_writer(&mut w, &doc).map_err(std::io::Error::from)?;
-    w.write_all(b"\n")?;
-    w.flush()
+    crate::inert::json_pretty_to_writer(&mut *w, &doc).map_err(std::io::Error::from)?;
+    w.write_all(b"\n")
 }
 
 #[derive(Deserialize)]

@@ -802,7 +802,8 @@ fn left_out_note(reason: &str, gone: &[String]) -> String {
     )
 }
 
-/// The SARIF file of `units`, written to `w` run by run.
+/// The SARIF file of `units`, written to `w` run by run, in small pieces
+/// (`w` should be buffered).
 fn write_document(
     units: &[Unit<'_>],
     rules: &[ReportingDescriptor],
@@ -830,10 +831,8 @@ fn write_document(
         runs: Runs(units, rules),
         version: "2.1.0",
     };
-    let mut w = std::io::BufWriter::with_capacity(64 * 1024, w);
-    crate::inert::json_pretty_to_writer(&mut w, &doc).map_err(std::io::Error::from)?;
-    w.write_all(b"\n")?;
-    w.flush()
+    crate::inert::json_pretty_to_writer(&mut *w, &doc).map_err(std::io::Error::from)?;
+    w.write_all(b"\n")
 }
 
 /// The size of `units`' SARIF file once gzipped, as GitHub measures its
@@ -849,8 +848,13 @@ fn gzipped_len(units: &[Unit<'_>], rules: &[ReportingDescriptor]) -> usize {
             Ok(())
         }
     }
-    let mut enc = flate2::write::GzEncoder::new(Count(0), flate2::Compression::default());
-    write_document(units, rules, &mut enc).expect("counting cannot fail");
+    let enc = flate2::write::GzEncoder::new(Count(0), flate2::Compression::default());
+    let mut w = std::io::BufWriter::with_capacity(64 * 1024, enc);
+    write_document(units, rules, &mut w).expect("counting cannot fail");
+    let enc = w
+        .into_inner()
+        .map_err(|e| e.into_error())
+        .expect("counting cannot fail");
     enc.finish().expect("counting cannot fail").0
 }
 
@@ -865,7 +869,8 @@ pub struct Planned<'a> {
 }
 
 impl Planned<'_> {
-    /// Writes the SARIF file to `w`, run by run and result by result.
+    /// Writes the SARIF file to `w`, run by run and result by result, in
+    /// small pieces: give it a buffered writer.
     pub fn write_to(&self, w: &mut dyn Write) -> std::io::Result<()> {
         write_document(&self.units, &self.rules, w)
     }

@@ -88,6 +88,22 @@ fn outcome_is_known() {
     assert!(meta.outcome("disabled").is_some(), "{:?}", meta.id);
 }
 
+/// More than 6 MiB written, and the heap grew by less than a twentieth of
+/// it: a renderer that held the text grew by at least what it wrote.
+fn assert_streamed(what: &str, s: &Sink) {
+    eprintln!(
+        "{what}: {} bytes written, heap grew {}",
+        s.written, s.peak_growth
+    );
+    assert!(s.written > 6 << 20, "{what}: {} bytes", s.written);
+    assert!(
+        s.peak_growth < s.written / 20,
+        "{what}: grew {} bytes writing {} bytes",
+        s.peak_growth,
+        s.written
+    );
+}
+
 #[test]
 fn the_json_report_is_written_as_it_is_made() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
@@ -95,21 +111,13 @@ fn the_json_report_is_written_as_it_is_made() {
     let r = report(10, 1_500);
     let mut s = sink();
     json::render_to(&r, &mut s).unwrap();
-    eprintln!(
-        "JSON: {} bytes written, heap grew {}",
-        s.written, s.peak_growth
-    );
-    assert!(s.written > 6 << 20, "{} bytes", s.written);
-    // The old renderer held the whole text: growth of at least `written`.
-    assert!(
-        s.peak_growth < s.written / 20,
-        "grew {} bytes writing {} bytes",
-        s.peak_growth,
-        s.written
-    );
+    assert_streamed("JSON", &s);
     let mut text = Vec::new();
     json::render_to(&r, &mut text).unwrap();
-    assert_eq!(String::from_utf8(text).unwrap(), json::render(&r));
+    assert_eq!(String::from_utf8(text.clone()).unwrap(), json::render(&r));
+    // What was written is the report: read back, every finding in order.
+    let back = json::read(&text).unwrap();
+    assert_eq!(back.findings, r.findings);
 }
 
 #[test]
@@ -122,17 +130,7 @@ fn the_sarif_report_is_written_run_by_run_and_result_by_result() {
     assert!(planned.notes.is_empty(), "{:?}", planned.notes);
     let mut s = sink();
     planned.write_to(&mut s).unwrap();
-    eprintln!(
-        "SARIF: {} bytes written, heap grew {}",
-        s.written, s.peak_growth
-    );
-    assert!(s.written > 6 << 20, "{} bytes", s.written);
-    assert!(
-        s.peak_growth < s.written / 20,
-        "grew {} bytes writing {} bytes",
-        s.peak_growth,
-        s.written
-    );
+    assert_streamed("SARIF", &s);
     let mut text = Vec::new();
     planned.write_to(&mut text).unwrap();
     let text = String::from_utf8(text).unwrap();
