@@ -638,7 +638,15 @@ mod required {
 
 macro_rules! described {
     ($($ty:ty: $op:ident, $list:expr, $what:literal, $idf:literal, |$x:ident| $id:expr
-        $(, vpc: $vpc:expr)? $(, service: $service:expr)?;)*) => {$(
+        $(, vpc: $vpc:expr)? $(, service: $service:expr)?;)*) => {
+        /// The resource lists the model reads item by item, as their
+        /// operation's key in a region and the list's key in its response
+        /// (`None`: the response is the list): where the scan records the
+        /// items a read splices ([`crate::splice`]).
+        pub(crate) const LISTS: &[(&str, Option<&str>)] = &[$(
+            (<$ty as Described>::OPERATION.name(), <$ty as Described>::LIST),
+        )*];
+        $(
         impl Described for $ty {
             const OPERATION: Operation = Operation::$op;
             const LIST: Option<&'static str> = $list;

@@ -28,6 +28,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::marker::PhantomData;
 
+use serde::de::DeserializeOwned;
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
@@ -243,10 +244,10 @@ fn left_out<T: Described>(
 pub(crate) fn list<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
 where
     D: Deserializer<'de>,
-    T: Deserialize<'de> + Described,
+    T: DeserializeOwned + Described,
 {
     struct ListVisitor<T>(PhantomData<T>);
-    impl<'de, T: Deserialize<'de> + Described> Visitor<'de> for ListVisitor<T> {
+    impl<'de, T: DeserializeOwned + Described> Visitor<'de> for ListVisitor<T> {
         type Value = Vec<T>;
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             f.write_str("a sequence")
@@ -269,11 +270,15 @@ where
 /// taken within the item's own read, so that an error names its path.
 struct Item<T>(usize, PhantomData<T>);
 
-impl<'de, T: Deserialize<'de> + Described> DeserializeSeed<'de> for Item<T> {
+impl<'de, T: DeserializeOwned + Described> DeserializeSeed<'de> for Item<T> {
     type Value = Option<T>;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<T>, D::Error> {
         let frame = Frame::open();
-        let item = T::deserialize(d)?;
+        let item = if crate::splice::active() {
+            d.deserialize_any(Spliced(PhantomData))?
+        } else {
+            T::deserialize(d)?
+        };
         let fields = frame.close();
         if fields.is_empty() {
             return Ok(Some(item));
@@ -288,6 +293,31 @@ impl<'de, T: Deserialize<'de> + Described> DeserializeSeed<'de> for Item<T> {
         } else {
             Err(de::Error::missing_field(name(fields[0])))
         }
+    }
+}
+
+/// An item of a [`list`] while a read splices ([`crate::splice`]): its
+/// placeholder, parsed from the bytes set aside for it, or the item itself,
+/// read as `T` reads it. Anything else is not a `T` (the read fails, and is
+/// read again without splicing for its error).
+struct Spliced<T>(PhantomData<T>);
+
+impl<'de, T: DeserializeOwned> Visitor<'de> for Spliced<T> {
+    type Value = T;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a resource")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
+        match crate::splice::take(v) {
+            Some(bytes) => crate::splice::parse(&bytes).map_err(E::custom),
+            None => Err(E::invalid_type(de::Unexpected::Str(v), &self)),
+        }
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+        T::deserialize(de::value::MapAccessDeserializer::new(map))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<T, A::Error> {
+        T::deserialize(de::value::SeqAccessDeserializer::new(seq))
     }
 }
 

@@ -18,6 +18,7 @@ pub mod redact;
 mod response;
 mod scan;
 pub mod scope;
+mod splice;
 
 mod shard;
 

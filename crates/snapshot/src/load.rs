@@ -93,7 +93,10 @@ pub fn load_each(
         }
     };
     let len = meta.len() as usize;
-    let scan = precheck(&mut file, len, path)?;
+    // A read that keeps each response's text reads it whole: nothing of it
+    // is spliced.
+    let splice = !crate::response::keeping();
+    let (scan, ranges) = precheck_splicing(&mut file, len, path, splice)?;
     let outer_growth = crate::memory::growth(len.saturating_sub(scan.accounts_len))
         .saturating_add(crate::memory::string_buffer(scan.longest_string));
     let mut account_growth = crate::memory::growth(scan.largest_account)
@@ -125,15 +128,17 @@ pub fn load_each(
     // names where; the accounts already handed to `each` are not handed
     // again.
     let mut handed = 0usize;
-    let fast = read_each(&mut file, path, scan, &budget, false, &mut |o, a| {
+    crate::splice::begin();
+    let fast = read_each(&mut file, path, scan, &budget, Some(ranges), &mut |o, a| {
         handed += 1;
         each(o, a)
     });
+    crate::splice::note_read(fast.is_ok());
     let snapshot = match fast {
         Ok(snapshot) => snapshot,
         Err(_) => {
             let mut skip = handed;
-            read_each(&mut file, path, scan, &budget, true, &mut |o, a| {
+            read_each(&mut file, path, scan, &budget, None, &mut |o, a| {
                 if skip > 0 {
                     skip -= 1;
                 } else {
@@ -154,14 +159,16 @@ struct Budget {
     ceiling_growth: usize,
 }
 
-/// One read of `file` for [`load_each`], from its start. Untracked, a
-/// failure is only that: its message is the tracked read's.
+/// One read of `file` for [`load_each`], from its start. With `fast` (the
+/// items the scan found to splice), untracked and splicing: a failure is
+/// only that, its message is the tracked read's. Without, tracked and
+/// streamed.
 fn read_each(
     file: &mut std::fs::File,
     path: &Path,
     scan: Scan,
     budget: &Budget,
-    tracked: bool,
+    fast: Option<crate::splice::Ranges>,
     each: &mut dyn FnMut(Option<&crate::Organization>, crate::Account),
 ) -> Result<Snapshot, LoadError> {
     // An organization block after the accounts is read first, on its own:
@@ -172,7 +179,26 @@ fn read_each(
         None => None,
     };
     rewind(file, path)?;
-    let reader = crate::memory::budgeted(&mut *file);
+    match fast {
+        Some(ranges) if ranges.len() > 0 => {
+            let reader = crate::splice::Splice::new(&mut *file, ranges);
+            crate::splice::splicing(|| read_stream(reader, path, budget, false, organization, each))
+        }
+        Some(_) => read_stream(&mut *file, path, budget, false, organization, each),
+        None => read_stream(&mut *file, path, budget, true, organization, each),
+    }
+}
+
+/// The read of [`read_each`], from `reader`.
+fn read_stream(
+    reader: impl std::io::Read,
+    path: &Path,
+    budget: &Budget,
+    tracked: bool,
+    organization: Option<crate::Organization>,
+    each: &mut dyn FnMut(Option<&crate::Organization>, crate::Account),
+) -> Result<Snapshot, LoadError> {
+    let reader = crate::memory::budgeted(reader);
     let start = crate::memory::live_bytes().unwrap_or(0);
     let ceiling = start.saturating_add(budget.ceiling_growth);
     let limit = start.saturating_add(budget.outer_growth).min(ceiling);
@@ -389,17 +415,28 @@ fn precheck<R: std::io::Read + std::io::Seek>(
     len: usize,
     path: &Path,
 ) -> Result<Scan, LoadError> {
+    precheck_splicing(src, len, path, false).map(|(scan, _)| scan)
+}
+
+/// [`precheck`], also finding the items a read may splice when `splice`
+/// ([`crate::splice`]).
+fn precheck_splicing<R: std::io::Read + std::io::Seek>(
+    src: R,
+    len: usize,
+    path: &Path,
+    splice: bool,
+) -> Result<(Scan, crate::splice::Ranges), LoadError> {
     let path = path.to_path_buf();
     // Duplicated keys first: once parsed, the second copy has replaced (or
     // been dropped for) the first, and nothing says so.
-    let (flaw, line, column) = match crate::scan::scan_reader(src, len) {
-        Ok(scan) if scan.empty => {
+    let (flaw, line, column) = match crate::scan::scan_splicing(src, len, splice) {
+        Ok((scan, _)) if scan.empty => {
             return Err(LoadError::Empty {
                 path,
                 message: "the file is empty, not a snapshot".into(),
             })
         }
-        Ok(scan) => return Ok(scan),
+        Ok(found) => return Ok(found),
         Err(crate::scan::Stop::Io(error)) => return Err(LoadError::Io { path, error }),
         Err(crate::scan::Stop::Flaw(flaw, line, column)) => (flaw, line, column),
     };

@@ -70,11 +70,22 @@ pub(crate) fn scan(bytes: &[u8]) -> Result<Scan, Stop> {
 
 /// Scans the document `src` reads from its start, `len` bytes (an upper
 /// bound: it picks the width of the offsets kept).
+#[cfg(test)]
 pub(crate) fn scan_reader<R: Read + Seek>(src: R, len: usize) -> Result<Scan, Stop> {
+    scan_splicing(src, len, false).map(|(scan, _)| scan)
+}
+
+/// [`scan_reader`], also recording where the items of the response lists
+/// a read may splice are ([`crate::splice`]), when `ranges`.
+pub(crate) fn scan_splicing<R: Read + Seek>(
+    src: R,
+    len: usize,
+    ranges: bool,
+) -> Result<(Scan, crate::splice::Ranges), Stop> {
     if u32::try_from(len).is_ok() {
-        Scanner::<R, u32>::new(src).run()
+        Scanner::<R, u32>::new(src, ranges).run()
     } else {
-        Scanner::<R, u64>::new(src).run()
+        Scanner::<R, u64>::new(src, ranges).run()
     }
 }
 
@@ -314,6 +325,16 @@ struct Scanner<R, O> {
     account_start: Option<usize>,
     accounts_seen: bool,
     scan: Scan,
+    /// Where the items a read may splice are, when recorded.
+    ranges: Option<crate::splice::Ranges>,
+    /// Within an account: its current key is `regions`.
+    regions_key: bool,
+    /// Within a region: its current key is the operation `LISTS[k]`.
+    op: Option<usize>,
+    /// Within that operation's response: its current key is its list.
+    list_key: bool,
+    /// Where the item being scanned starts, and the depth it is at.
+    item: Option<(usize, usize)>,
 }
 
 /// The scan ends quietly: malformed JSON is the parser's to report.
@@ -352,8 +373,13 @@ fn saved_at(raw: &[u8], at: usize) -> usize {
 }
 
 impl<R: Read + Seek, O: Offset> Scanner<R, O> {
-    fn new(src: R) -> Self {
+    fn new(src: R, ranges: bool) -> Self {
         Scanner {
+            ranges: ranges.then(crate::splice::Ranges::default),
+            regions_key: false,
+            op: None,
+            list_key: false,
+            item: None,
             w: Window::new(src),
             keys: Vec::new(),
             frames: Vec::with_capacity(MAX_DEPTH + 1),
@@ -367,7 +393,7 @@ impl<R: Read + Seek, O: Offset> Scanner<R, O> {
         }
     }
 
-    fn run(mut self) -> Result<Scan, Stop> {
+    fn run(mut self) -> Result<(Scan, crate::splice::Ranges), Stop> {
         let result = self.scan();
         if let Some(e) = self.w.error.take() {
             return Err(Stop::Io(e));
@@ -375,7 +401,7 @@ impl<R: Read + Seek, O: Offset> Scanner<R, O> {
         match result {
             Ok(()) | Err(Ok(Malformed)) => {
                 self.scan.longest_string = self.longest;
-                Ok(self.scan)
+                Ok((self.scan, self.ranges.take().unwrap_or_default()))
             }
             Err(Err(flaw)) => {
                 let offset = match &flaw {
@@ -474,6 +500,8 @@ impl<R: Read + Seek, O: Offset> Scanner<R, O> {
         });
         if self.frames.len() == 1 {
             self.top_key = self.top_key_at(i + 1, hash);
+        } else if self.in_accounts && self.ranges.is_some() {
+            self.splice_key(i + 1, hash);
         }
         let i = self.ws(end);
         if self.w.get(i) != Some(b':') {
@@ -492,6 +520,52 @@ impl<R: Read + Seek, O: Offset> Scanner<R, O> {
             }
         }
         TopKey::Other
+    }
+
+    /// Follows the keys on the way to the items a read may splice:
+    /// `accounts[i].regions[j].<operation>.<list>[k]`, or
+    /// `accounts[i].regions[j].<operation>[k]` for a response that is a list.
+    fn splice_key(&mut self, at: usize, hash: u32) {
+        match self.frames.len() {
+            3 => {
+                self.regions_key = self.is(at, hash, "regions");
+                self.op = None;
+                self.list_key = false;
+            }
+            5 => {
+                self.op = crate::aws::LISTS
+                    .iter()
+                    .position(|&(op, _)| self.is(at, hash, op));
+                self.list_key = false;
+            }
+            6 => {
+                self.list_key = match self.op.and_then(|k| crate::aws::LISTS[k].1) {
+                    Some(list) => self.is(at, hash, list),
+                    None => false,
+                };
+            }
+            _ => {}
+        }
+    }
+
+    /// Whether the key at `at`, of hash `hash`, is `name`.
+    fn is(&mut self, at: usize, hash: u32, name: &str) -> bool {
+        hash == fnv(FNV_OFFSET, name.as_bytes()) && self.decoded(at) == name.as_bytes()
+    }
+
+    /// Whether an object starting now is an item a read may splice.
+    fn at_item(&self) -> bool {
+        let f = &self.frames;
+        match f.len() {
+            7 => self.list_key && !f[3].object && f[4].object && f[5].object && !f[6].object,
+            6 => {
+                matches!(self.op, Some(k) if crate::aws::LISTS[k].1.is_none())
+                    && !f[3].object
+                    && f[4].object
+                    && !f[5].object
+            }
+            _ => false,
+        }
     }
 
     /// The decoded text of the key at `at`.
@@ -531,6 +605,14 @@ impl<R: Read + Seek, O: Offset> Scanner<R, O> {
                     let object = open == b'{';
                     if self.frames.len() == 1 && !object && self.top_key == TopKey::Accounts {
                         self.in_accounts = true;
+                    }
+                    if object
+                        && self.in_accounts
+                        && self.regions_key
+                        && self.ranges.is_some()
+                        && self.at_item()
+                    {
+                        self.item = Some((i, self.frames.len()));
                     }
                     self.frames.push(Frame {
                         object,
@@ -601,6 +683,14 @@ impl<R: Read + Seek, O: Offset> Scanner<R, O> {
 
     /// A value ended just before `i`, in the innermost open container.
     fn value_ended(&mut self, i: usize) {
+        if let Some((start, depth)) = self.item {
+            if self.frames.len() == depth {
+                self.item = None;
+                if let Some(ranges) = &mut self.ranges {
+                    ranges.record(start, i);
+                }
+            }
+        }
         match self.frames.len() {
             1 => {
                 let len = i - self.top_start;
