@@ -117,7 +117,11 @@ pub fn load_each(
             .saturating_add(len)
             .saturating_add(crate::memory::string_buffer(scan.longest_string));
     }
+    // Both reads count from the heap as it is now: the second must not
+    // also be granted what `each` kept of the first (it would read twice
+    // as far past the budget before it failed where the first did).
     let budget = Budget {
+        start: crate::memory::live_bytes().unwrap_or(0),
         account_growth,
         outer_growth,
         ceiling_growth,
@@ -153,6 +157,8 @@ pub fn load_each(
 
 /// The memory budget of a read account by account (see [`load_each`]).
 struct Budget {
+    /// The heap in use before the first read.
+    start: usize,
     account_growth: usize,
     outer_growth: usize,
     /// The growth [`load`] allows the whole file.
@@ -199,7 +205,7 @@ fn read_stream(
     each: &mut dyn FnMut(Option<&crate::Organization>, crate::Account),
 ) -> Result<Snapshot, LoadError> {
     let reader = crate::memory::budgeted(reader);
-    let start = crate::memory::live_bytes().unwrap_or(0);
+    let start = budget.start;
     let ceiling = start.saturating_add(budget.ceiling_growth);
     let limit = start.saturating_add(budget.outer_growth).min(ceiling);
     crate::memory::with_limit(limit, || {

@@ -197,3 +197,40 @@ fn over_the_budget_once_the_document_is_read_is_the_budgets_refusal_at_its_end()
     assert_eq!(json_path, "the top level");
     assert_eq!((line, column), (1, text.len()));
 }
+
+#[test]
+fn what_each_keeps_counts_once_when_a_refused_read_is_read_again() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = TempDir::new("kept");
+    // 400,000 accounts of 45 bytes each (18 MB), for each of which the
+    // caller keeps 400 bytes (an audit's findings and scope): over the
+    // budget of the file part way. The refused first read is read again for
+    // the error's path; the accounts handed over before are not handed
+    // again, and what was kept of them must not buy the second read a
+    // budget of its own.
+    let accounts: Vec<String> = (0..400_000)
+        .map(|i| format!(r#"{{"account_id":"{i:012}","regions":[]}}"#))
+        .collect();
+    let text = format!(
+        r#"{{"ibaudit_snapshot":1,"collected_at":"2026-11-26T07:00:00Z","accounts":[{}]}}"#,
+        accounts.join(",")
+    );
+    drop(accounts);
+    let path = dir.write("kept.json", text.as_bytes());
+    let start = ibaudit_snapshot::memory::live_bytes().unwrap();
+    let mut kept: Vec<Vec<u8>> = Vec::new();
+    let mut peak = 0;
+    let read = ibaudit_snapshot::load_each(&path, |_, _| {
+        kept.push(vec![0; 400]);
+        peak = peak.max(ibaudit_snapshot::memory::live_bytes().unwrap());
+    });
+    let (_, _, _, message) = data_error(read.unwrap_err());
+    assert!(message.starts_with(REFUSAL), "{message}");
+    let allowed = (text.len() as f64 * ibaudit_snapshot::memory::GROWTH) as usize;
+    assert!(
+        peak - start <= allowed + (2 << 20),
+        "the heap grew by {} for a budget of {allowed}",
+        peak - start
+    );
+    assert!(kept.len() < 400_000);
+}
