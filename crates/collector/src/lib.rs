@@ -548,6 +548,7 @@ pub async fn sdk_config(scope: &Scope) -> SdkConfig {
     if let Some(p) = &scope.profile {
         loader = loader.profile_name(p);
     }
+    loader = loader.http_client(shared_https_client());
     if let Some(u) = &scope.endpoint_url {
         loader = loader.endpoint_url(u);
     }
@@ -555,6 +556,30 @@ pub async fn sdk_config(scope: &Scope) -> SdkConfig {
         loader = loader.region(Region::new(r.clone()));
     }
     loader.load().await
+}
+
+/// The one HTTP client of a run, the SDK's default (hyper 1 and rustls with
+/// aws-lc, the system's root certificates, a proxy from `HTTPS_PROXY` and
+/// the like), shared by every service client of every account and region.
+/// Left unset, each service client builds a default client of its own: a
+/// pool of connections, a TLS configuration and the root certificates
+/// parsed again, for each of the 17 regions x 4 services of every account
+/// (`make bench-scale`: a tenth of the client's CPU went to parsing root
+/// certificates, and the connections of accounts in flight were held apart).
+fn shared_https_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    use aws_smithy_http_client::proxy::ProxyConfig;
+    use aws_smithy_http_client::{tls, Builder, ConnectorBuilder};
+    Builder::new().build_with_connector_fn(move |settings, components| {
+        let mut connector = ConnectorBuilder::default().tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::AwsLc,
+        ));
+        connector.set_connector_settings(settings.cloned());
+        if let Some(components) = components {
+            connector.set_sleep_impl(components.sleep_impl());
+        }
+        connector.set_proxy_config(Some(ProxyConfig::from_env()));
+        connector.build()
+    })
 }
 
 /// Collects a snapshot of the account the credentials belong to.
