@@ -265,6 +265,18 @@ mod tests {
         (read.map(|_| accounts), super::last_read())
     }
 
+    /// The error of a snapshot `text` that does not read: the spliced read
+    /// did not stand, and `load_each` refuses it as the streamed `load` does.
+    fn refused_alike(name: &str, text: &str) -> String {
+        let path = temp(name, text);
+        let (spliced, (_, stood)) = read_each(&path);
+        let streamed = load(&path).unwrap_err().to_string();
+        std::fs::remove_file(&path).unwrap();
+        assert!(!stood);
+        assert_eq!(spliced.unwrap_err(), streamed);
+        streamed
+    }
+
     /// An endpoint of about 600 bytes; `fields` replaces its type.
     fn endpoint(n: usize, fields: &str) -> String {
         format!(
@@ -331,12 +343,7 @@ mod tests {
         let text = snapshot(&format!(
             r#"{{"region":"us-east-1","DescribeVpcEndpoints":{{"VpcEndpoints":[{ok},{bad}]}}}}"#
         ));
-        let path = temp("bad", &text);
-        let (spliced, (_, stood)) = read_each(&path);
-        let streamed = load(&path).unwrap_err().to_string();
-        std::fs::remove_file(&path).unwrap();
-        assert!(!stood);
-        assert_eq!(spliced.unwrap_err(), streamed);
+        let streamed = refused_alike("bad", &text);
         assert!(
             streamed.contains(
                 "accounts[0].regions[0].DescribeVpcEndpoints.VpcEndpoints[1].VpcEndpointType"
@@ -353,12 +360,7 @@ mod tests {
         let text = snapshot(&format!(
             r#"{{"region":"us-east-1","DescribeVpcEndpoints":{{"VpcEndpoints":[{ok},"ibaudit:spliced:0:0"]}}}}"#
         ));
-        let path = temp("forged", &text);
-        let (spliced, (_, stood)) = read_each(&path);
-        let streamed = load(&path).unwrap_err().to_string();
-        std::fs::remove_file(&path).unwrap();
-        assert!(!stood);
-        assert_eq!(spliced.unwrap_err(), streamed);
+        let streamed = refused_alike("forged", &text);
         assert!(streamed.contains("invalid type: string"), "{streamed}");
     }
 
